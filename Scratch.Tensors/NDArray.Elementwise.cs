@@ -1,0 +1,238 @@
+using Scratch.Tensors.Kernels;
+using System.Numerics.Tensors;
+
+namespace Scratch.Tensors;
+
+public sealed partial class NDArray
+{
+    // ---- dispatch -------------------------------------------------------------------------------
+    // Each op broadcasts its operands to the result shape, asks Runs for merged runs, and picks per run:
+    // inner strides (1, 1) → one span call; (1, 0) or (0, 1) → span-with-scalar call; else the strided loop.
+    // A contiguous, same-shaped pair is a single run: one TensorPrimitives call over the whole span.
+
+    /// <summary><c>dst = a ∘ b</c> with broadcasting; <paramref name="dst"/> has the broadcast shape.</summary>
+    internal static void BinaryInto<TOp>(NDArray a, NDArray b, NDArray dst) where TOp : struct, IBinaryOp
+    {
+        var runs = BinaryRuns(a, b, dst);
+        float[] sa = a._storage, sb = b._storage, sd = dst._storage;
+        int n = runs.Length;
+        while (runs.MoveNext())
+        {
+            int od = runs.Offset(0), oa = runs.Offset(1), ob = runs.Offset(2);
+            int id = runs.InnerStride(0), ia = runs.InnerStride(1), ib = runs.InnerStride(2);
+            if (id == 1 && ia == 1 && ib == 1)
+                TOp.Apply(sa.AsSpan(oa, n), sb.AsSpan(ob, n), sd.AsSpan(od, n));
+            else if (id == 1 && ia == 1 && ib == 0)
+                TOp.Apply(sa.AsSpan(oa, n), sb[ob], sd.AsSpan(od, n));
+            else if (id == 1 && ia == 0 && ib == 1)
+                TOp.Apply(sa[oa], sb.AsSpan(ob, n), sd.AsSpan(od, n));
+            else
+                StridedRun<TOp>(sa, oa, ia, sb, ob, ib, sd, od, id, n);
+        }
+    }
+
+    /// <summary>The reference path: the same result as <see cref="BinaryInto{TOp}"/> by one scalar loop per run.</summary>
+    internal static void BinaryIntoStrided<TOp>(NDArray a, NDArray b, NDArray dst) where TOp : struct, IBinaryOp
+    {
+        var runs = BinaryRuns(a, b, dst);
+        while (runs.MoveNext())
+            StridedRun<TOp>(a._storage, runs.Offset(1), runs.InnerStride(1), b._storage, runs.Offset(2), runs.InnerStride(2),
+                dst._storage, runs.Offset(0), runs.InnerStride(0), runs.Length);
+    }
+
+    private static Runs BinaryRuns(NDArray a, NDArray b, NDArray dst) =>
+        new(dst._shape, [dst.Offset, a.Offset, b.Offset],
+            [dst._strides, Tensors.Shape.BroadcastStrides(a._shape, a._strides, dst._shape), Tensors.Shape.BroadcastStrides(b._shape, b._strides, dst._shape)]);
+
+    private static void StridedRun<TOp>(float[] sa, int oa, int ia, float[] sb, int ob, int ib, float[] sd, int od, int id, int n)
+        where TOp : struct, IBinaryOp
+    {
+        for (int i = 0; i < n; i++, oa += ia, ob += ib, od += id)
+            sd[od] = TOp.Apply(sa[oa], sb[ob]);
+    }
+
+    /// <summary><c>dst = f(x)</c>; <paramref name="dst"/> has the shape of <paramref name="x"/>.</summary>
+    internal static void UnaryInto<TOp>(NDArray x, NDArray dst) where TOp : struct, IUnaryOp
+    {
+        var runs = new Runs(dst._shape, [dst.Offset, x.Offset], [dst._strides, x._strides]);
+        float[] sx = x._storage, sd = dst._storage;
+        int n = runs.Length;
+        while (runs.MoveNext())
+        {
+            int od = runs.Offset(0), ox = runs.Offset(1), id = runs.InnerStride(0), ix = runs.InnerStride(1);
+            if (id == 1 && ix == 1)
+                TOp.Apply(sx.AsSpan(ox, n), sd.AsSpan(od, n));
+            else
+                for (int i = 0; i < n; i++, ox += ix, od += id)
+                    sd[od] = TOp.Apply(sx[ox]);
+        }
+    }
+
+    private static NDArray Binary<TOp>(string op, NDArray a, NDArray b, NDArray? into) where TOp : struct, IBinaryOp
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        int[] shape = Tensors.Shape.Broadcast(op, a._shape, b._shape);
+        NDArray dst = into is null ? new NDArray(shape) : CheckInto(op, into, shape);
+        BinaryInto<TOp>(a, b, dst);
+        return dst;
+    }
+
+    private NDArray Unary<TOp>(string op, NDArray? into) where TOp : struct, IUnaryOp
+    {
+        NDArray dst = into is null ? new NDArray(_shape.ToArray()) : CheckInto(op, into, _shape);
+        UnaryInto<TOp>(this, dst);
+        return dst;
+    }
+
+    /// <summary>Checks that <paramref name="into"/> can receive a result of <paramref name="shape"/>: same shape, no broadcast axes.</summary>
+    internal static NDArray CheckInto(string op, NDArray into, ReadOnlySpan<int> shape)
+    {
+        if (!into._shape.AsSpan().SequenceEqual(shape))
+            throw new ArgumentException($"{op}: into has shape {Tensors.Shape.Format(into._shape)}, expected {Tensors.Shape.Format(shape)}.", nameof(into));
+        for (int k = 0; k < shape.Length; k++)
+            if (into._strides[k] == 0 && shape[k] > 1)
+                throw new ArgumentException($"{op}: into is a broadcast view (stride 0 on axis {k} of {Tensors.Shape.Format(shape)}); it cannot be written.", nameof(into));
+        return into;
+    }
+
+    // ---- binary math with broadcasting ------------------------------------------------------------
+
+    /// <summary><c>a + b</c> elementwise, with NumPy broadcasting; writes into <paramref name="into"/> when given.</summary>
+    public static NDArray Add(NDArray a, NDArray b, NDArray? into = null) => Binary<AddOp>("Add", a, b, into);
+    /// <summary><c>a − b</c> elementwise, with broadcasting.</summary>
+    public static NDArray Subtract(NDArray a, NDArray b, NDArray? into = null) => Binary<SubtractOp>("Subtract", a, b, into);
+    /// <summary><c>a · b</c> elementwise, with broadcasting.</summary>
+    public static NDArray Multiply(NDArray a, NDArray b, NDArray? into = null) => Binary<MultiplyOp>("Multiply", a, b, into);
+    /// <summary><c>a / b</c> elementwise, with broadcasting.</summary>
+    public static NDArray Divide(NDArray a, NDArray b, NDArray? into = null) => Binary<DivideOp>("Divide", a, b, into);
+    /// <summary><c>max(a, b)</c> elementwise (NaN wins), with broadcasting.</summary>
+    public static NDArray Maximum(NDArray a, NDArray b, NDArray? into = null) => Binary<MaximumOp>("Maximum", a, b, into);
+    /// <summary><c>min(a, b)</c> elementwise (NaN wins), with broadcasting.</summary>
+    public static NDArray Minimum(NDArray a, NDArray b, NDArray? into = null) => Binary<MinimumOp>("Minimum", a, b, into);
+    /// <summary><c>a^b</c> elementwise, with broadcasting.</summary>
+    public static NDArray Pow(NDArray a, NDArray b, NDArray? into = null) => Binary<PowOp>("Pow", a, b, into);
+
+    /// <summary><c>max(a, value)</c> elementwise.</summary>
+    public static NDArray Maximum(NDArray a, float value, NDArray? into = null) => Binary<MaximumOp>("Maximum", a, Scalar(value), into);
+    /// <summary><c>min(a, value)</c> elementwise.</summary>
+    public static NDArray Minimum(NDArray a, float value, NDArray? into = null) => Binary<MinimumOp>("Minimum", a, Scalar(value), into);
+
+    /// <summary>1 where <c>a &gt; b</c>, else 0 (with broadcasting).</summary>
+    public static NDArray Greater(NDArray a, NDArray b, NDArray? into = null) => Binary<Compare<GreaterCmp>>("Greater", a, b, into);
+    /// <summary>1 where <c>a ≥ b</c>, else 0.</summary>
+    public static NDArray GreaterEqual(NDArray a, NDArray b, NDArray? into = null) => Binary<Compare<GreaterEqualCmp>>("GreaterEqual", a, b, into);
+    /// <summary>1 where <c>a &lt; b</c>, else 0.</summary>
+    public static NDArray Less(NDArray a, NDArray b, NDArray? into = null) => Binary<Compare<LessCmp>>("Less", a, b, into);
+    /// <summary>1 where <c>a ≤ b</c>, else 0.</summary>
+    public static NDArray LessEqual(NDArray a, NDArray b, NDArray? into = null) => Binary<Compare<LessEqualCmp>>("LessEqual", a, b, into);
+    /// <summary>1 where <c>a == b</c>, else 0.</summary>
+    public static NDArray Equal(NDArray a, NDArray b, NDArray? into = null) => Binary<Compare<EqualCmp>>("Equal", a, b, into);
+    /// <summary>1 where <c>a ≠ b</c> (or either is NaN), else 0.</summary>
+    public static NDArray NotEqual(NDArray a, NDArray b, NDArray? into = null) => Binary<Compare<NotEqualCmp>>("NotEqual", a, b, into);
+
+    public static NDArray operator +(NDArray a, NDArray b) => Add(a, b);
+    public static NDArray operator -(NDArray a, NDArray b) => Subtract(a, b);
+    public static NDArray operator *(NDArray a, NDArray b) => Multiply(a, b);
+    public static NDArray operator /(NDArray a, NDArray b) => Divide(a, b);
+    public static NDArray operator +(NDArray a, float b) => Add(a, Scalar(b));
+    public static NDArray operator -(NDArray a, float b) => Subtract(a, Scalar(b));
+    public static NDArray operator *(NDArray a, float b) => Multiply(a, Scalar(b));
+    public static NDArray operator /(NDArray a, float b) => Divide(a, Scalar(b));
+    public static NDArray operator +(float a, NDArray b) => Add(Scalar(a), b);
+    public static NDArray operator -(float a, NDArray b) => Subtract(Scalar(a), b);
+    public static NDArray operator *(float a, NDArray b) => Multiply(Scalar(a), b);
+    public static NDArray operator /(float a, NDArray b) => Divide(Scalar(a), b);
+    public static NDArray operator -(NDArray a) => a.Negate();
+    public static NDArray operator >(NDArray a, NDArray b) => Greater(a, b);
+    public static NDArray operator <(NDArray a, NDArray b) => Less(a, b);
+    public static NDArray operator >=(NDArray a, NDArray b) => GreaterEqual(a, b);
+    public static NDArray operator <=(NDArray a, NDArray b) => LessEqual(a, b);
+    public static NDArray operator >(NDArray a, float b) => Greater(a, Scalar(b));
+    public static NDArray operator <(NDArray a, float b) => Less(a, Scalar(b));
+    public static NDArray operator >=(NDArray a, float b) => GreaterEqual(a, Scalar(b));
+    public static NDArray operator <=(NDArray a, float b) => LessEqual(a, Scalar(b));
+
+    // ---- unary math ---------------------------------------------------------------------------------
+
+    /// <summary><c>e^x</c> elementwise.</summary>
+    public NDArray Exp(NDArray? into = null) => Unary<ExpOp>("Exp", into);
+    /// <summary>Natural logarithm elementwise.</summary>
+    public NDArray Log(NDArray? into = null) => Unary<LogOp>("Log", into);
+    /// <summary><c>√x</c> elementwise.</summary>
+    public NDArray Sqrt(NDArray? into = null) => Unary<SqrtOp>("Sqrt", into);
+    /// <summary><c>|x|</c> elementwise.</summary>
+    public NDArray Abs(NDArray? into = null) => Unary<AbsOp>("Abs", into);
+    /// <summary><c>−x</c> elementwise.</summary>
+    public NDArray Negate(NDArray? into = null) => Unary<NegateOp>("Negate", into);
+    /// <summary><c>x²</c> elementwise.</summary>
+    public NDArray Square(NDArray? into = null) => Unary<SquareOp>("Square", into);
+    /// <summary><c>tanh(x)</c> elementwise.</summary>
+    public NDArray Tanh(NDArray? into = null) => Unary<TanhOp>("Tanh", into);
+    /// <summary><c>1 / (1 + e^−x)</c> elementwise.</summary>
+    public NDArray Sigmoid(NDArray? into = null) => Unary<SigmoidOp>("Sigmoid", into);
+    /// <summary><c>max(x, 0)</c> elementwise.</summary>
+    public NDArray Relu(NDArray? into = null) => Unary<ReluOp>("Relu", into);
+    /// <summary><c>x^exponent</c> elementwise.</summary>
+    public NDArray Pow(float exponent, NDArray? into = null) => Binary<PowOp>("Pow", this, Scalar(exponent), into);
+
+    /// <summary>Each element limited to [<paramref name="min"/>, <paramref name="max"/>] (NumPy's <c>clip</c>).</summary>
+    public NDArray Clip(float min, float max, NDArray? into = null)
+    {
+        if (min > max)
+            throw new ArgumentException($"Clip: min ({min}) must not exceed max ({max}).", nameof(min));
+        NDArray dst = Binary<MaximumOp>("Clip", this, Scalar(min), into);
+        return Binary<MinimumOp>("Clip", dst, Scalar(max), dst);
+    }
+
+    // ---- in place (the optimizers' hot loops: no allocation) ---------------------------------------
+
+    /// <summary><c>this += other</c> (other broadcasts to this shape).</summary>
+    public NDArray AddInPlace(NDArray other) => Binary<AddOp>("AddInPlace", this, other, this);
+    /// <summary><c>this −= other</c>.</summary>
+    public NDArray SubtractInPlace(NDArray other) => Binary<SubtractOp>("SubtractInPlace", this, other, this);
+    /// <summary><c>this ·= other</c>.</summary>
+    public NDArray MultiplyInPlace(NDArray other) => Binary<MultiplyOp>("MultiplyInPlace", this, other, this);
+
+    /// <summary><c>this ·= factor</c>.</summary>
+    public NDArray MultiplyInPlace(float factor)
+    {
+        if (IsContiguous) TensorPrimitives.Multiply(ContiguousSpan, factor, ContiguousSpan);
+        else Binary<MultiplyOp>("MultiplyInPlace", this, Scalar(factor), this);
+        return this;
+    }
+
+    /// <summary><c>this += alpha · x</c> (NumPy <c>w += alpha * x</c>; BLAS axpy). Shapes must match.</summary>
+    public NDArray ScaledAddInPlace(float alpha, NDArray x)
+    {
+        if (!_shape.AsSpan().SequenceEqual(x._shape))
+            throw new ArgumentException($"ScaledAddInPlace: x has shape {Tensors.Shape.Format(x._shape)}, expected {Tensors.Shape.Format(_shape)}.", nameof(x));
+        if (IsContiguous && x.IsContiguous)
+        {
+            Span<float> self = ContiguousSpan;
+            TensorPrimitives.MultiplyAdd(x.ContiguousSpan, alpha, self, self);
+        }
+        else
+            AddInPlace(x * alpha);
+        return this;
+    }
+
+    /// <summary>Sets every element to <paramref name="value"/>.</summary>
+    public NDArray Fill(float value)
+    {
+        if (IsContiguous) ContiguousSpan.Fill(value);
+        else CopyFrom(Scalar(value));
+        return this;
+    }
+
+    /// <summary>Copies <paramref name="source"/> (broadcast to this shape) into this array's elements.</summary>
+    public NDArray CopyFrom(NDArray source)
+    {
+        CheckInto("CopyFrom", this, Tensors.Shape.Broadcast("CopyFrom", source._shape, _shape));
+        UnaryInto<CopyOp>(source.BroadcastTo(_shape), this);
+        return this;
+    }
+
+    /// <summary>The elements of a contiguous array as a writable span (throws for other views).</summary>
+    public Span<float> AsSpan() => ContiguousSpan;
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+
+namespace Scratch.Tensors;
+
+public sealed partial class NDArray
+{
+    private const int SummaryThreshold = 1000;   // NumPy's printoptions: threshold, edgeitems, linewidth, precision
+    private const int EdgeItems = 3;
+    private const int LineWidth = 75;
+    private const int Precision = 8;
+
+    /// <summary>The elements as NumPy's <c>str()</c> prints them: nested brackets, aligned columns, "..." when large.</summary>
+    /// <example><c>NDArray.Arange(6).Reshape(2, 3).ToString()</c> is <c>"[[0. 1. 2.]\n [3. 4. 5.]]"</c>.</example>
+    public override string ToString()
+    {
+        bool summarize = Size > SummaryThreshold;
+        var shown = new List<float>();
+        CollectShown(this, summarize, shown);
+        var format = ElementFormat.For(shown);
+        if (Rank == 0) return format.Format(_storage[Offset]).Trim();
+        var text = new StringBuilder();
+        AppendArray(text, this, format, summarize, indent: 1);
+        return text.ToString();
+    }
+
+    /// <summary>A learner's view of the layout: storage length, shape, strides, offset and contiguity.</summary>
+    public string Describe()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"NDArray float32, shape {Tensors.Shape.Format(_shape)}, {Size} elements");
+        text.AppendLine($"  storage : float[{_storage.Length}] (shared by every view of it)");
+        text.AppendLine($"  shape   : {Tensors.Shape.Format(_shape)}");
+        text.AppendLine($"  strides : {Tensors.Shape.Format(_strides)} (elements; 0 = repeated)");
+        text.AppendLine($"  offset  : {Offset}");
+        text.Append($"  contiguous: {(IsContiguous ? "yes" : "no")} (element [i0, i1, …] at {Offset} + Σ ik·strides[k])");
+        return text.ToString();
+    }
+
+    private static IEnumerable<int> ShownIndices(int length, bool summarize) =>
+        summarize && length > 2 * EdgeItems
+            ? Enumerable.Range(0, EdgeItems).Concat(Enumerable.Range(length - EdgeItems, EdgeItems))
+            : Enumerable.Range(0, length);
+
+    private static void CollectShown(NDArray x, bool summarize, List<float> shown)
+    {
+        if (x.Rank == 0) { shown.Add(x._storage[x.Offset]); return; }
+        foreach (int i in ShownIndices(x._shape[0], summarize))
+            CollectShown(x.At(i), summarize, shown);
+    }
+
+    private static void AppendArray(StringBuilder text, NDArray x, ElementFormat format, bool summarize, int indent)
+    {
+        text.Append('[');
+        int length = x._shape[0];
+        bool elide = summarize && length > 2 * EdgeItems;
+        if (x.Rank == 1)
+        {
+            int column = indent;
+            bool first = true;
+            foreach (int i in ShownIndices(length, summarize))
+            {
+                if (elide && i == length - EdgeItems) AppendItem(text, "...", ref column, ref first, indent);
+                AppendItem(text, format.Format(x._storage[x.Offset + i * x._strides[0]]), ref column, ref first, indent);
+            }
+            text.Append(']');
+            return;
+        }
+        string separator = new string('\n', x.Rank - 1) + new string(' ', indent);
+        bool firstRow = true;
+        foreach (int i in ShownIndices(length, summarize))
+        {
+            if (!firstRow) text.Append(separator);
+            if (elide && i == length - EdgeItems) text.Append("...").Append(separator);
+            AppendArray(text, x.At(i), format, summarize, indent + 1);
+            firstRow = false;
+        }
+        text.Append(']');
+    }
+
+    /// <summary>Appends one element of a row, wrapping past <see cref="LineWidth"/> as NumPy does.</summary>
+    private static void AppendItem(StringBuilder text, string item, ref int column, ref bool first, int indent)
+    {
+        if (!first)
+        {
+            if (column + 1 + item.Length + 1 > LineWidth)
+            {
+                text.Append('\n').Append(' ', indent);
+                column = indent;
+            }
+            else
+            {
+                text.Append(' ');
+                column++;
+            }
+        }
+        text.Append(item);
+        column += item.Length;
+        first = false;
+    }
+
+    /// <summary>One format for every printed element, chosen as NumPy's <c>FloatingFormat</c> does (maxprec mode).</summary>
+    private sealed class ElementFormat
+    {
+        private bool _scientific;
+        private int _digits;        // after the decimal point (fixed) or in the mantissa (scientific)
+        private int _padLeft, _padRight;
+
+        public static ElementFormat For(IReadOnlyList<float> values)
+        {
+            var format = new ElementFormat();
+            var finite = values.Where(float.IsFinite).Select(MathF.Abs).ToList();
+            var nonZero = finite.Where(v => v != 0).ToList();
+            if (nonZero.Count > 0)
+            {
+                float max = nonZero.Max(), min = nonZero.Min();
+                format._scientific = max >= 1e8f || min < 1e-4f || max / min > 1e3f;
+            }
+            format._digits = finite.Count == 0 ? 0 : finite.Max(format.FractionDigits);
+            foreach (float v in values)
+            {
+                string s = format.Raw(v);
+                int point = s.IndexOf('.');
+                int left = point >= 0 ? point : s.Length;
+                format._padLeft = Math.Max(format._padLeft, left);
+                format._padRight = Math.Max(format._padRight, s.Length - left);
+            }
+            return format;
+        }
+
+        public string Format(float v)
+        {
+            string s = Raw(v);
+            int point = s.IndexOf('.');
+            int left = point >= 0 ? point : s.Length;
+            return new string(' ', _padLeft - left) + s + new string(' ', _padRight - (s.Length - left));
+        }
+
+        /// <summary>Digits needed after the point for the shortest text that rounds back to <paramref name="v"/> (at most <see cref="Precision"/>).</summary>
+        private int FractionDigits(float v)
+        {
+            string s = _scientific
+                ? v.ToString("0.########e+00", CultureInfo.InvariantCulture).Split('e')[0]
+                : Math.Round((double)v, Precision).ToString("0.########", CultureInfo.InvariantCulture);
+            int point = s.IndexOf('.');
+            return point < 0 ? 0 : s.Length - point - 1;
+        }
+
+        private string Raw(float v)
+        {
+            if (float.IsNaN(v)) return "nan";
+            if (float.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+            if (_scientific)
+                return v.ToString(_digits == 0 ? "0.e+00" : "0." + new string('0', _digits) + "e+00", CultureInfo.InvariantCulture);
+            string s = Math.Round((double)v, Precision).ToString("0.########", CultureInfo.InvariantCulture);
+            if (!s.Contains('.')) s += ".";
+            if (v == 0 && float.IsNegative(v)) s = "-" + s.TrimStart('-');
+            return s;
+        }
+    }
+}

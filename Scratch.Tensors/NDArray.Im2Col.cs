@@ -1,0 +1,53 @@
+using Scratch.Tensors.Kernels;
+
+namespace Scratch.Tensors;
+
+public sealed partial class NDArray
+{
+    /// <summary>
+    /// The book's <c>im2col</c>: every (FH, FW) window of <paramref name="x"/> as one row,
+    /// so a convolution becomes <c>Im2Col(x) · W_colᵀ</c>.
+    /// </summary>
+    /// <remarks>
+    /// x: (N, C, H, W). Result: (N·OH·OW, C·FH·FW) with OH = (H + 2·pad − FH)/stride + 1 and likewise OW;
+    /// row (n, oh, ow), column (c, fy, fx); zero padding.
+    /// </remarks>
+    public static NDArray Im2Col(NDArray x, int filterH, int filterW, int stride = 1, int pad = 0)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"Im2Col: expected x (N, C, H, W), got {Tensors.Shape.Format(x._shape)}.", nameof(x));
+        var g = Geometry("Im2Col", x._shape, filterH, filterW, stride, pad);
+        var col = new NDArray([g.N * g.OH * g.OW, g.ColWidth]);
+        Im2ColKernel.Im2Col(x.Contiguous().ContiguousSpan, col.ContiguousSpan, g);
+        return col;
+    }
+
+    /// <summary>The book's <c>col2im</c>: the adjoint of <see cref="Im2Col"/>, summing every window entry back onto its pixel.</summary>
+    /// <remarks>col: (N·OH·OW, C·FH·FW); <paramref name="inputShape"/>: (N, C, H, W), the shape of the result.</remarks>
+    public static NDArray Col2Im(NDArray col, int[] inputShape, int filterH, int filterW, int stride = 1, int pad = 0)
+    {
+        ArgumentNullException.ThrowIfNull(col);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        if (inputShape.Length != 4)
+            throw new ArgumentException($"Col2Im: expected inputShape (N, C, H, W), got {Tensors.Shape.Format(inputShape)}.", nameof(inputShape));
+        var g = Geometry("Col2Im", inputShape, filterH, filterW, stride, pad);
+        int[] expected = [g.N * g.OH * g.OW, g.ColWidth];
+        if (!col._shape.AsSpan().SequenceEqual(expected))
+            throw new ArgumentException($"Col2Im: expected col {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({filterH}, {filterW}), stride {stride}, pad {pad}; got {Tensors.Shape.Format(col._shape)}.", nameof(col));
+        var x = new NDArray(inputShape.ToArray());
+        Im2ColKernel.Col2Im(col.Contiguous().ContiguousSpan, x.ContiguousSpan, g);
+        return x;
+    }
+
+    private static ConvGeometry Geometry(string op, int[] shape, int filterH, int filterW, int stride, int pad)
+    {
+        Tensors.Shape.Validate(op, shape);
+        if (filterH <= 0 || filterW <= 0 || stride <= 0 || pad < 0)
+            throw new ArgumentException($"{op}: filter ({filterH}, {filterW}) and stride {stride} must be positive and pad {pad} ≥ 0.");
+        var g = new ConvGeometry(shape[0], shape[1], shape[2], shape[3], filterH, filterW, stride, pad);
+        if (shape[2] + 2 * pad < filterH || shape[3] + 2 * pad < filterW)
+            throw new ArgumentException($"{op}: filter ({filterH}, {filterW}) is larger than the padded input {Tensors.Shape.Format(shape)} with pad {pad}.");
+        return g;
+    }
+}

@@ -1,0 +1,81 @@
+using Scratch.Tensors.Kernels;
+using System.Numerics.Tensors;
+
+namespace Scratch.Tensors;
+
+public sealed partial class NDArray
+{
+    /// <summary>Matrix product with NumPy's <c>matmul</c> rules: <c>C[…, i, j] = Σ_p A[…, i, p]·B[…, p, j]</c>.</summary>
+    /// <remarks>
+    /// a: (…, M, K) or (K); b: (…, K, N) or (K); batch axes broadcast; a 1-D operand gets a length-1 axis
+    /// that is removed from the result. Transposed and other strided views go to the kernel without a copy
+    /// (only views with negative strides are copied first). <paramref name="kernel"/> defaults to <see cref="Gemm.Default"/>.
+    /// </remarks>
+    public static NDArray MatMul(NDArray a, NDArray b, NDArray? into = null, GemmKernel? kernel = null)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Rank == 0 || b.Rank == 0)
+            throw new ArgumentException($"MatMul: operands must have at least one axis, got a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}.");
+        NDArray a2 = a.Rank == 1 ? a.Unsqueeze(0) : a;     // (K) → (1, K)
+        NDArray b2 = b.Rank == 1 ? b.Unsqueeze(1) : b;     // (K) → (K, 1)
+        int m = a2._shape[^2], k = a2._shape[^1], n = b2._shape[^1];
+        if (b2._shape[^2] != k)
+            throw new ArgumentException($"MatMul: inner dimensions differ: a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}.");
+        int[] batch = Tensors.Shape.Broadcast("MatMul", a2._shape[..^2], b2._shape[..^2]);
+
+        int[] outShape = [.. batch, .. (a.Rank == 1 ? Array.Empty<int>() : [m]), .. (b.Rank == 1 ? Array.Empty<int>() : [n])];
+        NDArray result = into is null ? new NDArray(outShape) : CheckInto("MatMul", into, outShape);
+        if (into is not null && (Overlaps(into, a) || Overlaps(into, b)))
+            throw new ArgumentException("MatMul: into shares storage with an operand; the product cannot be written in place.", nameof(into));
+        NDArray c = result.IsContiguous ? result : new NDArray(outShape);   // the kernel writes rows with unit stride
+
+        if (HasNegativeStride(a2)) a2 = a2.Clone();
+        if (HasNegativeStride(b2)) b2 = b2.Clone();
+        int[] aBatchStrides = Tensors.Shape.BroadcastStrides(a2._shape[..^2], a2._strides[..^2], batch);
+        int[] bBatchStrides = Tensors.Shape.BroadcastStrides(b2._shape[..^2], b2._strides[..^2], batch);
+        int[] cBatchStrides = Tensors.Shape.ContiguousStrides([.. batch, m * n])[..^1];
+        GemmKernel chosen = kernel ?? Gemm.Default;
+        var runs = new Runs([.. batch, 1], [a2.Offset, b2.Offset, c.Offset], [[.. aBatchStrides, 0], [.. bBatchStrides, 0], [.. cBatchStrides, 0]]);
+        while (runs.MoveNext())
+            Gemm.Multiply(chosen, m, n, k,
+                a2._storage.AsSpan(runs.Offset(0)), RowStride(a2, m), a2._strides[^1],
+                b2._storage.AsSpan(runs.Offset(1)), RowStride(b2, k), b2._strides[^1],
+                c._storage.AsSpan(runs.Offset(2)), n);
+        if (!ReferenceEquals(c, result)) result.CopyFrom(c);
+        return result;
+    }
+
+    /// <summary>NumPy's <c>dot</c>: the inner product of two vectors, else the sum over the last axis of a and the second-to-last of b.</summary>
+    /// <remarks>1-D·1-D → rank-0; 2-D operands → <see cref="MatMul"/>; N-D: result shape a[:-1] + b[:-2] + b[-1:].</remarks>
+    public static NDArray Dot(NDArray a, NDArray b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Rank == 0 || b.Rank == 0)
+            return a * b;
+        if (a.Rank == 1 && b.Rank == 1)
+        {
+            if (a.Size != b.Size)
+                throw new ArgumentException($"Dot: inner dimensions differ: a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}.");
+            return Scalar(TensorPrimitives.Dot(a.Contiguous().ContiguousSpan, b.Contiguous().ContiguousSpan));
+        }
+        if (b.Rank <= 2)
+            return MatMul(a, b);
+        int k = a._shape[^1];
+        if (b._shape[^2] != k)
+            throw new ArgumentException($"Dot: inner dimensions differ: a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}.");
+        // Move b's contracted axis to the front: (K, b[:-2]…, N) → (K, rest).
+        int[] axes = [b.Rank - 2, .. Enumerable.Range(0, b.Rank - 2), b.Rank - 1];
+        NDArray bMatrix = b.Transpose(axes).Reshape(k, -1);
+        NDArray product = MatMul(a.Reshape(-1, k), bMatrix);
+        return product.Reshape([.. a._shape[..^1], .. b._shape[..^2], b._shape[^1]]);
+    }
+
+    /// <summary>Row stride of a matrix view; a length-1 axis has stride 0, which the kernel reads as any stride.</summary>
+    private static int RowStride(NDArray x, int rows) => rows == 1 ? 0 : x._strides[^2];
+
+    private static bool HasNegativeStride(NDArray x) => x._strides.Any(s => s < 0);
+
+    private static bool Overlaps(NDArray x, NDArray y) => ReferenceEquals(x._storage, y._storage);
+}
