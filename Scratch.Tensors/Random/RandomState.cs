@@ -10,8 +10,14 @@ namespace Scratch.Tensors;
 /// <c>new RandomState(seed)</c> followed by the same calls as <c>np.random.seed(seed)</c> (or
 /// <c>np.random.RandomState(seed)</c>) and the matching NumPy functions returns the same doubles and the
 /// same integers, so code seeded as in <i>Deep Learning from Scratch</i> gets the book's numbers. The
-/// results depend only on the seed and the sequence of calls: not on the process, the platform or the
-/// thread count. Checked against recordings from NumPy 1.24 (<c>Scratch.Tests/TestData/random</c>).
+/// results depend only on the seed and the sequence of calls, not on the process or the thread count.
+/// Checked against recordings from NumPy 1.24 (<c>Scratch.Tests/TestData/random</c>).
+/// </para>
+/// <para>
+/// One platform caveat: the Gaussian methods call <see cref="Math.Log(double)"/>, which .NET takes from the C
+/// library. On Linux that is the same glibc <c>log</c> NumPy calls (a million <c>randn</c> values compared
+/// equal); a C library that rounds a logarithm differently could change a Gaussian in its last bits.
+/// Integers, permutations and uniform doubles use only exact integer and float arithmetic.
 /// </para>
 /// <para>
 /// Each method consumes exactly the draws NumPy consumes, so calls can be mixed freely: <see cref="Randn()"/>
@@ -203,7 +209,7 @@ public sealed class RandomState
         var result = new int[CheckCount(n, nameof(Permutation))];
         for (int i = 0; i < result.Length; i++)
             result[i] = i;
-        Shuffle<int>(result);
+        Shuffle(result);
         return result;
     }
 

@@ -215,11 +215,11 @@ public sealed class RandomStateTests
     public void Shuffle_MatchesNumPyOnArangeAndOnAnyElementType(uint seed)
     {
         int[] a = [.. Enumerable.Range(0, 20)];
-        new RandomState(seed).Shuffle<int>(a);
+        new RandomState(seed).Shuffle(a);
         Assert.That(a, Is.EqualTo(Ints(seed, "shuffle_arange20")));
 
         string[] s = [.. Enumerable.Range(0, 20).Select(i => $"#{i}")];
-        new RandomState(seed).Shuffle<string>(s);
+        new RandomState(seed).Shuffle(s);
         Assert.That(s, Is.EqualTo(a.Select(i => $"#{i}")));
     }
 
@@ -236,7 +236,7 @@ public sealed class RandomStateTests
         var rs = new RandomState(42);
         rs.Shuffle(Span<int>.Empty);
         int[] one = [5];
-        rs.Shuffle<int>(one);
+        rs.Shuffle(one);
         Assert.That(one, Is.EqualTo(new[] { 5 }));
         Assert.That(rs.Rand(), Is.EqualTo(new RandomState(42).Rand()));
     }
