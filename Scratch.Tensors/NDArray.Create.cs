@@ -48,6 +48,36 @@ public sealed partial class NDArray
         return new NDArray(data, [n], Tensors.Shape.ContiguousStrides([n]), 0);
     }
 
+    /// <summary>Samples of N(<paramref name="mean"/>, <paramref name="std"/>²): NumPy's <c>np.random.seed(seed); randn(*shape) * std + mean</c>, cast to float32.</summary>
+    public static NDArray RandomNormal(int[] shape, float mean = 0f, float std = 1f, uint seed = 0) =>
+        RandomNormal(shape, mean, std, new RandomState(seed));
+
+    /// <summary>Samples of N(<paramref name="mean"/>, <paramref name="std"/>²) drawn from <paramref name="random"/> (which advances).</summary>
+    public static NDArray RandomNormal(int[] shape, float mean, float std, RandomState random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (!(std >= 0) || !float.IsFinite(std) || !float.IsFinite(mean))
+            throw new ArgumentException($"RandomNormal: std ({std}) must be finite and ≥ 0, mean ({mean}) finite.", nameof(std));
+        var result = new NDArray(Tensors.Shape.Validate("RandomNormal", shape));
+        random.FillNormal(result._storage, mean, std);
+        return result;
+    }
+
+    /// <summary>Samples of U[<paramref name="low"/>, <paramref name="high"/>): NumPy's <c>np.random.seed(seed); uniform(low, high, shape)</c>, cast to float32.</summary>
+    public static NDArray RandomUniform(int[] shape, float low = 0f, float high = 1f, uint seed = 0) =>
+        RandomUniform(shape, low, high, new RandomState(seed));
+
+    /// <summary>Samples of U[<paramref name="low"/>, <paramref name="high"/>) drawn from <paramref name="random"/> (which advances).</summary>
+    public static NDArray RandomUniform(int[] shape, float low, float high, RandomState random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (!(low <= high) || !float.IsFinite(low) || !float.IsFinite(high))
+            throw new ArgumentException($"RandomUniform: need finite low ≤ high, got [{low}, {high}).", nameof(low));
+        var result = new NDArray(Tensors.Shape.Validate("RandomUniform", shape));
+        random.FillUniform(result._storage, low, high);
+        return result;
+    }
+
     /// <summary>Replaces one −1 in <paramref name="shape"/> with the length that makes <paramref name="size"/> elements.</summary>
     private static int[] ResolveShape(string op, int[] shape, int size)
     {
