@@ -103,59 +103,63 @@ public sealed partial class NDArray
     private sealed class ElementFormat
     {
         private bool _scientific;
-        private int _digits;        // after the decimal point (fixed) or in the mantissa (scientific)
+        private int _digits;        // mantissa digits shared by every element in scientific mode
         private int _padLeft, _padRight;
 
         public static ElementFormat For(IReadOnlyList<float> values)
         {
             var format = new ElementFormat();
-            var finite = values.Where(float.IsFinite).Select(MathF.Abs).ToList();
-            var nonZero = finite.Where(v => v != 0).ToList();
+            var finite = values.Where(float.IsFinite).ToList();
+            var nonZero = finite.Select(MathF.Abs).Where(v => v != 0).ToList();
             if (nonZero.Count > 0)
             {
                 float max = nonZero.Max(), min = nonZero.Min();
                 format._scientific = max >= 1e8f || min < 1e-4f || max / min > 1e3f;
             }
-            format._digits = finite.Count == 0 ? 0 : finite.Max(format.FractionDigits);
-            foreach (float v in values)
+            if (format._scientific)
+                format._digits = finite.Count == 0 ? 0 : finite.Max(format.ShortestDigits);
+            foreach (float v in finite)   // align the decimal points
             {
                 string s = format.Raw(v);
-                int point = s.IndexOf('.');
-                int left = point >= 0 ? point : s.Length;
+                int left = s.IndexOf('.');
                 format._padLeft = Math.Max(format._padLeft, left);
                 format._padRight = Math.Max(format._padRight, s.Length - left);
             }
+            foreach (float v in values.Where(v => !float.IsFinite(v)))   // nan and inf fit the same width
+                format._padLeft = Math.Max(format._padLeft, format.Raw(v).Length - format._padRight);
             return format;
         }
 
         public string Format(float v)
         {
             string s = Raw(v);
-            int point = s.IndexOf('.');
-            int left = point >= 0 ? point : s.Length;
+            if (!float.IsFinite(v)) return s.PadLeft(_padLeft + _padRight);
+            int left = s.IndexOf('.');
             return new string(' ', _padLeft - left) + s + new string(' ', _padRight - (s.Length - left));
         }
 
-        /// <summary>Digits needed after the point for the shortest text that rounds back to <paramref name="v"/> (at most <see cref="Precision"/>).</summary>
-        private int FractionDigits(float v)
+        /// <summary>Fewest digits (after the point, or in the mantissa) whose text reads back as <paramref name="v"/>, at most <see cref="Precision"/>.</summary>
+        private int ShortestDigits(float v)
         {
-            string s = _scientific
-                ? v.ToString("0.########e+00", CultureInfo.InvariantCulture).Split('e')[0]
-                : Math.Round((double)v, Precision).ToString("0.########", CultureInfo.InvariantCulture);
-            int point = s.IndexOf('.');
-            return point < 0 ? 0 : s.Length - point - 1;
+            string code = _scientific ? "E" : "F";
+            for (int digits = 0; digits < Precision; digits++)
+                if (float.Parse(v.ToString(code + digits, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) == v)
+                    return digits;
+            return Precision;
         }
 
         private string Raw(float v)
         {
             if (float.IsNaN(v)) return "nan";
             if (float.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
-            if (_scientific)
-                return v.ToString(_digits == 0 ? "0.e+00" : "0." + new string('0', _digits) + "e+00", CultureInfo.InvariantCulture);
-            string s = Math.Round((double)v, Precision).ToString("0.########", CultureInfo.InvariantCulture);
-            if (!s.Contains('.')) s += ".";
-            if (v == 0 && float.IsNegative(v)) s = "-" + s.TrimStart('-');
-            return s;
+            if (!_scientific)   // each value with its own shortest digits; Format pads the columns with spaces
+            {
+                int digits = ShortestDigits(v);
+                return v.ToString("F" + digits, CultureInfo.InvariantCulture) + (digits == 0 ? "." : "");
+            }
+            string[] parts = v.ToString("E" + _digits, CultureInfo.InvariantCulture).Split('E');   // "1.5", "-005"
+            int exponent = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            return parts[0] + (_digits == 0 ? "." : "") + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
         }
     }
 }

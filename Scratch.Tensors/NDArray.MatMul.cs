@@ -34,14 +34,24 @@ public sealed partial class NDArray
         if (HasNegativeStride(b2)) b2 = b2.Clone();
         int[] aBatchStrides = Tensors.Shape.BroadcastStrides(a2._shape[..^2], a2._strides[..^2], batch);
         int[] bBatchStrides = Tensors.Shape.BroadcastStrides(b2._shape[..^2], b2._strides[..^2], batch);
-        int[] cBatchStrides = Tensors.Shape.ContiguousStrides([.. batch, m * n])[..^1];
+        int[] cBatchStrides = Tensors.Shape.ContiguousStrides([.. batch, m * n])[..^1];   // c is contiguous
         GemmKernel chosen = kernel ?? Gemm.Default;
-        var runs = new Runs([.. batch, 1], [a2.Offset, b2.Offset, c.Offset], [[.. aBatchStrides, 0], [.. bBatchStrides, 0], [.. cBatchStrides, 0]]);
-        while (runs.MoveNext())
+        int batchCount = Tensors.Shape.Size(batch);
+        for (int flat = 0; flat < batchCount; flat++)
+        {
+            int aAt = a2.Offset, bAt = b2.Offset, cAt = c.Offset;
+            for (int axis = batch.Length - 1, rest = flat; axis >= 0; rest /= batch[axis], axis--)
+            {
+                int i = rest % batch[axis];
+                aAt += i * aBatchStrides[axis];
+                bAt += i * bBatchStrides[axis];
+                cAt += i * cBatchStrides[axis];
+            }
             Gemm.Multiply(chosen, m, n, k,
-                a2._storage.AsSpan(runs.Offset(0)), RowStride(a2, m), a2._strides[^1],
-                b2._storage.AsSpan(runs.Offset(1)), RowStride(b2, k), b2._strides[^1],
-                c._storage.AsSpan(runs.Offset(2)), n);
+                a2._storage.AsSpan(aAt), RowStride(a2, m), a2._strides[^1],
+                b2._storage.AsSpan(bAt), RowStride(b2, k), b2._strides[^1],
+                c._storage.AsSpan(cAt), n);
+        }
         if (!ReferenceEquals(c, result)) result.CopyFrom(c);
         return result;
     }
