@@ -1,0 +1,81 @@
+namespace Scratch.Optim;
+
+/// <summary>Adam: <c>t ← t+1;  lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ);  m += (1−β1)(g−m);  v += (1−β2)(g²−v);  W −= lr_t·m/(√v + ε)</c>.</summary>
+/// <remarks>
+/// The book's <c>Adam.update</c> (Kingma &amp; Ba, 2015, with the bias correction folded into <c>lr_t</c>):
+/// <c>self.iter += 1; lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter);
+/// self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key]); self.v[key] += (1 - self.beta2) * (grads[key]**2 - self.v[key]);
+/// params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)</c>.
+/// The step count <c>t</c> is kept per parameter and counts the updates that parameter took part in, so when every
+/// parameter is passed to every <see cref="Update"/> it is the book's <c>self.iter</c>, and a parameter added mid-training
+/// starts fresh at t = 1 (as PyTorch's per-parameter <c>step</c>). On the first step <c>m/√v = sign(g)·√(1−β2)/(1−β1)</c>,
+/// so each weight moves by about <c>lr</c>.
+/// </remarks>
+public sealed class Adam : IOptimizer
+{
+    private float _lr;
+    private float _epsilon = DefaultEpsilon;
+    private readonly Dictionary<Parameter, AdamState> _state = State.NewTable<AdamState>();
+
+    /// <summary>The book's <c>1e-7</c>, added to √v.</summary>
+    public const float DefaultEpsilon = 1e-7f;
+
+    /// <summary>Adam with step size <paramref name="lr"/> and moment decays <paramref name="beta1"/>, <paramref name="beta2"/> (the book's defaults).</summary>
+    /// <exception cref="ArgumentException"><paramref name="lr"/> is negative or not finite, or a β is outside [0, 1).</exception>
+    public Adam(float lr = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f)
+    {
+        _lr = Check.NonNegative(nameof(Adam), nameof(lr), lr);
+        Beta1 = Check.UnitInterval(nameof(Adam), nameof(beta1), beta1);
+        Beta2 = Check.UnitInterval(nameof(Adam), nameof(beta2), beta2);
+    }
+
+    /// <inheritdoc/>
+    public float LearningRate
+    {
+        get => _lr;
+        set => _lr = Check.NonNegative(nameof(Adam), nameof(LearningRate), value, nameof(value));
+    }
+
+    /// <summary>The book's <c>beta1</c>: decay of the first moment <c>m</c> (mean of g).</summary>
+    public float Beta1 { get; }
+
+    /// <summary>The book's <c>beta2</c>: decay of the second moment <c>v</c> (mean of g²).</summary>
+    public float Beta2 { get; }
+
+    /// <summary>ε in <c>lr_t·m / (√v + ε)</c>; finite and &gt; 0.</summary>
+    public float Epsilon
+    {
+        get => _epsilon;
+        set => _epsilon = Check.Positive(nameof(Adam), nameof(Epsilon), value, nameof(value));
+    }
+
+    /// <inheritdoc/>
+    public void Update(IReadOnlyList<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        for (int p = 0; p < parameters.Count; p++)
+        {
+            Check.ValueAndGrad(nameof(Adam), parameters, p, out Span<float> w, out ReadOnlySpan<float> g);
+            AdamState s = State.For(_state, parameters[p], AdamState.Create);
+            s.T++;                                                      // t += 1 (self.iter += 1)
+            float lrT = s.BiasCorrectedLr(_lr, Beta1, Beta2);           // lr_t = lr·√(1 − β2ᵗ)/(1 − β1ᵗ)
+            Fused.MoveToward(s.M, 1f - Beta1, g);                       // m += (1 − β1)·(g − m)
+            Fused.MoveTowardSquare(s.V, 1f - Beta2, g);                 // v += (1 − β2)·(g² − v)
+            Fused.SubtractScaledRatio(w, lrT, s.M, s.V, _epsilon);      // W −= lr_t·m / (√v + ε)
+        }
+    }
+}
+
+/// <summary>Adam's per-parameter state, shared by <see cref="Adam"/> and <see cref="AdamW"/>.</summary>
+internal sealed class AdamState
+{
+    public required float[] M { get; init; }   // first moment, zero before the first step
+    public required float[] V { get; init; }   // second moment, zero before the first step
+    public int T;                              // steps taken by this parameter
+
+    public static AdamState Create(Parameter p) => new() { M = State.Zeros(p), V = State.Zeros(p) };
+
+    /// <summary><c>lr·√(1 − β2ᵗ)/(1 − β1ᵗ)</c>, computed in double as NumPy does for the book's Python scalars.</summary>
+    public float BiasCorrectedLr(float lr, float beta1, float beta2) =>
+        (float)(lr * Math.Sqrt(1.0 - Math.Pow(beta2, T)) / (1.0 - Math.Pow(beta1, T)));
+}

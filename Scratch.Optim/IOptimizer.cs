@@ -1,0 +1,16 @@
+namespace Scratch.Optim;
+
+/// <summary>An update rule <c>W ← step(W, ∂L/∂W, state)</c> applied in place to a list of parameters.</summary>
+/// <remarks>
+/// Mirrors the book's <c>optimizer.update(params, grads)</c>. Implementations keep their state (velocities, squared-gradient
+/// sums, moments) per <see cref="Parameter"/> object, create it on a parameter's first update, and allocate nothing on later ones.
+/// </remarks>
+public interface IOptimizer
+{
+    /// <summary>The step size <c>lr</c>; may be changed between updates (see <c>Schedules</c>).</summary>
+    float LearningRate { get; set; }
+
+    /// <summary>Updates every parameter's <c>Value</c> in place from its <c>Grad</c>.</summary>
+    /// <exception cref="ArgumentException">A parameter's Grad shape differs from its Value's, or Grad is a non-contiguous view.</exception>
+    void Update(IReadOnlyList<Parameter> parameters);
+}
