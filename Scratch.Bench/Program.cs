@@ -1,18 +1,26 @@
+using System.CommandLine;
 using BenchmarkDotNet.Running;
+using Scratch.Bench.Commands;
 
 namespace Scratch.Bench;
 
-/// <summary>Entry point: <c>bench …</c> runs the BenchmarkDotNet suites; the other commands are the training runs.</summary>
+/// <summary>Entry point: <c>train</c> (the main job), the experiment runs, and <c>bench …</c> for the BenchmarkDotNet suites.</summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "bench")
+        if (args.Length > 0 && args[0] == "bench")   // everything after "bench" belongs to BenchmarkDotNet
         {
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
             return 0;
         }
-        Console.Error.WriteLine("usage: Scratch.Bench bench [BenchmarkDotNet options]");
-        return 2;
+        var root = new RootCommand("Scratch: a from-scratch tensor engine and the book's networks. `bench --filter *Gemm*` runs the kernel benchmarks.")
+        {
+            TrainCommand.Create(),
+            ExperimentCommands.Spiral(),
+            ExperimentCommands.Xor(),
+            TourCommand.Create(),
+        };
+        return root.Parse(args).Invoke();
     }
 }

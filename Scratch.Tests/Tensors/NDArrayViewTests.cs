@@ -210,3 +210,18 @@ public class NDArrayViewTests
         });
     }
 }
+
+public class TakeTests
+{
+    [Test]
+    public void Take_GathersRowsInOrder_IntoANewOrGivenBuffer()
+    {
+        var x = NDArray.Arange(12).Reshape(4, 3);
+        var rows = x.Take([3, 0, 3]);
+        Assert.That(rows.ToArray(), Is.EqualTo(new float[] { 9, 10, 11, 0, 1, 2, 9, 10, 11 }));
+        var buffer = NDArray.Zeros(2, 3);
+        Assert.That(x.T.Contiguous().T.Take([1, 2], buffer), Is.SameAs(buffer));
+        Assert.That(buffer.ToArray(), Is.EqualTo(new float[] { 3, 4, 5, 6, 7, 8 }));
+        Assert.That(() => x.Take([4]), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("index 4").And.Message.Contains("(4, 3)"));
+    }
+}

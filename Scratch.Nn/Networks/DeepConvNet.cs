@@ -1,0 +1,60 @@
+using Scratch.Tensors;
+
+namespace Scratch.Nn;
+
+/// <summary>
+/// The book's ch08 network: (conv 3×3 → ReLU → conv 3×3 → ReLU → pool 2×2) × 3 with 16, 32 and 64 filters,
+/// then Affine → ReLU → Dropout 0.5 → Affine → Dropout 0.5 → SoftmaxWithLoss.
+/// </summary>
+/// <remarks>
+/// For (N, 1, 28, 28): 28 → 28 → pool 14 → 14 → 16 (the 4th conv pads by 2) → pool 8 → 8 → 8 → pool 4, so the first
+/// Affine has 64·4·4 = 1024 inputs. He initialization: σ_k = √(2 / fan-in of layer k). Dropout follows
+/// <paramref name="semantics"/>.
+/// </remarks>
+public sealed class DeepConvNet : Sequential
+{
+    private static readonly (int Filters, int Pad)[] Convs = [(16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1)];
+
+    /// <summary>Builds the network for inputs of shape (N, <paramref name="inputDim"/>…), default (1, 28, 28).</summary>
+    public DeepConvNet(int[]? inputDim = null, int hiddenSize = 50, int outputSize = 10, float dropoutRatio = 0.5f,
+        Semantics semantics = Semantics.Modern, uint seed = 0)
+        : base(Build(inputDim ?? [1, 28, 28], hiddenSize, outputSize, dropoutRatio, semantics, seed), new SoftmaxWithLoss())
+    {
+    }
+
+    private static IEnumerable<ILayer> Build(int[] inputDim, int hiddenSize, int outputSize, float dropoutRatio, Semantics semantics, uint seed)
+    {
+        if (inputDim.Length != 3)
+            throw new ArgumentException($"DeepConvNet: inputDim must be (C, H, W), got {Shape.Format(inputDim)}.", nameof(inputDim));
+        Sizes.CheckPositive(nameof(DeepConvNet), ("C", inputDim[0]), ("H", inputDim[1]), ("W", inputDim[2]), (nameof(hiddenSize), hiddenSize), (nameof(outputSize), outputSize));
+        Sizes.CheckRatio(nameof(DeepConvNet), nameof(dropoutRatio), dropoutRatio);
+        var builder = new NetworkBuilder(seed);
+        var layers = new List<ILayer>();
+        int channels = inputDim[0], h = inputDim[1], w = inputDim[2];
+        for (int k = 0; k < Convs.Length; k++)
+        {
+            var (filters, pad) = Convs[k];
+            var weights = builder.Weights(WeightInit.He.Scale(channels * 3 * 3), filters, channels, 3, 3);
+            layers.Add(new Convolution(weights, NDArray.Zeros(filters), stride: 1, pad: pad));
+            layers.Add(new Relu());
+            channels = filters;
+            h += 2 * pad - 2;
+            w += 2 * pad - 2;
+            if (k % 2 == 1)
+            {
+                layers.Add(new MaxPooling(2, 2, stride: 2));
+                h /= 2;
+                w /= 2;
+            }
+            if (h < 1 || w < 1)
+                throw new ArgumentException($"DeepConvNet: input {Shape.Format(inputDim)} is too small for three conv-conv-pool blocks.", nameof(inputDim));
+        }
+        int flat = channels * h * w;
+        layers.Add(new Affine(builder.Weights(WeightInit.He.Scale(flat), flat, hiddenSize), NDArray.Zeros(hiddenSize)));
+        layers.Add(new Relu());
+        layers.Add(builder.Dropout(dropoutRatio, semantics));
+        layers.Add(new Affine(builder.Weights(WeightInit.He.Scale(hiddenSize), hiddenSize, outputSize), NDArray.Zeros(outputSize)));
+        layers.Add(builder.Dropout(dropoutRatio, semantics));
+        return layers;
+    }
+}

@@ -1,0 +1,29 @@
+using Scratch.Optim;
+using Scratch.Tensors;
+
+namespace Scratch.Nn;
+
+/// <summary>A trainable network as the book's classes expose it: predict, loss, accuracy, backprop and numerical gradients.</summary>
+public interface INetwork
+{
+    /// <summary>Every trainable parameter, in layer order.</summary>
+    IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>The parameters under the book's keys: <c>W1</c>, <c>b1</c>, <c>gamma1</c>, …</summary>
+    IReadOnlyDictionary<string, Parameter> Params { get; }
+
+    /// <summary>The scores (before softmax) for input <paramref name="x"/>.</summary>
+    NDArray Predict(NDArray x, bool training = false);
+
+    /// <summary>The loss of <paramref name="x"/> against targets <paramref name="t"/>, weight decay included.</summary>
+    float Loss(NDArray x, NDArray t, bool training = false);
+
+    /// <summary>The fraction of samples whose arg-max score is the target class (one-hot or index targets).</summary>
+    float Accuracy(NDArray x, NDArray t, int batchSize = 100);
+
+    /// <summary>Backpropagation: runs a training-mode forward and backward pass, fills every <see cref="Parameter.Grad"/> and returns them by key; also returns the loss.</summary>
+    (float Loss, IReadOnlyDictionary<string, NDArray> Grads) Gradient(NDArray x, NDArray t);
+
+    /// <summary>Central-difference gradients of <see cref="Loss"/> (training mode) for every parameter, by key (slow: for checking).</summary>
+    IReadOnlyDictionary<string, NDArray> NumericalGradient(NDArray x, NDArray t, float h = 1e-2f);
+}

@@ -1,0 +1,46 @@
+using Scratch.Tensors;
+
+namespace Scratch.Nn;
+
+/// <summary>
+/// The book's extended network: (Affine → [BatchNormalization] → activation → [Dropout]) × hidden layers → Affine → SoftmaxWithLoss,
+/// with optional L2 weight decay.
+/// </summary>
+/// <remarks>
+/// Batch norm starts at gamma = 1, beta = 0. Dropout follows <paramref name="semantics"/> (Book: scaled at test time;
+/// Modern: inverted). Weights are drawn exactly as in <see cref="MultiLayerNet"/>.
+/// </remarks>
+public sealed class MultiLayerNetExtend : Sequential
+{
+    /// <summary>Builds the network; <paramref name="weightInit"/> defaults to He for ReLU and Xavier otherwise.</summary>
+    public MultiLayerNetExtend(int inputSize, int[] hiddenSizeList, int outputSize, Activation activation = Activation.Relu,
+        WeightInit? weightInit = null, float weightDecayLambda = 0f, bool useDropout = false, float dropoutRatio = 0.5f,
+        bool useBatchnorm = false, Semantics semantics = Semantics.Modern, uint seed = 0)
+        : base(Build(inputSize, hiddenSizeList, outputSize, activation, weightInit ?? NetworkBuilder.DefaultInit(activation),
+                useDropout, dropoutRatio, useBatchnorm, semantics, seed),
+            new SoftmaxWithLoss(), weightDecayLambda)
+    {
+    }
+
+    private static IEnumerable<ILayer> Build(int inputSize, int[] hidden, int outputSize, Activation activation, WeightInit init,
+        bool useDropout, float dropoutRatio, bool useBatchnorm, Semantics semantics, uint seed)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        int[] sizes = [inputSize, .. hidden, outputSize];
+        Sizes.CheckPositive(nameof(MultiLayerNetExtend), sizes.Select((s, i) => ($"size[{i}]", s)).ToArray());
+        if (useDropout) Sizes.CheckRatio(nameof(MultiLayerNetExtend), nameof(dropoutRatio), dropoutRatio);
+        var builder = new NetworkBuilder(seed);
+        var layers = new List<ILayer>();
+        for (int k = 1; k < sizes.Length; k++)
+        {
+            layers.Add(new Affine(builder.Weights(init.Scale(sizes[k - 1]), sizes[k - 1], sizes[k]), NDArray.Zeros(sizes[k])));
+            if (k == sizes.Length - 1) break;
+            if (useBatchnorm)
+                layers.Add(new BatchNormalization(NDArray.Ones(sizes[k]), NDArray.Zeros(sizes[k])));
+            layers.Add(NetworkBuilder.ActivationLayer(activation));
+            if (useDropout)
+                layers.Add(builder.Dropout(dropoutRatio, semantics));
+        }
+        return layers;
+    }
+}

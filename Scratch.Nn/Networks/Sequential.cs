@@ -1,0 +1,122 @@
+using Scratch.Optim;
+using Scratch.Tensors;
+
+namespace Scratch.Nn;
+
+/// <summary>A stack of layers ending in a loss layer: <c>Predict</c> runs them in order, <c>Gradient</c> backpropagates in reverse.</summary>
+/// <remarks>
+/// Parameters get the book's keys: the k-th parameter named <c>W</c> is <c>W{k}</c>, the k-th <c>gamma</c> is <c>gamma{k}</c>, and so on.
+/// With <see cref="WeightDecayLambda"/> λ &gt; 0 the loss gains ½λΣW² over every <c>W</c> and each <c>W.Grad</c> gains λW (the book's L2 decay).
+/// </remarks>
+public class Sequential : INetwork
+{
+    private readonly List<ILayer> _layers;
+    private readonly Dictionary<string, Parameter> _params = [];
+    private readonly List<Parameter> _parameters = [];
+
+    /// <summary>Chains <paramref name="layers"/> and ends them with <paramref name="lastLayer"/>.</summary>
+    public Sequential(IEnumerable<ILayer> layers, ILossLayer lastLayer, float weightDecayLambda = 0f)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        _layers = layers.ToList();
+        LastLayer = lastLayer ?? throw new ArgumentNullException(nameof(lastLayer));
+        if (!(weightDecayLambda >= 0) || float.IsInfinity(weightDecayLambda))
+            throw new ArgumentException($"Sequential: weightDecayLambda must be finite and ≥ 0, got {weightDecayLambda}.", nameof(weightDecayLambda));
+        WeightDecayLambda = weightDecayLambda;
+        var counts = new Dictionary<string, int>();
+        foreach (var p in _layers.SelectMany(layer => layer.Parameters))
+        {
+            counts[p.Name] = counts.GetValueOrDefault(p.Name) + 1;
+            _params.Add(p.Name + counts[p.Name], p);
+            _parameters.Add(p);
+        }
+    }
+
+    /// <summary>The layers in forward order (the loss layer excluded).</summary>
+    public IReadOnlyList<ILayer> Layers => _layers;
+
+    /// <summary>The loss layer that ends the network.</summary>
+    public ILossLayer LastLayer { get; }
+
+    /// <summary>λ of the L2 weight decay on every <c>W</c> (0: none).</summary>
+    public float WeightDecayLambda { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, Parameter> Params => _params;
+
+    /// <inheritdoc/>
+    public NDArray Predict(NDArray x, bool training = false)
+    {
+        foreach (ILayer layer in _layers)
+            x = layer.Forward(x, training);
+        return x;
+    }
+
+    /// <inheritdoc/>
+    public float Loss(NDArray x, NDArray t, bool training = false) =>
+        LastLayer.Forward(Predict(x, training), t) + WeightDecayLoss();
+
+    /// <inheritdoc/>
+    public float Accuracy(NDArray x, NDArray t, int batchSize = 100)
+    {
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Accuracy: batchSize must be positive.");
+        int n = x.Dim(0);
+        if (t.Dim(0) != n)
+            throw new ArgumentException($"Accuracy: x {Shape.Format(x.Shape)} and t {Shape.Format(t.Shape)} hold different numbers of samples.", nameof(t));
+        if (n == 0) return 0f;
+        NDArray labels = t.Rank == 2 ? t.ArgMax(1) : t;
+        long correct = 0;
+        for (int start = 0; start < n; start += batchSize)
+        {
+            int stop = Math.Min(n, start + batchSize);
+            NDArray predicted = Predict(x.Slice(0, start, stop)).ArgMax(1);
+            correct += (long)NDArray.Equal(predicted, labels.Slice(0, start, stop)).Sum().Item();
+        }
+        return (float)((double)correct / n);
+    }
+
+    /// <inheritdoc/>
+    public (float Loss, IReadOnlyDictionary<string, NDArray> Grads) Gradient(NDArray x, NDArray t)
+    {
+        float loss = Loss(x, t, training: true);
+        NDArray dout = LastLayer.Backward(1f);
+        for (int i = _layers.Count - 1; i >= 0; i--)
+            dout = _layers[i].Backward(dout);
+        if (WeightDecayLambda > 0)
+            WeightDecay.AddL2Gradient(DecayedWeights(), WeightDecayLambda);   // dW += λW
+        return (loss, _params.ToDictionary(p => p.Key, p => p.Value.Grad));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, NDArray> NumericalGradient(NDArray x, NDArray t, float h = 1e-2f)
+    {
+        var grads = new Dictionary<string, NDArray>();
+        foreach (var (key, p) in _params)
+        {
+            Span<float> w = p.Value.AsSpan();
+            var grad = NDArray.ZerosLike(p.Value);
+            Span<float> g = grad.AsSpan();
+            for (int i = 0; i < w.Length; i++)
+            {
+                float saved = w[i];
+                w[i] = saved + h;
+                double plus = Loss(x, t, training: true);
+                w[i] = saved - h;
+                double minus = Loss(x, t, training: true);
+                w[i] = saved;
+                g[i] = (float)((plus - minus) / (2 * h));            // (L(w + h) − L(w − h)) / 2h
+            }
+            grads[key] = grad;
+        }
+        return grads;
+    }
+
+    /// <summary>½λΣW² over every decayed weight (0 without decay).</summary>
+    private float WeightDecayLoss() => WeightDecayLambda == 0 ? 0f : WeightDecay.L2Loss(DecayedWeights(), WeightDecayLambda);
+
+    private IEnumerable<Parameter> DecayedWeights() => _parameters.Where(p => p.Name == "W");
+}

@@ -1,0 +1,30 @@
+namespace Scratch.Nn;
+
+/// <summary>The book's two-layer network: Affine → activation → Affine → SoftmaxWithLoss.</summary>
+/// <remarks>
+/// W1 = weightInitStd·randn(inputSize, hiddenSize), W2 = weightInitStd·randn(hiddenSize, outputSize), zero biases
+/// (ch05's <c>TwoLayerNet</c> uses ReLU; the sequel's spiral network uses sigmoid).
+/// </remarks>
+public sealed class TwoLayerNet : Sequential
+{
+    /// <summary>Builds the network with weights drawn from a RandomState seeded with <paramref name="seed"/>.</summary>
+    public TwoLayerNet(int inputSize, int hiddenSize, int outputSize, float weightInitStd = 0.01f,
+        Activation activation = Activation.Relu, uint seed = 0)
+        : base(Build(inputSize, hiddenSize, outputSize, weightInitStd, activation, seed), new SoftmaxWithLoss())
+    {
+    }
+
+    private static IEnumerable<ILayer> Build(int inputSize, int hiddenSize, int outputSize, float std, Activation activation, uint seed)
+    {
+        Sizes.CheckPositive(nameof(TwoLayerNet), (nameof(inputSize), inputSize), (nameof(hiddenSize), hiddenSize), (nameof(outputSize), outputSize));
+        var builder = new NetworkBuilder(seed);
+        var w1 = builder.Weights(std, inputSize, hiddenSize);
+        var w2 = builder.Weights(std, hiddenSize, outputSize);
+        return
+        [
+            new Affine(w1, Tensors.NDArray.Zeros(hiddenSize)),
+            NetworkBuilder.ActivationLayer(activation),
+            new Affine(w2, Tensors.NDArray.Zeros(outputSize)),
+        ];
+    }
+}

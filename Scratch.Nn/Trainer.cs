@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Scratch.Optim;
+using Scratch.Tensors;
+
+namespace Scratch.Nn;
+
+/// <summary>What one epoch of <see cref="Trainer"/> achieved.</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="TrainLoss">Mean mini-batch loss over the epoch's steps.</param>
+/// <param name="TrainAccuracy">Accuracy on the (first <c>evaluateSampleNumPerEpoch</c>) training samples.</param>
+/// <param name="TestAccuracy">Accuracy on the (first <c>evaluateSampleNumPerEpoch</c>) test samples.</param>
+/// <param name="LearningRate">The learning rate used during the epoch.</param>
+/// <param name="Seconds">Wall time of the epoch's training steps (evaluation excluded).</param>
+public sealed record EpochResult(int Epoch, float TrainLoss, float TrainAccuracy, float TestAccuracy, float LearningRate, double Seconds);
+
+/// <summary>The book's <c>Trainer</c>: mini-batch gradient descent for a number of epochs, recording loss and accuracy.</summary>
+/// <remarks>
+/// Each step draws a mini-batch, backpropagates (<see cref="INetwork.Gradient"/>) and lets the optimizer update the
+/// parameters; the loss recorded per step is the one of that forward pass (the book evaluates it again after the update).
+/// Mini-batches follow <see cref="Semantics"/>: <see cref="Semantics.Book"/> samples <c>batchSize</c> indices with
+/// replacement every step (<c>np.random.choice(train_size, batch_size)</c>) for <c>⌈trainSize / batchSize⌉</c> steps an
+/// epoch; <see cref="Semantics.Modern"/> walks a fresh permutation each epoch, every sample once (the last batch may be smaller).
+/// Accuracy is measured at the end of every epoch. A schedule, when given, sets the learning rate at the start of each epoch.
+/// </remarks>
+public sealed class Trainer
+{
+    private readonly INetwork _network;
+    private readonly NDArray _xTrain, _tTrain, _xTest, _tTest;
+    private readonly RandomState _random;
+    private readonly List<float> _trainLoss = [], _trainAcc = [], _testAcc = [];
+
+    /// <summary>Prepares training of <paramref name="network"/> on (<paramref name="xTrain"/>, <paramref name="tTrain"/>), evaluated on both sets.</summary>
+    public Trainer(INetwork network, NDArray xTrain, NDArray tTrain, NDArray xTest, NDArray tTest,
+        int epochs = 20, int miniBatchSize = 100, IOptimizer? optimizer = null, ILearningRateSchedule? schedule = null,
+        int? evaluateSampleNumPerEpoch = null, Semantics semantics = Semantics.Modern, uint seed = 0)
+    {
+        _network = network ?? throw new ArgumentNullException(nameof(network));
+        CheckPair(nameof(xTrain), xTrain, tTrain);
+        CheckPair(nameof(xTest), xTest, tTest);
+        if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Trainer: epochs must be ≥ 0.");
+        if (miniBatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(miniBatchSize), miniBatchSize, "Trainer: miniBatchSize must be positive.");
+        if (evaluateSampleNumPerEpoch <= 0) throw new ArgumentOutOfRangeException(nameof(evaluateSampleNumPerEpoch), evaluateSampleNumPerEpoch, "Trainer: evaluateSampleNumPerEpoch must be positive.");
+        (_xTrain, _tTrain, _xTest, _tTest) = (xTrain, tTrain, xTest, tTest);
+        Epochs = epochs;
+        BatchSize = Math.Min(miniBatchSize, xTrain.Dim(0));
+        Optimizer = optimizer ?? new Sgd(0.01f);
+        Schedule = schedule;
+        EvaluateSampleNumPerEpoch = evaluateSampleNumPerEpoch;
+        Semantics = semantics;
+        _random = new RandomState(seed);
+    }
+
+    /// <summary>Number of passes over the training set.</summary>
+    public int Epochs { get; }
+
+    /// <summary>Samples per mini-batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The update rule.</summary>
+    public IOptimizer Optimizer { get; }
+
+    /// <summary>The learning-rate schedule, or null for a constant rate.</summary>
+    public ILearningRateSchedule? Schedule { get; }
+
+    /// <summary>How many samples of each set the per-epoch accuracy uses (null: all).</summary>
+    public int? EvaluateSampleNumPerEpoch { get; }
+
+    /// <summary>Book or modern mini-batch sampling.</summary>
+    public Semantics Semantics { get; }
+
+    /// <summary>The loss of every training step.</summary>
+    public IReadOnlyList<float> TrainLossList => _trainLoss;
+
+    /// <summary>Training accuracy after every epoch.</summary>
+    public IReadOnlyList<float> TrainAccList => _trainAcc;
+
+    /// <summary>Test accuracy after every epoch.</summary>
+    public IReadOnlyList<float> TestAccList => _testAcc;
+
+    /// <summary>Called after every epoch (for progress display).</summary>
+    public event Action<EpochResult>? EpochCompleted;
+
+    /// <summary>Runs all epochs and returns the accuracy on the whole test set.</summary>
+    public float Train()
+    {
+        int trainSize = _xTrain.Dim(0);
+        int stepsPerEpoch = (trainSize + BatchSize - 1) / BatchSize;
+        var order = new int[trainSize];
+        var xBatch = NDArray.Zeros([BatchSize, .. _xTrain.Shape[1..]]);
+        var tBatch = NDArray.Zeros([BatchSize, .. _tTrain.Shape[1..]]);
+        for (int epoch = 0; epoch < Epochs; epoch++)
+        {
+            if (Schedule is not null) Optimizer.LearningRate = Schedule.LearningRate(epoch);
+            if (Semantics == Semantics.Modern)
+            {
+                for (int i = 0; i < trainSize; i++) order[i] = i;
+                _random.Shuffle(order.AsSpan());
+            }
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0;
+            for (int step = 0; step < stepsPerEpoch; step++)
+            {
+                ReadOnlySpan<int> batch = Semantics == Semantics.Book
+                    ? _random.Choice(trainSize, BatchSize)
+                    : order.AsSpan(step * BatchSize, Math.Min(BatchSize, trainSize - step * BatchSize));
+                bool full = batch.Length == BatchSize;   // full batches reuse one pair of buffers
+                lossSum += TrainStep(_xTrain.Take(batch, full ? xBatch : null), _tTrain.Take(batch, full ? tBatch : null));
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            var result = new EpochResult(epoch + 1, (float)(lossSum / stepsPerEpoch), Evaluate(_xTrain, _tTrain), Evaluate(_xTest, _tTest),
+                Optimizer.LearningRate, seconds);
+            _trainAcc.Add(result.TrainAccuracy);
+            _testAcc.Add(result.TestAccuracy);
+            EpochCompleted?.Invoke(result);
+        }
+        return _network.Accuracy(_xTest, _tTest);
+    }
+
+    /// <summary>One step: backpropagate on the batch and update the parameters; returns (and records) the batch loss.</summary>
+    public float TrainStep(NDArray xBatch, NDArray tBatch)
+    {
+        var (loss, _) = _network.Gradient(xBatch, tBatch);
+        Optimizer.Update(_network.Parameters);
+        _trainLoss.Add(loss);
+        return loss;
+    }
+
+    private float Evaluate(NDArray x, NDArray t)
+    {
+        int n = EvaluateSampleNumPerEpoch is int limit ? Math.Min(limit, x.Dim(0)) : x.Dim(0);
+        return _network.Accuracy(x.Slice(0, 0, n), t.Slice(0, 0, n));
+    }
+
+    private static void CheckPair(string name, NDArray x, NDArray t)
+    {
+        ArgumentNullException.ThrowIfNull(x, name);
+        ArgumentNullException.ThrowIfNull(t);
+        if (x.Rank == 0 || t.Rank == 0 || x.Dim(0) != t.Dim(0) || x.Dim(0) == 0)
+            throw new ArgumentException($"Trainer: {name} {Shape.Format(x.Shape)} and its targets {Shape.Format(t.Shape)} must hold the same, non-zero number of samples.", name);
+    }
+
+    /// <summary>An optimizer by the book's name (<c>sgd</c>, <c>momentum</c>, <c>nesterov</c>, <c>adagrad</c>, <c>rmsprop</c>, <c>adam</c>, <c>adamw</c>) with learning rate <paramref name="lr"/> and default hyper-parameters otherwise.</summary>
+    public static IOptimizer CreateOptimizer(string name, float lr) => name.ToLowerInvariant() switch
+    {
+        "sgd" => new Sgd(lr),
+        "momentum" => new Momentum(lr),
+        "nesterov" => new Nesterov(lr),
+        "adagrad" => new AdaGrad(lr),
+        "rmsprop" => new RmsProp(lr),
+        "adam" => new Adam(lr),
+        "adamw" => new AdamW(lr),
+        _ => throw new ArgumentException($"Trainer.CreateOptimizer: unknown optimizer '{name}'; expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", nameof(name)),
+    };
+}
