@@ -10,14 +10,19 @@ public static class Gemm
     /// <summary>The kernel used by the overload without a <see cref="GemmKernel"/> argument (a run-time switch for benchmarks and tests).</summary>
     public static GemmKernel Default { get; set; } = GemmKernel.Auto;
 
-    // Measured (see GemmBenchmarks): below ~16K multiply-adds the row-wise TensorPrimitives kernel beats the
-    // packing overhead of the blocked one; a single row of C (m = 1) is one axpy per p, which Vectorized does best.
-    internal const long VectorizedMaxMultiplyAdds = 16 * 1024;
+    // Measured on the 2-core Zen machine (GFLOP/s, Naive / Vectorized / Blocked on one thread):
+    //   8³: 3.6 / 3.7 / 4.2, 10³: 3.8 / 3.4 / 7.5, 16³: 4.0 / 6.6 / 26, 32³: - / 12 / 62: Blocked wins from tiny
+    //   sizes on; below ~512 multiply-adds all are call overhead and Naive has the least.
+    //   (1, 100)·(100, 100): 3.8 / 24 / 7.7 and m = 2: 2.5 / 21 / 15: one or two rows of C are a few axpys,
+    //   which Vectorized does without packing. (100, 100)·(100, 1): 4.3 / 0.6 / 3.6: a matrix-vector product.
+    internal const long NaiveMaxMultiplyAdds = 512;
 
     /// <summary>The kernel <see cref="GemmKernel.Auto"/> resolves to for an (m, k)·(k, n) product.</summary>
     public static GemmKernel Choose(int m, int n, int k)
     {
-        if (m <= 1 || (long)m * n * k <= VectorizedMaxMultiplyAdds)
+        if (n == 1 || (long)m * n * k <= NaiveMaxMultiplyAdds)
+            return GemmKernel.Naive;
+        if (m <= 2)
             return GemmKernel.Vectorized;
         return GemmKernel.Blocked;
     }

@@ -9,7 +9,7 @@ public enum GemmKernel
     /// <summary>The plain (i, j, p) triple loop: the reference every other kernel is tested against.</summary>
     Naive,
 
-    /// <summary>Rows of C built with <c>TensorPrimitives.FusedMultiplyAdd</c>: <c>C[i, :] += A[i, p] · B[p, :]</c>.</summary>
+    /// <summary>Rows of C built with <c>TensorPrimitives.MultiplyAdd</c>: <c>C[i, :] += A[i, p] · B[p, :]</c>.</summary>
     Vectorized,
 
     /// <summary>BLIS-style cache blocking with packed panels, a Vector256 + FMA register tile, and both cores.</summary>

@@ -239,6 +239,26 @@ public class GemmTests
     }
 
     [Test]
+    public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits()
+    {
+        // k > KC: later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
+        // (700, 20): split by rows, with edge tiles in both directions.
+        var rng = new Random(9);
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 500), (700, 20, 700) })
+            foreach (bool accumulate in new[] { false, true })
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+                    float[] expected = (float[])c0.Clone(), actual = (float[])c0.Clone();
+                    Gemm.Multiply(GemmKernel.Naive, m, n, k, a, 1, m, b, n, 1, expected, n, accumulate);   // A transposed
+                    GemmBlocked.Multiply(m, n, k, a, 1, m, b, n, 1, actual, n, accumulate, threads);
+                    for (int x = 0; x < expected.Length; x++)
+                        if (!(Math.Abs(actual[x] - expected[x]) <= 1e-5f * (1 + k)))
+                            Assert.Fail($"(m={m}, n={n}, k={k}, accumulate={accumulate}, threads={threads}): C[{x / n}, {x % n}] = {actual[x]}, Naive gives {expected[x]}");
+                }
+    }
+
+    [Test]
     public void Blocked_MultiThreaded_IsBitIdenticalOnRepeatedRuns()
     {
         var rng = new Random(8);
@@ -258,10 +278,12 @@ public class GemmTests
     }
 
     [Test]
-    public void Choose_PicksVectorizedForTinyAndBlockedForLarge()
+    public void Choose_PicksByShape()
     {
-        Assert.That(Gemm.Choose(4, 4, 4), Is.EqualTo(GemmKernel.Vectorized));
+        Assert.That(Gemm.Choose(4, 4, 4), Is.EqualTo(GemmKernel.Naive));
+        Assert.That(Gemm.Choose(100, 1, 100), Is.EqualTo(GemmKernel.Naive));
         Assert.That(Gemm.Choose(1, 1000, 1000), Is.EqualTo(GemmKernel.Vectorized));
+        Assert.That(Gemm.Choose(16, 16, 16), Is.EqualTo(GemmKernel.Blocked));
         Assert.That(Gemm.Choose(1024, 1024, 1024), Is.EqualTo(GemmKernel.Blocked));
         Assert.That(Gemm.Choose(100, 100, 784), Is.EqualTo(GemmKernel.Blocked));
     }
