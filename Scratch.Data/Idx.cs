@@ -49,6 +49,9 @@ public static class Idx
     /// <paramref name="name"/> is only used in error messages. A seekable stream's length is checked against
     /// the header before anything is allocated; for gzip the check is against DEFLATE's largest ratio, and the
     /// array grows as data actually arrives. The stream is left open.
+    /// A corrupt gzip stream (bad header, bad deflate data, CRC-32 mismatch) is an <see cref="InvalidDataException"/>.
+    /// One limit comes from <see cref="GZipStream"/>: input that stops inside the 8-byte gzip trailer ends
+    /// quietly, so the CRC goes unchecked; the values are still complete, since the body length is checked.
     /// </remarks>
     public static NDArray Read(Stream stream, string name)
     {
