@@ -11,16 +11,16 @@ namespace Scratch.Data;
 /// </remarks>
 public static class Mnist
 {
-    /// <summary>The four standard file names, each found raw or with a <c>.gz</c> suffix.</summary>
+    /// <summary>Training images, (60000, 28, 28) u8 in MNIST; found raw or with a <c>.gz</c> suffix, as the three below.</summary>
     public const string TrainImages = "train-images-idx3-ubyte";
 
-    /// <inheritdoc cref="TrainImages"/>
+    /// <summary>Training labels, (60000,) u8 class indices.</summary>
     public const string TrainLabels = "train-labels-idx1-ubyte";
 
-    /// <inheritdoc cref="TrainImages"/>
+    /// <summary>Test images, (10000, 28, 28) u8.</summary>
     public const string TestImages = "t10k-images-idx3-ubyte";
 
-    /// <inheritdoc cref="TrainImages"/>
+    /// <summary>Test labels, (10000,) u8 class indices.</summary>
     public const string TestLabels = "t10k-labels-idx1-ubyte";
 
     /// <summary>Number of classes: digits 0–9, or the ten Fashion-MNIST garments.</summary>
