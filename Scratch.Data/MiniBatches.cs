@@ -77,7 +77,7 @@ public sealed class MiniBatches
         for (int b = 0; b < batches; b++)
         {
             SetRows(b);
-            yield return (Take(_x, LastRows), Take(_t, LastRows));
+            yield return (_x.Take(LastRows), _t.Take(LastRows));
         }
     }
 
@@ -101,8 +101,8 @@ public sealed class MiniBatches
         for (int b = 0; b < batches; b++)
         {
             SetRows(b);
-            Take(_x, LastRows, xBatch);
-            Take(_t, LastRows, tBatch);
+            _x.Take(LastRows, xBatch);
+            _t.Take(LastRows, tBatch);
             yield return b;
         }
     }
@@ -111,7 +111,7 @@ public sealed class MiniBatches
     public (NDArray X, NDArray T) Sample()
     {
         DrawWithReplacement();
-        return (Take(_x, LastRows), Take(_t, LastRows));
+        return (_x.Take(LastRows), _t.Take(LastRows));
     }
 
     /// <summary>The book's step gathered into <paramref name="xBatch"/> (B, …) and <paramref name="tBatch"/> (B, …), allocating nothing.</summary>
@@ -120,54 +120,8 @@ public sealed class MiniBatches
         CheckBatch("Sample", xBatch, _x, nameof(xBatch));
         CheckBatch("Sample", tBatch, _t, nameof(tBatch));
         DrawWithReplacement();
-        Take(_x, LastRows, xBatch);
-        Take(_t, LastRows, tBatch);
-    }
-
-    /// <summary><c>x[rows]</c>: the rows of x (N, …) at <paramref name="rows"/>, in that order, as a new (len(rows), …) array.</summary>
-    /// <remarks>NumPy's integer-array indexing on axis 0; indices may repeat and must lie in [0, N).</remarks>
-    public static NDArray Take(NDArray x, ReadOnlySpan<int> rows)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.Rank < 1)
-            throw new ArgumentException("Take: x must have at least one axis, got shape ().", nameof(x));
-        int[] shape = x.Shape;
-        shape[0] = rows.Length;
-        var result = NDArray.Zeros(shape);
-        Take(x, rows, result);
-        return result;
-    }
-
-    /// <summary><c>into[:] = x[rows]</c>: gathers rows of x (N, …) into the contiguous (len(rows), …) array <paramref name="into"/>.</summary>
-    public static void Take(NDArray x, ReadOnlySpan<int> rows, NDArray into)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(into);
-        bool shapeOk = x.Rank >= 1 && into.Rank == x.Rank && into.Dim(0) == rows.Length;
-        for (int k = 1; shapeOk && k < x.Rank; k++)
-            shapeOk = into.Dim(k) == x.Dim(k);
-        if (!shapeOk)
-            throw new ArgumentException(
-                $"Take: into {Shape.Format(into.Shape)} must be ({rows.Length}{string.Concat(x.Shape.Skip(1).Select(d => $", {d}"))}) for {rows.Length} rows of x {Shape.Format(x.Shape)}.",
-                nameof(into));
-        if (!into.IsContiguous)
-            throw new ArgumentException($"Take: into {Shape.Format(into.Shape)} must be contiguous.", nameof(into));
-
-        int n = x.Dim(0);
-        int rowSize = n == 0 ? 0 : x.Size / n;
-        Span<float> dst = into.AsSpan();
-        bool contiguous = x.IsContiguous;
-        for (int i = 0; i < rows.Length; i++)
-        {
-            int r = rows[i];
-            if ((uint)r >= (uint)n)
-                throw new ArgumentOutOfRangeException(nameof(rows), r, $"Take: rows[{i}] = {r} is out of range for x {Shape.Format(x.Shape)}.");
-            Span<float> row = dst.Slice(i * rowSize, rowSize);
-            if (contiguous)
-                x.Storage.AsSpan(x.Offset + r * rowSize, rowSize).CopyTo(row);
-            else
-                x.At(r).CopyTo(row);        // any strides: the general (slower) path
-        }
+        _x.Take(LastRows, xBatch);
+        _t.Take(LastRows, tBatch);
     }
 
     // ---- drawing --------------------------------------------------------------------------------

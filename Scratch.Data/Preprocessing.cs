@@ -12,7 +12,7 @@ public static partial class Preprocessing
         ArgumentNullException.ThrowIfNull(random);
         int n = CheckPair("ShuffleDataset", x, t);
         int[] permutation = random.Permutation(n);
-        return (MiniBatches.Take(x, permutation), MiniBatches.Take(t, permutation));
+        return (x.Take(permutation), t.Take(permutation));
     }
 
     /// <summary>Shuffles, then holds out the first <c>int(N · validationFraction)</c> rows for validation, as the book's chapter 6 hyperparameter search.</summary>

@@ -143,10 +143,10 @@ public class MiniBatchesTests
     {
         var (x, t) = Rows(6, image: true);
         int[] rows = [5, 0, 5, 2];
-        NDArray xb = MiniBatches.Take(x, rows);
+        NDArray xb = x.Take(rows);
         Assert.That(xb.Shape, Is.EqualTo(new[] { 4, 1, 1, 3 }));
-        AssertRowsMatch(xb, MiniBatches.Take(t, rows), rows, "x[[5, 0, 5, 2]]");
-        Assert.That(MiniBatches.Take(x, []).Shape, Is.EqualTo(new[] { 0, 1, 1, 3 }));
+        AssertRowsMatch(xb, t.Take(rows), rows, "x[[5, 0, 5, 2]]");
+        Assert.That(x.Take([]).Shape, Is.EqualTo(new[] { 0, 1, 1, 3 }));
     }
 
     [Test]
@@ -157,8 +157,8 @@ public class MiniBatchesTests
         var view = full.Slice(1, 1, 4, 2);
         Assert.That(view.IsContiguous, Is.False);
         int[] rows = [4, 1, 1];
-        Assert.That(MiniBatches.Take(view, rows).ToArray(), Is.EqualTo(new float[] { 17, 19, 5, 7, 5, 7 }));
-        Assert.That(MiniBatches.Take(view.Contiguous(), rows).ToArray(), Is.EqualTo(new float[] { 17, 19, 5, 7, 5, 7 }));
+        Assert.That(view.Take(rows).ToArray(), Is.EqualTo(new float[] { 17, 19, 5, 7, 5, 7 }));
+        Assert.That(view.Contiguous().Take(rows).ToArray(), Is.EqualTo(new float[] { 17, 19, 5, 7, 5, 7 }));
     }
 
     [Test]
@@ -166,17 +166,17 @@ public class MiniBatchesTests
     {
         var x = NDArray.Arange(12).Reshape(6, 2).Slice(0, 2, 6);   // rows 2…5, contiguous with offset 4
         Assert.That(x.Offset, Is.EqualTo(4));
-        Assert.That(MiniBatches.Take(x, [3, 0]).ToArray(), Is.EqualTo(new float[] { 10, 11, 4, 5 }));
+        Assert.That(x.Take([3, 0]).ToArray(), Is.EqualTo(new float[] { 10, 11, 4, 5 }));
     }
 
     [Test]
     public void Take_BadArguments_Throw()
     {
         var (x, _) = Rows(4);
-        Assert.That(() => MiniBatches.Take(x, [4]), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("rows[0] = 4 is out of range for x (4, 3)"));
-        Assert.That(() => MiniBatches.Take(x, [-1]), Throws.TypeOf<ArgumentOutOfRangeException>());
-        Assert.That(() => MiniBatches.Take(x, [0, 1], NDArray.Zeros(2, 4)), Throws.ArgumentException.With.Message.Contains("must be (2, 3)"));
-        Assert.That(() => MiniBatches.Take(x, [0, 1], NDArray.Zeros(3, 2).T), Throws.ArgumentException.With.Message.Contains("contiguous"));
+        Assert.That(() => x.Take([4]), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("rows[0] = 4 is out of range for x (4, 3)"));
+        Assert.That(() => x.Take([-1]), Throws.TypeOf<ArgumentOutOfRangeException>());
+        Assert.That(() => x.Take([0, 1], NDArray.Zeros(2, 4)), Throws.ArgumentException.With.Message.Contains("into has shape (2, 4), expected (2, 3)"));
+        Assert.That(() => x.Take([0, 1], NDArray.Zeros(3, 2).T), Throws.ArgumentException.With.Message.Contains("contiguous"));
     }
 
     [Test]

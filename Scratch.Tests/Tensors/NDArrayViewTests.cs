@@ -222,6 +222,6 @@ public class TakeTests
         var buffer = NDArray.Zeros(2, 3);
         Assert.That(x.T.Contiguous().T.Take([1, 2], buffer), Is.SameAs(buffer));
         Assert.That(buffer.ToArray(), Is.EqualTo(new float[] { 3, 4, 5, 6, 7, 8 }));
-        Assert.That(() => x.Take([4]), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("index 4").And.Message.Contains("(4, 3)"));
+        Assert.That(() => x.Take([4]), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("rows[0] = 4").And.Message.Contains("(4, 3)"));
     }
 }
