@@ -48,15 +48,15 @@ public sealed partial class NDArray
         return new NDArray(data, [n], Tensors.Shape.ContiguousStrides([n]), 0);
     }
 
-    /// <summary>Samples of N(<paramref name="mean"/>, <paramref name="std"/>²): NumPy's <c>np.random.seed(seed); randn(*shape) * std + mean</c>, cast to float32.</summary>
-    public static NDArray RandomNormal(int[] shape, float mean = 0f, float std = 1f, uint seed = 0) =>
+    /// <summary>Samples of N(<paramref name="mean"/>, <paramref name="std"/>²): NumPy's <c>np.random.seed(seed); randn(*shape) * std + mean</c> in double, then cast to float32.</summary>
+    public static NDArray RandomNormal(int[] shape, double mean = 0, double std = 1, uint seed = 0) =>
         RandomNormal(shape, mean, std, new RandomState(seed));
 
     /// <summary>Samples of N(<paramref name="mean"/>, <paramref name="std"/>²) drawn from <paramref name="random"/> (which advances).</summary>
-    public static NDArray RandomNormal(int[] shape, float mean, float std, RandomState random)
+    public static NDArray RandomNormal(int[] shape, double mean, double std, RandomState random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (!(std >= 0) || !float.IsFinite(std) || !float.IsFinite(mean))
+        if (!(std >= 0) || !double.IsFinite(std) || !double.IsFinite(mean))
             throw new ArgumentException($"RandomNormal: std ({std}) must be finite and ≥ 0, mean ({mean}) finite.", nameof(std));
         var result = new NDArray(Tensors.Shape.Validate("RandomNormal", shape));
         random.FillNormal(result._storage, mean, std);
@@ -64,14 +64,14 @@ public sealed partial class NDArray
     }
 
     /// <summary>Samples of U[<paramref name="low"/>, <paramref name="high"/>): NumPy's <c>np.random.seed(seed); uniform(low, high, shape)</c>, cast to float32.</summary>
-    public static NDArray RandomUniform(int[] shape, float low = 0f, float high = 1f, uint seed = 0) =>
+    public static NDArray RandomUniform(int[] shape, double low = 0, double high = 1, uint seed = 0) =>
         RandomUniform(shape, low, high, new RandomState(seed));
 
     /// <summary>Samples of U[<paramref name="low"/>, <paramref name="high"/>) drawn from <paramref name="random"/> (which advances).</summary>
-    public static NDArray RandomUniform(int[] shape, float low, float high, RandomState random)
+    public static NDArray RandomUniform(int[] shape, double low, double high, RandomState random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (!(low <= high) || !float.IsFinite(low) || !float.IsFinite(high))
+        if (!(low <= high) || !double.IsFinite(low) || !double.IsFinite(high))
             throw new ArgumentException($"RandomUniform: need finite low ≤ high, got [{low}, {high}).", nameof(low));
         var result = new NDArray(Tensors.Shape.Validate("RandomUniform", shape));
         random.FillUniform(result._storage, low, high);

@@ -19,7 +19,8 @@ public sealed partial class NDArray
             throw new ArgumentException($"Im2Col: expected x (N, C, H, W), got {Tensors.Shape.Format(x._shape)}.", nameof(x));
         var g = Geometry("Im2Col", x._shape, filterH, filterW, stride, pad);
         var col = new NDArray([g.N * g.OH * g.OW, g.ColWidth]);
-        Im2ColKernel.Im2Col(x.Contiguous().ContiguousSpan, col.ContiguousSpan, g);
+        NDArray source = x.Contiguous();
+        PerImage(g, col.Size, n => Im2ColKernel.Im2ColImage(source.ContiguousSpan, col.ContiguousSpan, g, n));
         return col;
     }
 
@@ -36,8 +37,18 @@ public sealed partial class NDArray
         if (!col._shape.AsSpan().SequenceEqual(expected))
             throw new ArgumentException($"Col2Im: expected col {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({filterH}, {filterW}), stride {stride}, pad {pad}; got {Tensors.Shape.Format(col._shape)}.", nameof(col));
         var x = new NDArray(inputShape.ToArray());
-        Im2ColKernel.Col2Im(col.Contiguous().ContiguousSpan, x.ContiguousSpan, g);
+        NDArray source = col.Contiguous();
+        PerImage(g, col.Size, n => Im2ColKernel.Col2ImImage(source.ContiguousSpan, x.ContiguousSpan, g, n));
         return x;
+    }
+
+    /// <summary>Runs <paramref name="image"/> for every n, on several threads when the work is large (images are independent, so the result is the same).</summary>
+    private static void PerImage(ConvGeometry g, int work, Action<int> image)
+    {
+        if (work < 1 << 18 || g.N == 1)
+            for (int n = 0; n < g.N; n++) image(n);
+        else
+            Parallel.For(0, g.N, image);
     }
 
     private static ConvGeometry Geometry(string op, int[] shape, int filterH, int filterW, int stride, int pad)

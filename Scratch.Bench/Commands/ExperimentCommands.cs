@@ -16,7 +16,7 @@ internal static class ExperimentCommands
         command.SetAction(_ =>
         {
             var (x, t) = Data.Spiral.Load();
-            var network = new TwoLayerNet(2, 10, 3, weightInitStd: 0.01f, activation: Activation.Sigmoid, seed: 0);
+            var network = new TwoLayerNet(2, 10, 3, weightInitStd: 0.01, activation: Activation.Sigmoid, seed: 0);
             var trainer = new Trainer(network, x, t, x, t, epochs: 300, miniBatchSize: 30, optimizer: new Sgd(1.0f));
             trainer.EpochCompleted += e => { if (e.Epoch % 30 == 0) Console.WriteLine($"epoch {e.Epoch,3}  loss {e.TrainLoss:F4}  accuracy {e.TrainAccuracy:F4}"); };
             trainer.Train();

@@ -35,7 +35,7 @@ internal static class TrainCommand
         var ((xTrain, tTrain), (xTest, tTest)) = dataDir is null
             ? Mnist.LoadEmbedded(normalize: true, flatten: flatten)
             : Mnist.Load(dataDir.FullName, normalize: true, flatten: flatten);
-        WeightInit init = ParseInit(initName);
+        WeightInit init = WeightInit.Parse(initName);
         int[] inputDim = xTrain.Shape[1..];
         int classes = 10;
         INetwork network = networkName switch
@@ -57,12 +57,4 @@ internal static class TrainCommand
         Console.WriteLine($"test accuracy: {accuracy:F4}");
         return 0;
     }
-
-    private static WeightInit ParseInit(string text) => text.ToLowerInvariant() switch
-    {
-        "he" or "relu" => WeightInit.He,
-        "xavier" or "sigmoid" => WeightInit.Xavier,
-        _ when float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float std) => WeightInit.Std(std),
-        _ => throw new ArgumentException($"train: --init must be he, xavier or a number, got '{text}'."),
-    };
 }

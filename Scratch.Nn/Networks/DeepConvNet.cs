@@ -34,7 +34,7 @@ public sealed class DeepConvNet : Sequential
         for (int k = 0; k < Convs.Length; k++)
         {
             var (filters, pad) = Convs[k];
-            var weights = builder.Weights(WeightInit.He.Scale(channels * 3 * 3), filters, channels, 3, 3);
+            var weights = builder.Weights(WeightInit.He, filters, channels, 3, 3);
             layers.Add(new Convolution(weights, NDArray.Zeros(filters), stride: 1, pad: pad));
             layers.Add(new Relu());
             channels = filters;
@@ -50,10 +50,10 @@ public sealed class DeepConvNet : Sequential
                 throw new ArgumentException($"DeepConvNet: input {Shape.Format(inputDim)} is too small for three conv-conv-pool blocks.", nameof(inputDim));
         }
         int flat = channels * h * w;
-        layers.Add(new Affine(builder.Weights(WeightInit.He.Scale(flat), flat, hiddenSize), NDArray.Zeros(hiddenSize)));
+        layers.Add(new Affine(builder.Weights(WeightInit.He, flat, hiddenSize), NDArray.Zeros(hiddenSize)));
         layers.Add(new Relu());
         layers.Add(builder.Dropout(dropoutRatio, semantics));
-        layers.Add(new Affine(builder.Weights(WeightInit.He.Scale(hiddenSize), hiddenSize, outputSize), NDArray.Zeros(outputSize)));
+        layers.Add(new Affine(builder.Weights(WeightInit.He, hiddenSize, outputSize), NDArray.Zeros(outputSize)));
         layers.Add(builder.Dropout(dropoutRatio, semantics));
         return layers;
     }

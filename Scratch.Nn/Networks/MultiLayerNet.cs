@@ -26,7 +26,7 @@ public sealed class MultiLayerNet : Sequential
         var layers = new List<ILayer>();
         for (int k = 1; k < sizes.Length; k++)
         {
-            layers.Add(new Affine(builder.Weights(init.Scale(sizes[k - 1]), sizes[k - 1], sizes[k]), NDArray.Zeros(sizes[k])));
+            layers.Add(new Affine(builder.Weights(init, sizes[k - 1], sizes[k]), NDArray.Zeros(sizes[k])));
             if (k < sizes.Length - 1)
                 layers.Add(NetworkBuilder.ActivationLayer(activation));
         }

@@ -8,8 +8,8 @@ internal sealed class NetworkBuilder(uint seed)
     private readonly RandomState _random = new(seed);
     private uint _dropouts;
 
-    /// <summary><c>scale · randn(shape)</c> (the book's <c>weight_init_std * np.random.randn(...)</c>).</summary>
-    public NDArray Weights(float scale, params int[] shape) => NDArray.RandomNormal(shape, 0f, scale, _random);
+    /// <summary><c>σ · randn(shape)</c> with σ from <paramref name="init"/> and the shape's fan-in (the book's <c>weight_init_std * np.random.randn(...)</c>).</summary>
+    public NDArray Weights(WeightInit init, params int[] shape) => Init.Weights(shape, init, _random);
 
     public static ILayer ActivationLayer(Activation activation) => activation switch
     {

@@ -17,7 +17,7 @@ public sealed class SimpleConvNet : Sequential
         int hiddenSize = 100, int outputSize = 10, WeightInit? weightInit = null, bool useBatchnorm = false,
         Semantics semantics = Semantics.Modern, uint seed = 0)
         : base(Build(inputDim ?? [1, 28, 28], filterNum, filterSize, pad, stride, hiddenSize, outputSize,
-            weightInit ?? WeightInit.Std(0.01f), useBatchnorm, semantics, seed), new SoftmaxWithLoss())
+            weightInit ?? WeightInit.Std(0.01), useBatchnorm, semantics, seed), new SoftmaxWithLoss())
     {
     }
 
@@ -35,9 +35,9 @@ public sealed class SimpleConvNet : Sequential
         int poolOutputSize = filterNum * (convH / 2) * (convW / 2);
 
         var builder = new NetworkBuilder(seed);
-        var w1 = builder.Weights(init.Scale(c * filterSize * filterSize), filterNum, c, filterSize, filterSize);
-        var w2 = builder.Weights(init.Scale(poolOutputSize), poolOutputSize, hiddenSize);
-        var w3 = builder.Weights(init.Scale(hiddenSize), hiddenSize, outputSize);
+        var w1 = builder.Weights(init, filterNum, c, filterSize, filterSize);
+        var w2 = builder.Weights(init, poolOutputSize, hiddenSize);
+        var w3 = builder.Weights(init, hiddenSize, outputSize);
         var layers = new List<ILayer> { new Convolution(w1, NDArray.Zeros(filterNum), stride, pad) };
         if (useBatchnorm)
             layers.Add(semantics == Semantics.Book

@@ -8,18 +8,18 @@ namespace Scratch.Nn;
 public sealed class TwoLayerNet : Sequential
 {
     /// <summary>Builds the network with weights drawn from a RandomState seeded with <paramref name="seed"/>.</summary>
-    public TwoLayerNet(int inputSize, int hiddenSize, int outputSize, float weightInitStd = 0.01f,
+    public TwoLayerNet(int inputSize, int hiddenSize, int outputSize, double weightInitStd = 0.01,
         Activation activation = Activation.Relu, uint seed = 0)
         : base(Build(inputSize, hiddenSize, outputSize, weightInitStd, activation, seed), new SoftmaxWithLoss())
     {
     }
 
-    private static IEnumerable<ILayer> Build(int inputSize, int hiddenSize, int outputSize, float std, Activation activation, uint seed)
+    private static IEnumerable<ILayer> Build(int inputSize, int hiddenSize, int outputSize, double std, Activation activation, uint seed)
     {
         Sizes.CheckPositive(nameof(TwoLayerNet), (nameof(inputSize), inputSize), (nameof(hiddenSize), hiddenSize), (nameof(outputSize), outputSize));
         var builder = new NetworkBuilder(seed);
-        var w1 = builder.Weights(std, inputSize, hiddenSize);
-        var w2 = builder.Weights(std, hiddenSize, outputSize);
+        var w1 = builder.Weights(WeightInit.Std(std), inputSize, hiddenSize);
+        var w2 = builder.Weights(WeightInit.Std(std), hiddenSize, outputSize);
         return
         [
             new Affine(w1, Tensors.NDArray.Zeros(hiddenSize)),

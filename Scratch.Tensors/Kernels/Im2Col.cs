@@ -14,61 +14,61 @@ internal readonly record struct ConvGeometry(int N, int C, int H, int W, int FH,
 /// <summary>
 /// im2col and its adjoint on contiguous spans. The column matrix is (N·OH·OW, C·FH·FW): row (n, oh, ow) holds
 /// the window under output pixel (oh, ow) of image n, flattened in (c, fy, fx) order; padding reads as zero.
+/// Both work one image at a time: image n touches only its own rows of col and its own plane of x, so images
+/// can run on different threads with identical results.
 /// </summary>
 internal static class Im2ColKernel
 {
-    /// <summary><c>col[(n, oh, ow), (c, fy, fx)] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 outside the image).</summary>
-    public static void Im2Col(ReadOnlySpan<float> x, Span<float> col, in ConvGeometry g)
+    /// <summary>Rows of image <paramref name="n"/>: <c>col[(n, oh, ow), (c, fy, fx)] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 outside).</summary>
+    public static void Im2ColImage(ReadOnlySpan<float> x, Span<float> col, in ConvGeometry g, int n)
     {
         int oh = g.OH, ow = g.OW, width = g.ColWidth, plane = g.H * g.W;
-        for (int n = 0; n < g.N; n++)
-            for (int y = 0; y < oh; y++)
-                for (int xo = 0; xo < ow; xo++)
-                {
-                    Span<float> row = col.Slice(((n * oh + y) * ow + xo) * width, width);
-                    int top = y * g.Stride - g.Pad, left = xo * g.Stride - g.Pad;
-                    // fx in [fxFrom, fxTo) lands inside the image: one contiguous copy per (c, fy).
-                    int fxFrom = Math.Max(0, -left), fxTo = Math.Min(g.FW, g.W - left);
-                    int r = 0;
-                    for (int c = 0; c < g.C; c++)
-                        for (int fy = 0; fy < g.FH; fy++, r += g.FW)
+        for (int y = 0; y < oh; y++)
+            for (int xo = 0; xo < ow; xo++)
+            {
+                Span<float> row = col.Slice(((n * oh + y) * ow + xo) * width, width);
+                int top = y * g.Stride - g.Pad, left = xo * g.Stride - g.Pad;
+                // fx in [fxFrom, fxTo) lands inside the image: one contiguous copy per (c, fy).
+                int fxFrom = Math.Max(0, -left), fxTo = Math.Min(g.FW, g.W - left);
+                int r = 0;
+                for (int c = 0; c < g.C; c++)
+                    for (int fy = 0; fy < g.FH; fy++, r += g.FW)
+                    {
+                        Span<float> window = row.Slice(r, g.FW);
+                        int iy = top + fy;
+                        if (iy < 0 || iy >= g.H || fxFrom >= fxTo)
                         {
-                            Span<float> window = row.Slice(r, g.FW);
-                            int iy = top + fy;
-                            if (iy < 0 || iy >= g.H || fxFrom >= fxTo)
-                            {
-                                window.Clear();
-                                continue;
-                            }
-                            window[..fxFrom].Clear();
-                            x.Slice((n * g.C + c) * plane + iy * g.W + left + fxFrom, fxTo - fxFrom).CopyTo(window[fxFrom..]);
-                            window[Math.Max(fxFrom, fxTo)..].Clear();
+                            window.Clear();
+                            continue;
                         }
-                }
+                        window[..fxFrom].Clear();
+                        x.Slice((n * g.C + c) * plane + iy * g.W + left + fxFrom, fxTo - fxFrom).CopyTo(window[fxFrom..]);
+                        window[fxTo..].Clear();
+                    }
+            }
     }
 
-    /// <summary>The adjoint of <see cref="Im2Col"/>: <c>x[n, c, iy, ix] = Σ col</c> over every window entry that read it.</summary>
-    public static void Col2Im(ReadOnlySpan<float> col, Span<float> x, in ConvGeometry g)
+    /// <summary>The adjoint for image <paramref name="n"/>: <c>x[n, c, iy, ix] = Σ col</c> over every window entry that read it.</summary>
+    public static void Col2ImImage(ReadOnlySpan<float> col, Span<float> x, in ConvGeometry g, int n)
     {
-        x.Clear();
         int oh = g.OH, ow = g.OW, width = g.ColWidth, plane = g.H * g.W;
-        for (int n = 0; n < g.N; n++)
-            for (int y = 0; y < oh; y++)
-                for (int xo = 0; xo < ow; xo++)
-                {
-                    ReadOnlySpan<float> row = col.Slice(((n * oh + y) * ow + xo) * width, width);
-                    int top = y * g.Stride - g.Pad, left = xo * g.Stride - g.Pad;
-                    int fxFrom = Math.Max(0, -left), fxTo = Math.Min(g.FW, g.W - left);
-                    if (fxFrom >= fxTo) continue;
-                    int r = 0;
-                    for (int c = 0; c < g.C; c++)
-                        for (int fy = 0; fy < g.FH; fy++, r += g.FW)
-                        {
-                            int iy = top + fy;
-                            if (iy < 0 || iy >= g.H) continue;
-                            Span<float> target = x.Slice((n * g.C + c) * plane + iy * g.W + left + fxFrom, fxTo - fxFrom);
-                            TensorPrimitives.Add(target, row.Slice(r + fxFrom, fxTo - fxFrom), target);
-                        }
-                }
+        x.Slice(n * g.C * plane, g.C * plane).Clear();
+        for (int y = 0; y < oh; y++)
+            for (int xo = 0; xo < ow; xo++)
+            {
+                ReadOnlySpan<float> row = col.Slice(((n * oh + y) * ow + xo) * width, width);
+                int top = y * g.Stride - g.Pad, left = xo * g.Stride - g.Pad;
+                int fxFrom = Math.Max(0, -left), fxTo = Math.Min(g.FW, g.W - left);
+                if (fxFrom >= fxTo) continue;
+                int r = 0;
+                for (int c = 0; c < g.C; c++)
+                    for (int fy = 0; fy < g.FH; fy++, r += g.FW)
+                    {
+                        int iy = top + fy;
+                        if (iy < 0 || iy >= g.H) continue;
+                        Span<float> target = x.Slice((n * g.C + c) * plane + iy * g.W + left + fxFrom, fxTo - fxFrom);
+                        TensorPrimitives.Add(target, row.Slice(r + fxFrom, fxTo - fxFrom), target);
+                    }
+            }
     }
 }

@@ -36,7 +36,7 @@ public class NetworkReferenceTests
     public void TwoLayerNet_Sgd_MatchesNumPyReference()
     {
         var (x, t) = FirstHundred(flatten: true);
-        AssertLosses(new TwoLayerNet(784, 50, 10, weightInitStd: 0.01f, seed: 0), new Sgd(0.1f), x, t, "two_layer_sgd");
+        AssertLosses(new TwoLayerNet(784, 50, 10, weightInitStd: 0.01, seed: 0), new Sgd(0.1f), x, t, "two_layer_sgd");
     }
 
     [Test]
@@ -51,6 +51,6 @@ public class NetworkReferenceTests
     public void SimpleConvNet_Adam_MatchesNumPyReference()
     {
         var (x, t) = FirstHundred(flatten: false);
-        AssertLosses(new SimpleConvNet(weightInit: WeightInit.Std(0.01f), seed: 2), new Adam(1e-3f), x, t, "simple_conv_adam");
+        AssertLosses(new SimpleConvNet(weightInit: WeightInit.Std(0.01), seed: 2), new Adam(1e-3f), x, t, "simple_conv_adam");
     }
 }

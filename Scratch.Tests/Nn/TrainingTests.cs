@@ -13,7 +13,7 @@ public class TrainingTests
     {
         // The sequel's ch01 run: hidden 10, sigmoid, SGD lr 1.0, batch 30, 300 epochs.
         var (x, t) = Spiral.Load();
-        var network = new TwoLayerNet(2, 10, 3, weightInitStd: 0.01f, activation: Activation.Sigmoid, seed: 0);
+        var network = new TwoLayerNet(2, 10, 3, weightInitStd: 0.01, activation: Activation.Sigmoid, seed: 0);
         new Trainer(network, x, t, x, t, epochs: 300, miniBatchSize: 30, optimizer: new Sgd(1.0f)).Train();
         Assert.That(network.Loss(x, t), Is.LessThanOrEqualTo(0.15f));
     }
