@@ -45,7 +45,9 @@ public sealed class GradientCheckResult
 /// <see cref="DefaultStep"/> is 1e-2: rounding then costs ≈ 1e-5·|L| per derivative and truncation ≈ 2e-5·|f‴|. The book's
 /// h = 1e-4 is right for float64 (ε ≈ 2.2e-16) but in float32 leaves ≈ 1e-3·|L| of pure rounding noise. The divisor is
 /// the step actually taken, <c>fl(θ + h) − fl(θ − h)</c>. Losses are accumulated in double; the layers compute in float.
-/// With kinks (ReLU at 0, max-pooling ties) choose inputs farther than h from them.</para>
+/// With kinks (ReLU at 0, max-pooling ties) choose inputs farther than h from them. A gradient that is exactly zero in
+/// theory (a bias right before batch normalization, which subtracts the batch mean) compares noise with noise and shows an
+/// error near 1: look at <see cref="GradientCheckEntry.MaxAbsDifference"/> there.</para>
 /// </remarks>
 public static class GradientCheck
 {

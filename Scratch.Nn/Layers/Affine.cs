@@ -19,7 +19,8 @@ public sealed class Affine : ILayer
         ArgumentNullException.ThrowIfNull(W);
         ArgumentNullException.ThrowIfNull(b);
         Guard.Rank("Affine", "W", W, 2, "(D, M)");
-        Guard.SameShape("Affine", "b", b, "(M) for W", [W.Dim(1)]);
+        if (b.Rank != 1 || b.Dim(0) != W.Dim(1))
+            throw new ArgumentException($"Affine: b {Shape.Format(b.Shape)} does not match W {Shape.Format(W.Shape)}: expected b ({W.Dim(1)},).", nameof(b));
         this.W = new Parameter("W", W);
         B = new Parameter("b", b);
     }

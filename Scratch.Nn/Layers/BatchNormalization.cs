@@ -72,7 +72,7 @@ public sealed class BatchNormalization : ILayer
         ArgumentNullException.ThrowIfNull(x);
         int d = Gamma.Value.Size;
         if (x.Rank < 2 || x.Size / Math.Max(x.Dim(0), 1) != d)
-            throw new ArgumentException($"BatchNormalization.Forward: x {Shape.Format(x.Shape)} does not match gamma ({d}): expected (N, {d}) or (N, C, H, W) with C·H·W = {d}.", nameof(x));
+            throw new ArgumentException($"BatchNormalization.Forward: x {Shape.Format(x.Shape)} does not match gamma ({d},): expected (N, {d}) or (N, C, H, W) with C·H·W = {d}.", nameof(x));
         int n = x.Dim(0);
         NDArray x2 = x.Reshape(n, d);                       // the book: x.reshape(N, −1)
         RunningMean ??= NDArray.Zeros(d);

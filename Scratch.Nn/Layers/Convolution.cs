@@ -24,7 +24,8 @@ public sealed class Convolution : ILayer
         ArgumentNullException.ThrowIfNull(W);
         ArgumentNullException.ThrowIfNull(b);
         Guard.Rank("Convolution", "W", W, 4, "(FN, C, FH, FW)");
-        Guard.SameShape("Convolution", "b", b, "(FN) for W", [W.Dim(0)]);
+        if (b.Rank != 1 || b.Dim(0) != W.Dim(0))
+            throw new ArgumentException($"Convolution: b {Shape.Format(b.Shape)} does not match W {Shape.Format(W.Shape)}: expected b ({W.Dim(0)},), one per filter.", nameof(b));
         if (stride <= 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, "Convolution: stride must be positive.");
         if (pad < 0) throw new ArgumentOutOfRangeException(nameof(pad), pad, "Convolution: pad must be ≥ 0.");
         this.W = new Parameter("W", W);
