@@ -66,6 +66,22 @@ public sealed class MaxPooling : ILayer
                 for (int j = 0; j < ow; j++, o++)
                 {
                     int left = j * g.Stride - g.Pad;
+                    if (top >= 0 && left >= 0 && top + g.PoolH <= g.H && left + g.PoolW <= g.W)
+                    {
+                        // The common case: the window lies inside the image, no padding to test for.
+                        int start = planeStart + top * g.W + left;
+                        float max = xs[start];
+                        int maxAt = start;
+                        for (int y = 0, row = start; y < g.PoolH; y++, row += g.W)
+                            for (int at = row; at < row + g.PoolW; at++)
+                            {
+                                float v = xs[at];
+                                if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; maxAt = at; }
+                            }
+                        outs[o] = max;
+                        argMax[o] = maxAt;
+                        continue;
+                    }
                     float best = 0f;
                     int bestAt = -1;
                     bool first = true;

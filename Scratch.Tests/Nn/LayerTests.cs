@@ -152,6 +152,31 @@ public class LayerTests
         Assert.That(pool.Backward(NDArray.Ones(1, 1, 2, 2)).ToArray(), Is.All.EqualTo(0f));
     }
 
+    [TestCase(2, 2, 2, 0)]
+    [TestCase(3, 3, 2, 1)]
+    [TestCase(3, 2, 1, 1)]
+    public void MaxPooling_MatchesTheBooksIm2ColPooling(int poolH, int poolW, int stride, int pad)
+    {
+        // The book's Pooling: col = im2col(x).reshape(−1, ph·pw); out = max(col, 1) as (N, OH, OW, C) → (N, C, OH, OW);
+        // backward puts dout at argmax(col, 1) and folds back with col2im. Values are rounded to 0.5 so windows have ties
+        // (+ 0f turns −0 into +0: NDArray.ArgMax, through TensorPrimitives.IndexOfMax, ranks +0 above −0 where np.argmax sees a tie).
+        const int n = 2, c = 3, h = 6, w = 5;
+        NDArray x = NDArray.FromArray(Randn(9, n, c, h, w).ToArray().Select(v => MathF.Round(v * 2f) / 2f + 0f).ToArray(), n, c, h, w);
+        var pool = new MaxPooling(poolH, poolW, stride, pad);
+        NDArray output = pool.Forward(x);
+        int oh = (h + 2 * pad - poolH) / stride + 1, ow = (w + 2 * pad - poolW) / stride + 1;
+        NDArray col = NDArray.Im2Col(x, poolH, poolW, stride, pad).Reshape(-1, poolH * poolW);
+        NDArray expected = col.Max(axis: 1).Reshape(n, oh, ow, c).Transpose(0, 3, 1, 2);
+        Assert.That(output.ToArray(), Is.EqualTo(expected.ToArray()));
+
+        NDArray dout = Randn(10, n, c, oh, ow);
+        float[] argMax = col.ArgMax(axis: 1).ToArray(), doutRows = dout.Transpose(0, 2, 3, 1).ToArray();
+        var dcol = NDArray.Zeros(argMax.Length, poolH * poolW);
+        for (int r = 0; r < argMax.Length; r++) dcol[r, (int)argMax[r]] = doutRows[r];
+        NDArray expectedDx = NDArray.Col2Im(dcol.Reshape(n * oh * ow, c * poolH * poolW), [n, c, h, w], poolH, poolW, stride, pad);
+        Assert.That(pool.Backward(dout).ToArray(), Is.EqualTo(expectedDx.ToArray()).Within(1e-6f));
+    }
+
     [Test]
     public void AvgPooling_HandExample()
     {
