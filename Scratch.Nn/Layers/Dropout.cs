@@ -1,0 +1,83 @@
+using System.Globalization;
+using Scratch.Optim;
+using Scratch.Tensors;
+
+namespace Scratch.Nn;
+
+/// <summary>Dropout: in training, <c>out = x·mask</c> (Book) or <c>x·mask/(1 − p)</c> (Modern) with <c>mask = rand &gt; p</c>; at test time <c>x·(1 − p)</c> (Book) or <c>x</c> (Modern).</summary>
+/// <remarks>
+/// x: any shape; out: the same shape. p is <see cref="DropoutRatio"/>. Both conventions have the same expected
+/// output: the book scales at test time, Modern ("inverted dropout", PyTorch's) scales during training so that
+/// inference is the identity. A new mask is drawn at every training Forward from <see cref="Random"/>, in the
+/// order of NumPy's <c>np.random.rand(*x.shape) &gt; self.dropout_ratio</c>: the same seed gives the same mask as the book.
+/// </remarks>
+public sealed class Dropout : ILayer
+{
+    private readonly double _ratio;   // p as the decimal the user wrote (0.3f → 0.3), compared in double as NumPy does
+    private NDArray? _mask;           // mask, or mask/(1 − p) in Modern: the factor Backward applies
+    private bool? _training;          // the last Forward's mode; null before any Forward
+
+    /// <summary>A dropout layer dropping each element with probability <paramref name="dropoutRatio"/>.</summary>
+    /// <param name="dropoutRatio">p in [0, 1).</param>
+    /// <param name="semantics">Where the 1/(1 − p) correction goes; see <see cref="Nn.Semantics"/>.</param>
+    /// <param name="random">The mask source; by default a fresh <c>RandomState(0)</c>, so runs repeat.</param>
+    public Dropout(float dropoutRatio = 0.5f, Semantics semantics = Semantics.Modern, RandomState? random = null)
+    {
+        if (!(dropoutRatio >= 0f && dropoutRatio < 1f))
+            throw new ArgumentOutOfRangeException(nameof(dropoutRatio), dropoutRatio, $"Dropout: dropoutRatio must be in [0, 1), got {dropoutRatio}.");
+        DropoutRatio = dropoutRatio;
+        Semantics = semantics;
+        Random = random ?? new RandomState(0);
+        _ratio = double.Parse(dropoutRatio.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>p: the probability that an element is dropped.</summary>
+    public float DropoutRatio { get; }
+
+    /// <summary>Book or Modern scaling.</summary>
+    public Semantics Semantics { get; }
+
+    /// <summary>The generator the masks are drawn from (reseed it to repeat a mask).</summary>
+    public RandomState Random { get; }
+
+    /// <summary>The last training mask as applied: 0 or 1 (Book), 0 or 1/(1 − p) (Modern); null before the first training Forward.</summary>
+    public NDArray? Mask => _mask;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>Training: <c>out = x·mask</c> (Book) or <c>x·mask/(1 − p)</c> (Modern). Test: <c>x·(1 − p)</c> (Book) or <c>x</c> (Modern).</summary>
+    /// <remarks>x: any shape. Result: x's shape, new (also at test time in Modern: a copy of x).</remarks>
+    public NDArray Forward(NDArray x, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        _training = training;
+        if (!training)
+            return Semantics == Semantics.Book ? x * (1f - DropoutRatio) : x.Clone();
+
+        NDArray mask = Guard.Reuse(ref _mask, x.Shape);
+        float keep = Semantics == Semantics.Book ? 1f : 1f / (1f - DropoutRatio);
+        Span<float> m = mask.AsSpan();
+        for (int i = 0; i < m.Length; i++)
+            m[i] = Random.Rand() > _ratio ? keep : 0f;      // np.random.rand(...) > ratio, one double draw per element
+        return x * mask;
+    }
+
+    /// <summary><c>dx = dout·mask</c> (Book) or <c>dout·mask/(1 − p)</c> (Modern), the mask of the last training Forward.</summary>
+    /// <remarks>
+    /// dout: out's shape, never modified. Result: x's shape, new. After a test-mode Forward the layer was a constant
+    /// scaling, so dx = dout·(1 − p) (Book) or dout (Modern).
+    /// </remarks>
+    public NDArray Backward(NDArray dout)
+    {
+        bool training = _training ?? throw new InvalidOperationException("Dropout.Backward called before Dropout.Forward.");
+        ArgumentNullException.ThrowIfNull(dout);
+        if (!training)
+        {
+            return Semantics == Semantics.Book ? dout * (1f - DropoutRatio) : dout.Clone();
+        }
+        NDArray mask = Guard.Saved(_mask, "Dropout");
+        Guard.SameShape("Dropout.Backward", "dout", dout, "out", mask.Shape);
+        return dout * mask;
+    }
+}
