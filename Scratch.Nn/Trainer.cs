@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Scratch.Optim;
+using Scratch.Optim.Schedules;
 using Scratch.Tensors;
 
 namespace Scratch.Nn;

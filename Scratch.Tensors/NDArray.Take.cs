@@ -11,11 +11,12 @@ public sealed partial class NDArray
     {
         if (Rank == 0)
             throw new InvalidOperationException("Take: a rank-0 array has no rows.");
-        int[] shape = [rows.Length, .. _shape[1..]];
-        NDArray result = into is null ? new NDArray(shape) : CheckInto("Take", into, shape);
+        NDArray result = into ?? new NDArray([rows.Length, .. _shape[1..]]);
+        if (into is not null && (into.Rank != Rank || into._shape[0] != rows.Length || !into._shape.AsSpan(1).SequenceEqual(_shape.AsSpan(1))))
+            throw new ArgumentException($"Take: into has shape {Tensors.Shape.Format(into._shape)}, expected ({rows.Length}{string.Concat(_shape.Skip(1).Select(d => $", {d}"))}).", nameof(into));
         if (!result.IsContiguous)
-            throw new ArgumentException($"Take: into {Tensors.Shape.Format(shape)} must be contiguous.", nameof(into));
-        int rowSize = Tensors.Shape.Size(shape.AsSpan(1));
+            throw new ArgumentException($"Take: into {Tensors.Shape.Format(result._shape)} must be contiguous.", nameof(into));
+        int rowSize = Tensors.Shape.Size(_shape.AsSpan(1));
         Span<float> dst = result.ContiguousSpan;
         bool contiguous = IsContiguous;
         for (int i = 0; i < rows.Length; i++)

@@ -6,7 +6,7 @@ namespace Scratch.Nn;
 /// <summary>Average pooling: <c>out[n, c, i, j] = (1/(poolH·poolW))·Σ_{y, x} x_pad[n, c, i·S + y, j·S + x]</c>.</summary>
 /// <remarks>
 /// x: (N, C, H, W). out: (N, C, OH, OW), OH = (H + 2·pad − poolH)/stride + 1, OW likewise. The book's
-/// <c>Pooling</c> signature and default stride 2 (see <see cref="MaxPooling"/>). Padding counts as zeros and the divisor
+/// <c>Pooling</c> signature and default stride 1 (see <see cref="MaxPooling"/>). Padding counts as zeros and the divisor
 /// is always poolH·poolW (PyTorch's <c>count_include_pad=True</c>). The book has no average pooling; this is the same
 /// window walk as <see cref="MaxPooling"/> with a mean instead of a max.
 /// </remarks>
@@ -15,7 +15,7 @@ public sealed class AvgPooling : ILayer
     private PoolingWindow? _window;
 
     /// <summary>Average pooling over (<paramref name="poolH"/>, <paramref name="poolW"/>) windows moved by <paramref name="stride"/>, with <paramref name="pad"/> zeros around.</summary>
-    public AvgPooling(int poolH, int poolW, int stride = 2, int pad = 0)
+    public AvgPooling(int poolH, int poolW, int stride = 1, int pad = 0)
     {
         PoolingWindow.CheckArguments("AvgPooling", poolH, poolW, stride, pad);
         PoolH = poolH;

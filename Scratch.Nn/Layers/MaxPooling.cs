@@ -7,8 +7,8 @@ namespace Scratch.Nn;
 /// <remarks>
 /// x: (N, C, H, W). out: (N, C, OH, OW) with OH = (H + 2·pad − poolH)/stride + 1 and OW likewise.
 /// Padding is zeros, as the book's im2col-based <c>Pooling</c>, so a window that overlaps the border sees 0s
-/// (with negative inputs the max can be a padding 0; its gradient then goes nowhere). The default stride is 2,
-/// the value every network of the book passes (the book's <c>Pooling</c> itself defaults to stride=1). Ties go to the
+/// (with negative inputs the max can be a padding 0; its gradient then goes nowhere). The default stride is 1,
+/// as the book's <c>Pooling(pool_h, pool_w, stride=1, pad=0)</c>; its networks pass stride 2. Ties go to the
 /// first element in (y, x) order, as <c>np.argmax</c>; a NaN in a window wins, as <c>np.max</c>.
 /// Computed by a direct loop over the windows (not im2col): the book's slowest layer, here one pass with no allocation
 /// besides the output and the reused argmax table.
@@ -19,7 +19,7 @@ public sealed class MaxPooling : ILayer
     private PoolingWindow? _window;
 
     /// <summary>Max pooling over (<paramref name="poolH"/>, <paramref name="poolW"/>) windows moved by <paramref name="stride"/>, with <paramref name="pad"/> zeros around.</summary>
-    public MaxPooling(int poolH, int poolW, int stride = 2, int pad = 0)
+    public MaxPooling(int poolH, int poolW, int stride = 1, int pad = 0)
     {
         PoolingWindow.CheckArguments("MaxPooling", poolH, poolW, stride, pad);
         PoolH = poolH;

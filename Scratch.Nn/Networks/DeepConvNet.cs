@@ -9,7 +9,7 @@ namespace Scratch.Nn;
 /// <remarks>
 /// For (N, 1, 28, 28): 28 → 28 → pool 14 → 14 → 16 (the 4th conv pads by 2) → pool 8 → 8 → 8 → pool 4, so the first
 /// Affine has 64·4·4 = 1024 inputs. He initialization: σ_k = √(2 / fan-in of layer k). Dropout follows
-/// <paramref name="semantics"/>.
+/// the <c>semantics</c> argument.
 /// </remarks>
 public sealed class DeepConvNet : Sequential
 {

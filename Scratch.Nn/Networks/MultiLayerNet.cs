@@ -4,12 +4,12 @@ namespace Scratch.Nn;
 
 /// <summary>The book's fully connected network: (Affine → activation) × hidden layers → Affine → SoftmaxWithLoss, with optional L2 weight decay.</summary>
 /// <remarks>
-/// Sizes [input, hidden…, output]; W_k = scale·randn(size_{k−1}, size_k) with scale from <paramref name="weightInit"/>
+/// Sizes [input, hidden…, output]; W_k = scale·randn(size_{k−1}, size_k) with scale from <c>weightInit</c>
 /// (the book's <c>weight_init_std</c>: 'relu'/'he' → He, 'sigmoid'/'xavier' → Xavier, or a number).
 /// </remarks>
 public sealed class MultiLayerNet : Sequential
 {
-    /// <summary>Builds the network; <paramref name="weightInit"/> defaults to He for ReLU and Xavier otherwise.</summary>
+    /// <summary>Builds the network; <c>weightInit</c> defaults to He for ReLU and Xavier otherwise.</summary>
     public MultiLayerNet(int inputSize, int[] hiddenSizeList, int outputSize, Activation activation = Activation.Relu,
         WeightInit? weightInit = null, float weightDecayLambda = 0f, uint seed = 0)
         : base(Build(inputSize, hiddenSizeList, outputSize, activation, weightInit ?? NetworkBuilder.DefaultInit(activation), seed),

@@ -7,12 +7,12 @@ namespace Scratch.Nn;
 /// with optional L2 weight decay.
 /// </summary>
 /// <remarks>
-/// Batch norm starts at gamma = 1, beta = 0. Dropout follows <paramref name="semantics"/> (Book: scaled at test time;
+/// Batch norm starts at gamma = 1, beta = 0. Dropout follows the <c>semantics</c> argument (Book: scaled at test time;
 /// Modern: inverted). Weights are drawn exactly as in <see cref="MultiLayerNet"/>.
 /// </remarks>
 public sealed class MultiLayerNetExtend : Sequential
 {
-    /// <summary>Builds the network; <paramref name="weightInit"/> defaults to He for ReLU and Xavier otherwise.</summary>
+    /// <summary>Builds the network; <c>weightInit</c> defaults to He for ReLU and Xavier otherwise.</summary>
     public MultiLayerNetExtend(int inputSize, int[] hiddenSizeList, int outputSize, Activation activation = Activation.Relu,
         WeightInit? weightInit = null, float weightDecayLambda = 0f, bool useDropout = false, float dropoutRatio = 0.5f,
         bool useBatchnorm = false, Semantics semantics = Semantics.Modern, uint seed = 0)

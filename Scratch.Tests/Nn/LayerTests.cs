@@ -181,7 +181,7 @@ public class LayerTests
     public void AvgPooling_HandExample()
     {
         // windows of the MaxPooling example: (1+2+0+1)/4, (3+0+2+4)/4, (1+0+3+2)/4, (4+2+0+1)/4
-        var pool = new AvgPooling(2, 2);
+        var pool = new AvgPooling(2, 2, stride: 2);
         NDArray x = NDArray.FromArray([1f, 2f, 3f, 0f, 0f, 1f, 2f, 4f, 1f, 0f, 4f, 2f, 3f, 2f, 0f, 1f], 1, 1, 4, 4);
         Assert.That(pool.Forward(x).ToArray(), Is.EqualTo(new[] { 1f, 2.25f, 1.5f, 1.75f }));
         Assert.That(pool.Backward(NDArray.Ones(1, 1, 2, 2)).ToArray(), Is.All.EqualTo(0.25f));

@@ -14,10 +14,21 @@ public class NetworkGradientTests
         [typeof(MultiLayerNet)] = () => (new MultiLayerNet(6, [5, 4], 3, Activation.Sigmoid, weightDecayLambda: 0.1f, seed: 2), Input(4, 6), Targets(4, 3)),
         [typeof(MultiLayerNetExtend)] = () => (new MultiLayerNetExtend(6, [5, 4], 3, Activation.Tanh, weightDecayLambda: 0.05f, useBatchnorm: true, seed: 3), Input(5, 6), Targets(5, 3)),
         [typeof(SimpleConvNet)] = () => (new SimpleConvNet([2, 6, 6], filterNum: 3, filterSize: 3, pad: 1, hiddenSize: 5, outputSize: 3, weightInit: WeightInit.He, useBatchnorm: true, seed: 4), Input(3, 2, 6, 6), Targets(3, 3)),
-        [typeof(DeepConvNet)] = () => (new DeepConvNet([1, 8, 8], hiddenSize: 6, outputSize: 3, dropoutRatio: 0f, seed: 5), Input(2, 1, 8, 8), Targets(2, 3)),
+        [typeof(DeepConvNet)] = () => (AwayFromKinks(new DeepConvNet([1, 4, 4], hiddenSize: 6, outputSize: 3, dropoutRatio: 0f, seed: 5)), Input(2, 1, 4, 4), Targets(2, 3)),
         [typeof(Sequential)] = () => (new Sequential([new Affine(NDArray.RandomNormal([6, 4], 0, 0.5f, 6), NDArray.Zeros(4)), new Tanh(),
             new Affine(NDArray.RandomNormal([4, 3], 0, 0.5f, 7), NDArray.Zeros(3))], new SoftmaxWithLoss()), Input(4, 6), Targets(4, 3)),
     };
+
+    /// <summary>
+    /// Positive biases put most of the deep network's ReLUs in their linear part, so fewer kinks lie within a
+    /// finite-difference step (the gradient is checked at a less kinky point, not a different network).
+    /// </summary>
+    private static INetwork AwayFromKinks(Sequential network)
+    {
+        foreach (var (key, parameter) in network.Params.Where(p => p.Key.StartsWith('b')))
+            parameter.Value.Fill(0.5f);
+        return network;
+    }
 
     private static NDArray Input(params int[] shape) => NDArray.RandomNormal(shape, 0f, 1f, (uint)shape.Sum());
 
@@ -40,25 +51,46 @@ public class NetworkGradientTests
         var (_, grads) = network.Gradient(x, t);
         var analytic = grads.ToDictionary(g => g.Key, g => g.Value.ToArray());   // copy: the check reruns forward passes
         var random = new Random(7);
-        const float h = 1e-2f;   // float32: roundoff ε·|L|/h ≈ 1e-5 and truncation h²·|L'''| ≈ 1e-4 are both small at h = 1e-2
         foreach (var (key, parameter) in network.Params)
         {
-            Span<float> w = parameter.Value.AsSpan();
-            // At most 12 elements per parameter: the deep networks have tens of thousands.
-            var elements = Enumerable.Range(0, w.Length).OrderBy(_ => random.Next()).Take(12);
+            // At most 16 elements per parameter (the deep networks have tens of thousands), compared as vectors:
+            // ‖backprop − numeric‖ / (‖backprop‖ + ‖numeric‖), the measure GradientCheck uses.
+            int[] elements = Enumerable.Range(0, parameter.Value.Size).OrderBy(_ => random.Next()).Take(16).ToArray();
+            var backprop = new List<float>();
+            var numeric = new List<float>();
             foreach (int i in elements)
             {
-                float saved = w[i];
-                w[i] = saved + h;
-                double plus = network.Loss(x, t, training: true);
-                w[i] = saved - h;
-                double minus = network.Loss(x, t, training: true);
-                w[i] = saved;
-                double numeric = (plus - minus) / (2 * h), backprop = analytic[key][i];
-                double error = Math.Abs(numeric - backprop) / Math.Max(Math.Abs(numeric) + Math.Abs(backprop), 1e-3);
-                Assert.That(error, Is.LessThan(1e-2), $"{type.Name} {key}[{i}]: backprop {backprop:G6} vs numeric {numeric:G6}");
+                // The step: float32 roundoff in the loss (about 1e-7·|L|) costs about 1e-7/h, truncation about h²·|L‴|;
+                // at h = 1e-3 both stay near 1e-4. The conv networks have thousands of ReLU and max-pool kinks: one
+                // inside [w − h, w + h] makes a central difference meaningless. It shows as disagreement between the
+                // steps h, 2h and 4h, and such elements are left out (at most half: DeepConvNet's first layer needs that).
+                float h1 = CentralDifference(network, x, t, parameter, i, 1e-3f);
+                float h2 = CentralDifference(network, x, t, parameter, i, 2e-3f);
+                float h4 = CentralDifference(network, x, t, parameter, i, 4e-3f);
+                float spread = Math.Max(h1, Math.Max(h2, h4)) - Math.Min(h1, Math.Min(h2, h4));
+                if (spread > 0.01 * (Math.Abs(h1) + Math.Abs(h2)) + 1e-4) continue;
+                backprop.Add(analytic[key][i]);
+                numeric.Add(h1);
             }
+            Assert.That(numeric, Has.Count.GreaterThanOrEqualTo(elements.Length / 2), $"{type.Name} {key}: too many elements sit on a kink");
+            double error = GradientCheck.RelativeError(NDArray.FromArray(backprop.ToArray()), NDArray.FromArray(numeric.ToArray()));
+            double largestDifference = backprop.Zip(numeric, (a, n) => Math.Abs(a - n)).DefaultIfEmpty(0).Max();
+            // A gradient that is truly zero (a bias right before batch norm) leaves only noise on both sides: judge it absolutely.
+            Assert.That(error < 1e-2 || largestDifference < 1e-4, Is.True,
+                $"{type.Name} {key}: error {error:G3}; backprop [{string.Join(", ", backprop)}] vs numeric [{string.Join(", ", numeric)}]");
         }
+    }
+
+    private static float CentralDifference(INetwork network, NDArray x, NDArray t, Scratch.Optim.Parameter parameter, int i, float h)
+    {
+        Span<float> w = parameter.Value.AsSpan();
+        float saved = w[i];
+        w[i] = saved + h;
+        double plus = network.Loss(x, t, training: true);
+        w[i] = saved - h;
+        double minus = network.Loss(x, t, training: true);
+        w[i] = saved;
+        return (float)((plus - minus) / (2 * h));
     }
 
     [Test]

@@ -1,6 +1,6 @@
-# Losses of a few fixed-seed training steps of the book's networks, computed with NumPy in float64 by the
+# Losses of a few fixed-seed training steps of the book's networks, and the L2 norm of every gradient at the first step,, computed with NumPy in float64 by the
 # book's own formulas (common/layers.py, functions.py, optimizer.py, util.py im2col/col2im), on the first
-# 100 embedded MNIST digits. The weights come from np.random.seed(s) + randn in the book's order, which
+# 100 embedded MNIST digits (DeepConvNet: the first 20). The weights come from np.random.seed(s) + randn in the book's order, which
 # Scratch's RandomState reproduces bit for bit. Made with: /usr/bin/python3 record.py > losses.json
 # (NumPy 1.24, Debian python3-numpy).
 import gzip, json, os
@@ -144,4 +144,56 @@ def simple_conv(steps=3):
         opt.update(p, g)
     return losses
 
-print(json.dumps({'two_layer_sgd': two_layer(), 'multi_layer_bn_adam': multi_layer_bn(), 'simple_conv_adam': simple_conv()}, indent=1))
+def deep_conv(steps=3, seed=3, n=20):
+    # DeepConvNet (book ch08), He init, inverted dropout 0.5 with Scratch's mask streams, SGD lr 0.1.
+    np.random.seed(seed)
+    convs = [(16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1)]
+    p, c = {}, 1
+    for i, (f, pad) in enumerate(convs, 1):
+        p[f'W{i}'] = np.sqrt(2.0 / (c * 9)) * np.random.randn(f, c, 3, 3); p[f'b{i}'] = np.zeros(f); c = f
+    p['W7'] = np.sqrt(2.0 / 1024) * np.random.randn(1024, 50); p['b7'] = np.zeros(50)
+    p['W8'] = np.sqrt(2.0 / 50) * np.random.randn(50, 10); p['b8'] = np.zeros(10)
+    drop = [np.random.RandomState(seed * 7919 + 1), np.random.RandomState(seed * 7919 + 2)]
+    x, t, opt, losses, norms = X[:n].reshape(n, 1, 28, 28), T[:n], Sgd(0.1), [], None
+    for step in range(steps):
+        cache, a = [], x
+        for i, (f, pad) in enumerate(convs, 1):
+            N, C, H, W = a.shape
+            oh, ow = H + 2 * pad - 2, W + 2 * pad - 2
+            col = im2col(a, 3, 3, 1, pad); wcol = p[f'W{i}'].reshape(f, -1).T
+            z = (col @ wcol + p[f'b{i}']).reshape(N, oh, ow, f).transpose(0, 3, 1, 2)
+            r = np.maximum(z, 0)
+            cache.append(('conv', i, pad, a.shape, col, z))
+            a = r
+            if i % 2 == 0:
+                N, C, H, W = a.shape
+                ph, pw = (H - 2) // 2 + 1, (W - 2) // 2 + 1
+                pc = im2col(a, 2, 2, 2).reshape(-1, 4); arg = np.argmax(pc, axis=1)
+                cache.append(('pool', a.shape, arg, (N, ph, pw, C)))
+                a = np.max(pc, axis=1).reshape(N, ph, pw, C).transpose(0, 3, 1, 2)
+        f7 = a.reshape(n, -1); h7 = f7 @ p['W7'] + p['b7']; r7 = np.maximum(h7, 0)
+        m1 = (drop[0].rand(*r7.shape) > 0.5) / 0.5; d7 = r7 * m1
+        h8 = d7 @ p['W8'] + p['b8']; m2 = (drop[1].rand(*h8.shape) > 0.5) / 0.5; s8 = h8 * m2
+        y = softmax(s8); losses.append(cross_entropy(y, t))
+        ds = y.copy(); ds[np.arange(n), t] -= 1; ds /= n
+        dh8 = ds * m2; g = {'W8': d7.T @ dh8, 'b8': dh8.sum(0)}
+        dh7 = (dh8 @ p['W8'].T) * m1 * (h7 > 0); g['W7'] = f7.T @ dh7; g['b7'] = dh7.sum(0)
+        dout = (dh7 @ p['W7'].T).reshape(a.shape)
+        for item in reversed(cache):
+            if item[0] == 'pool':
+                _, shape, arg, pshape = item
+                dp = dout.transpose(0, 2, 3, 1)
+                dmax = np.zeros((dp.size, 4)); dmax[np.arange(arg.size), arg.flatten()] = dp.flatten()
+                dout = col2im(dmax, shape, 2, 2, 2)
+            else:
+                _, i, pad, shape, col, z = item
+                f = z.shape[1]
+                dz = (dout * (z > 0)).transpose(0, 2, 3, 1).reshape(-1, f)
+                g[f'b{i}'] = dz.sum(0); g[f'W{i}'] = (col.T @ dz).T.reshape(p[f'W{i}'].shape)
+                dout = col2im(dz @ p[f'W{i}'].reshape(f, -1), shape, 3, 3, 1, pad)
+        if step == 0:
+            norms = {k: float(np.linalg.norm(v)) for k, v in g.items()}
+        opt.update(p, g)
+    return {'losses': losses, 'grad_norms': norms}
+
+print(json.dumps({'two_layer_sgd': two_layer(), 'multi_layer_bn_adam': multi_layer_bn(), 'simple_conv_adam': simple_conv(), 'deep_conv_sgd': deep_conv()}, indent=1))
