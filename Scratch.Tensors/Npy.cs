@@ -20,34 +20,40 @@ public static partial class Npy
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(array);
-        string shape = array.Rank == 1 ? $"({array.Dim(0)},)" : "(" + string.Join(", ", array.Shape) + ")";
-        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}";
-        int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
-        string header = dict + new string(' ', (64 - unpadded % 64) % 64) + "\n";
-
         string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(Magic);
-                stream.Write([1, 0]);
-                Span<byte> length = stackalloc byte[2];
-                BinaryPrimitives.WriteUInt16LittleEndian(length, checked((ushort)header.Length));
-                stream.Write(length);
-                stream.Write(Encoding.ASCII.GetBytes(header));
-                float[] data = array.ToArray();
-                if (!BitConverter.IsLittleEndian)
-                    for (int i = 0; i < data.Length; i++)
-                        data[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReverseEndianness(BitConverter.SingleToInt32Bits(data[i])));
-                stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
-            }
+                Save(stream, array);
             File.Move(temp, path, overwrite: true);
         }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>Writes the <c>.npy</c> image of <paramref name="array"/> (little-endian float32, C order) to <paramref name="stream"/>.</summary>
+    public static void Save(Stream stream, NDArray array)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(array);
+        string shape = array.Rank == 1 ? $"({array.Dim(0)},)" : "(" + string.Join(", ", array.Shape) + ")";
+        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}";
+        int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
+        string header = dict + new string(' ', (64 - unpadded % 64) % 64) + "\n";
+
+        stream.Write(Magic);
+        stream.Write([1, 0]);
+        Span<byte> length = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(length, checked((ushort)header.Length));
+        stream.Write(length);
+        stream.Write(Encoding.ASCII.GetBytes(header));
+        float[] data = array.ToArray();
+        if (!BitConverter.IsLittleEndian)
+            for (int i = 0; i < data.Length; i++)
+                data[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReverseEndianness(BitConverter.SingleToInt32Bits(data[i])));
+        stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
     }
 
     /// <summary>Reads a float32 <c>.npy</c> file (either byte order, C or Fortran order) into a contiguous NDArray.</summary>

@@ -19,17 +19,18 @@ internal static class TrainCommand
         var init = new Option<string>("--init") { Description = "he, xavier or a number σ (the book's weight_init_std)", DefaultValueFactory = _ => "he" };
         var semantics = new Option<Semantics>("--semantics") { Description = "Modern (inverted dropout, permutation per epoch) or Book", DefaultValueFactory = _ => Semantics.Modern };
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "a directory with the four MNIST/Fashion-MNIST IDX files (raw or .gz) instead of the embedded 10k digits" };
+        var save = new Option<FileInfo?>("--save") { Description = "write the trained parameters to this .npz checkpoint" };
         var command = new Command("train", "Train a network on MNIST and report the test accuracy.")
         {
-            network, optimizer, lr, epochs, batchSize, seed, init, semantics, dataDir,
+            network, optimizer, lr, epochs, batchSize, seed, init, semantics, dataDir, save,
         };
         command.SetAction(result => Run(result.GetValue(network)!, result.GetValue(optimizer)!, result.GetValue(lr), result.GetValue(epochs),
-            result.GetValue(batchSize), result.GetValue(seed), result.GetValue(init)!, result.GetValue(semantics), result.GetValue(dataDir)));
+            result.GetValue(batchSize), result.GetValue(seed), result.GetValue(init)!, result.GetValue(semantics), result.GetValue(dataDir), result.GetValue(save)));
         return command;
     }
 
     private static int Run(string networkName, string optimizerName, float lr, int epochs, int batchSize, uint seed, string initName,
-        Semantics semantics, DirectoryInfo? dataDir)
+        Semantics semantics, DirectoryInfo? dataDir, FileInfo? save)
     {
         bool flatten = networkName is "mlp" or "twolayer";
         var ((xTrain, tTrain), (xTest, tTest)) = dataDir is null
@@ -38,7 +39,7 @@ internal static class TrainCommand
         WeightInit init = WeightInit.Parse(initName);
         int[] inputDim = xTrain.Shape[1..];
         int classes = 10;
-        INetwork network = networkName switch
+        Sequential network = networkName switch
         {
             "simpleconv" => new SimpleConvNet(inputDim, weightInit: init, outputSize: classes, semantics: semantics, seed: seed),
             "deepconv" => new DeepConvNet(inputDim, outputSize: classes, semantics: semantics, seed: seed),
@@ -55,6 +56,11 @@ internal static class TrainCommand
             $"epoch {e.Epoch,3}  loss {e.TrainLoss:F4}  train acc {e.TrainAccuracy:F4}  test acc {e.TestAccuracy:F4}  {e.Seconds:F2} s");
         float accuracy = trainer.Train();
         Console.WriteLine($"test accuracy: {accuracy:F4}");
+        if (save is not null)
+        {
+            Checkpoint.Save(save.FullName, network);
+            Console.WriteLine($"saved {save.FullName}");
+        }
         return 0;
     }
 }

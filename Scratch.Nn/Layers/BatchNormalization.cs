@@ -12,7 +12,7 @@ namespace Scratch.Nn;
 /// <c>running = momentum·running + (1 − momentum)·batch</c> (population variance, divided by N, as the book);
 /// test time normalizes with the running statistics, which start at zero.
 /// </remarks>
-public sealed class BatchNormalization : ILayer
+public sealed class BatchNormalization : ILayer, IRunningStatistics
 {
     /// <summary>ε, added to the variance before the square root: the book's <c>10e-7</c>.</summary>
     public const float Epsilon = 1e-6f;

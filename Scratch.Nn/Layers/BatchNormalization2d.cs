@@ -14,7 +14,7 @@ namespace Scratch.Nn;
 /// backward formulas with N replaced by M. The loops walk each (n, c) plane of H·W contiguous values, so no
 /// transposed copy of x is made.
 /// </remarks>
-public sealed class BatchNormalization2d : ILayer
+public sealed class BatchNormalization2d : ILayer, IRunningStatistics
 {
     /// <summary>ε, added to the variance before the square root (as <see cref="BatchNormalization.Epsilon"/>).</summary>
     public const float Epsilon = BatchNormalization.Epsilon;
