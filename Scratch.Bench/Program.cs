@@ -20,6 +20,7 @@ public static class Program
             ExperimentCommands.Spiral(),
             ExperimentCommands.Xor(),
             TourCommand.Create(),
+            ProfileCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -73,14 +73,14 @@ public sealed partial class NDArray
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         int[] shape = Tensors.Shape.Broadcast(op, a._shape, b._shape);
-        NDArray dst = into is null ? new NDArray(shape) : CheckInto(op, into, shape);
+        NDArray dst = into is null ? Uninitialized(shape) : CheckInto(op, into, shape);
         BinaryInto<TOp>(a, b, dst);
         return dst;
     }
 
     private NDArray Unary<TOp>(string op, NDArray? into) where TOp : struct, IUnaryOp
     {
-        NDArray dst = into is null ? new NDArray(_shape.ToArray()) : CheckInto(op, into, _shape);
+        NDArray dst = into is null ? Uninitialized(_shape.ToArray()) : CheckInto(op, into, _shape);
         UnaryInto<TOp>(this, dst);
         return dst;
     }

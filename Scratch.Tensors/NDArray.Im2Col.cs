@@ -11,22 +11,24 @@ public sealed partial class NDArray
     /// <remarks>
     /// x: (N, C, H, W). Result: (N·OH·OW, C·FH·FW) with OH = (H + 2·pad − FH)/stride + 1 and likewise OW;
     /// row (n, oh, ow), column (c, fy, fx); zero padding.
+    /// Writes into <paramref name="into"/> (contiguous, of the result's shape) when given, so a layer can reuse its buffer.
     /// </remarks>
-    public static NDArray Im2Col(NDArray x, int filterH, int filterW, int stride = 1, int pad = 0)
+    public static NDArray Im2Col(NDArray x, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 4)
             throw new ArgumentException($"Im2Col: expected x (N, C, H, W), got {Tensors.Shape.Format(x._shape)}.", nameof(x));
         var g = Geometry("Im2Col", x._shape, filterH, filterW, stride, pad);
-        var col = new NDArray([g.N * g.OH * g.OW, g.ColWidth]);
+        int[] colShape = [g.N * g.OH * g.OW, g.ColWidth];
+        NDArray col = into is null ? Uninitialized(colShape) : CheckContiguousInto("Im2Col", into, colShape);
         NDArray source = x.Contiguous();
         PerImage(g, col.Size, n => Im2ColKernel.Im2ColImage(source.ContiguousSpan, col.ContiguousSpan, g, n));
         return col;
     }
 
     /// <summary>The book's <c>col2im</c>: the adjoint of <see cref="Im2Col"/>, summing every window entry back onto its pixel.</summary>
-    /// <remarks>col: (N·OH·OW, C·FH·FW); <paramref name="inputShape"/>: (N, C, H, W), the shape of the result.</remarks>
-    public static NDArray Col2Im(NDArray col, int[] inputShape, int filterH, int filterW, int stride = 1, int pad = 0)
+    /// <remarks>col: (N·OH·OW, C·FH·FW); <paramref name="inputShape"/>: (N, C, H, W), the shape of the result (or of <paramref name="into"/>, contiguous, when given).</remarks>
+    public static NDArray Col2Im(NDArray col, int[] inputShape, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
     {
         ArgumentNullException.ThrowIfNull(col);
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -36,10 +38,18 @@ public sealed partial class NDArray
         int[] expected = [g.N * g.OH * g.OW, g.ColWidth];
         if (!col._shape.AsSpan().SequenceEqual(expected))
             throw new ArgumentException($"Col2Im: expected col {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({filterH}, {filterW}), stride {stride}, pad {pad}; got {Tensors.Shape.Format(col._shape)}.", nameof(col));
-        var x = new NDArray(inputShape.ToArray());
+        NDArray x = into is null ? Uninitialized(inputShape.ToArray()) : CheckContiguousInto("Col2Im", into, inputShape);
         NDArray source = col.Contiguous();
         PerImage(g, col.Size, n => Im2ColKernel.Col2ImImage(source.ContiguousSpan, x.ContiguousSpan, g, n));
         return x;
+    }
+
+    private static NDArray CheckContiguousInto(string op, NDArray into, int[] shape)
+    {
+        CheckInto(op, into, shape);
+        if (!into.IsContiguous)
+            throw new ArgumentException($"{op}: into {Tensors.Shape.Format(shape)} must be contiguous.", nameof(into));
+        return into;
     }
 
     /// <summary>Runs <paramref name="image"/> for every n, on several threads when the work is large (images are independent, so the result is the same).</summary>

@@ -25,10 +25,10 @@ public sealed partial class NDArray
         int[] batch = Tensors.Shape.Broadcast("MatMul", a2._shape[..^2], b2._shape[..^2]);
 
         int[] outShape = [.. batch, .. (a.Rank == 1 ? Array.Empty<int>() : [m]), .. (b.Rank == 1 ? Array.Empty<int>() : [n])];
-        NDArray result = into is null ? new NDArray(outShape) : CheckInto("MatMul", into, outShape);
+        NDArray result = into is null ? Uninitialized(outShape) : CheckInto("MatMul", into, outShape);
         if (into is not null && (Overlaps(into, a) || Overlaps(into, b)))
             throw new ArgumentException("MatMul: into shares storage with an operand; the product cannot be written in place.", nameof(into));
-        NDArray c = result.IsContiguous ? result : new NDArray(outShape);   // the kernel writes rows with unit stride
+        NDArray c = result.IsContiguous ? result : Uninitialized(outShape);   // the kernel writes rows with unit stride
 
         if (HasNegativeStride(a2)) a2 = a2.Clone();
         if (HasNegativeStride(b2)) b2 = b2.Clone();

@@ -43,7 +43,7 @@ public sealed partial class NDArray
             return keepDims ? Full(Enumerable.Repeat(1, Rank).ToArray(), index) : Scalar(index);
         }
         var (outer, length, inner, outShape) = ReductionLayout("ArgMax", axis.Value, keepDims);
-        var result = new NDArray(outShape);
+        var result = Uninitialized(outShape);
         ReadOnlySpan<float> src = Contiguous().ContiguousSpan;
         Span<float> dst = result.ContiguousSpan;
         for (int o = 0; o < outer; o++)
@@ -90,9 +90,9 @@ public sealed partial class NDArray
         var (outer, length, inner, outShape) = ReductionLayout(op, axis.Value, keepDims);
         if (length == 0 && kind != ReduceKind.Sum)
             throw new ArgumentException($"{op}: axis {axis} of shape {Tensors.Shape.Format(_shape)} is empty; the reduction has no identity.", nameof(axis));
-        NDArray result = into is null ? new NDArray(outShape) : CheckInto(op, into, outShape);
+        NDArray result = into is null ? Uninitialized(outShape) : CheckInto(op, into, outShape);
         // Reduce into a contiguous buffer: the result itself, or a scratch copy when `into` is a strided view.
-        NDArray target = result.IsContiguous ? result : new NDArray(outShape);
+        NDArray target = result.IsContiguous ? result : Uninitialized(outShape);
         ReadOnlySpan<float> src = Contiguous().ContiguousSpan;   // (outer, length, inner), row-major
         Span<float> dst = target.ContiguousSpan;                  // (outer, inner)
         for (int o = 0; o < outer; o++)

@@ -11,7 +11,7 @@ public sealed partial class NDArray
     {
         if (Rank == 0)
             throw new InvalidOperationException("Take: a rank-0 array has no rows.");
-        NDArray result = into ?? new NDArray([rows.Length, .. _shape[1..]]);
+        NDArray result = into ?? Uninitialized([rows.Length, .. _shape[1..]]);
         if (into is not null && (into.Rank != Rank || into._shape[0] != rows.Length || !into._shape.AsSpan(1).SequenceEqual(_shape.AsSpan(1))))
             throw new ArgumentException($"Take: into has shape {Tensors.Shape.Format(into._shape)}, expected ({rows.Length}{string.Concat(_shape.Skip(1).Select(d => $", {d}"))}).", nameof(into));
         if (!result.IsContiguous)

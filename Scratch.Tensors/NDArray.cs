@@ -28,6 +28,10 @@ public sealed partial class NDArray
     /// <summary>A new contiguous array of <paramref name="shape"/> over a fresh zeroed buffer.</summary>
     private NDArray(int[] shape) : this(new float[Tensors.Shape.Size(shape)], shape, Tensors.Shape.ContiguousStrides(shape), 0) { }
 
+    /// <summary>A new contiguous array whose buffer is not zeroed: only for results that write every element.</summary>
+    private static NDArray Uninitialized(int[] shape) =>
+        new(GC.AllocateUninitializedArray<float>(Tensors.Shape.Size(shape)), shape, Tensors.Shape.ContiguousStrides(shape), 0);
+
     /// <summary>The buffer shared by this array and every view of it.</summary>
     public float[] Storage => _storage;
 
@@ -105,7 +109,7 @@ public sealed partial class NDArray
     /// <summary>The elements in logical row-major order, as a new array.</summary>
     public float[] ToArray()
     {
-        var result = new float[Size];
+        var result = GC.AllocateUninitializedArray<float>(Size);
         CopyTo(result);
         return result;
     }

@@ -62,7 +62,8 @@ public sealed class Convolution : ILayer
         int n = x.Dim(0), oh = (x.Dim(2) + 2 * Pad - fh) / Stride + 1, ow = (x.Dim(3) + 2 * Pad - fw) / Stride + 1;
         _xShape = x.Shape;
 
-        NDArray col = _col = NDArray.Im2Col(x, fh, fw, Stride, Pad);      // (N·OH·OW, C·FH·FW)
+        NDArray col = NDArray.Im2Col(x, fh, fw, Stride, Pad,               // (N·OH·OW, C·FH·FW), reusing the buffer
+            into: Guard.Reuse(ref _col, n * oh * ow, c * fh * fw));
         NDArray wCol = W.Value.Reshape(fn, -1);                            // (FN, C·FH·FW), a view
         NDArray rows = Guard.Reuse(ref _outRows, n * oh * ow, fn);
         NDArray.MatMul(col, wCol.T, into: rows).AddInPlace(B.Value);       // col·W_colᵀ + b, (N·OH·OW, FN)

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>Geometry of a 2-D sliding window over an (N, C, H, W) batch: the book's im2col parameters.</summary>
@@ -41,9 +39,12 @@ internal static class Im2ColKernel
                             window.Clear();
                             continue;
                         }
-                        window[..fxFrom].Clear();
-                        x.Slice((n * g.C + c) * plane + iy * g.W + left + fxFrom, fxTo - fxFrom).CopyTo(window[fxFrom..]);
-                        window[fxTo..].Clear();
+                        // Windows are short (FW = 2…7 in the book): a plain loop beats a span copy's call overhead.
+                        ReadOnlySpan<float> line = x.Slice((n * g.C + c) * plane + iy * g.W + left + fxFrom, fxTo - fxFrom);
+                        int fx = 0;
+                        for (; fx < fxFrom; fx++) window[fx] = 0f;
+                        for (; fx < fxTo; fx++) window[fx] = line[fx - fxFrom];
+                        for (; fx < g.FW; fx++) window[fx] = 0f;
                     }
             }
     }
@@ -67,7 +68,9 @@ internal static class Im2ColKernel
                         int iy = top + fy;
                         if (iy < 0 || iy >= g.H) continue;
                         Span<float> target = x.Slice((n * g.C + c) * plane + iy * g.W + left + fxFrom, fxTo - fxFrom);
-                        TensorPrimitives.Add(target, row.Slice(r + fxFrom, fxTo - fxFrom), target);
+                        ReadOnlySpan<float> source = row.Slice(r + fxFrom, fxTo - fxFrom);
+                        for (int i = 0; i < target.Length; i++)   // short windows: a plain loop
+                            target[i] += source[i];
                     }
             }
     }

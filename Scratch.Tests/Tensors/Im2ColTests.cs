@@ -87,3 +87,19 @@ public class Im2ColTests
         });
     }
 }
+
+public class Im2ColIntoTests
+{
+    [Test]
+    public void Into_ReusesTheBuffers_AndOverwritesEveryElement()
+    {
+        var x = Reference.Random(1, 2, 3, 7, 7);
+        var col = NDArray.Full([2 * 7 * 7, 27], float.NaN);                  // stale contents must not leak through
+        Assert.That(NDArray.Im2Col(x, 3, 3, 1, 1, into: col), Is.SameAs(col));
+        Assert.That(col.ToArray(), Is.EqualTo(NDArray.Im2Col(x, 3, 3, 1, 1).ToArray()));
+        var dx = NDArray.Full([2, 3, 7, 7], float.NaN);
+        Assert.That(NDArray.Col2Im(col, [2, 3, 7, 7], 3, 3, 1, 1, into: dx), Is.SameAs(dx));
+        Assert.That(dx.ToArray(), Is.EqualTo(NDArray.Col2Im(col, [2, 3, 7, 7], 3, 3, 1, 1).ToArray()));
+        Assert.That(() => NDArray.Im2Col(x, 3, 3, 1, 1, into: NDArray.Zeros(27, 98).T), Throws.ArgumentException.With.Message.Contains("contiguous"));
+    }
+}
