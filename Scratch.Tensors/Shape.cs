@@ -94,6 +94,4 @@ public static class Shape
             result[k + shift] = shape[k] == 1 ? 0 : strides[k];
         return result;
     }
-
-    internal static bool SequenceEqual(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
 }

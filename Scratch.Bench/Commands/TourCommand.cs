@@ -18,7 +18,7 @@ internal static class TourCommand
             var t = x.T;
             Show("var t = x.T;   // no copy: the strides swap", t);
             var row = NDArray.FromArray([10f, 20f, 30f, 40f]);
-            Show("var sum = x + row;   // the row broadcasts over every row of x (stride 0)", x + row);
+            Show("var row = NDArray.FromArray([10f, 20f, 30f, 40f]);\nvar sum = x + row;   // the row broadcasts over every row of x (stride 0)", x + row);
             Show("var b = row.BroadcastTo(3, 4);", row.BroadcastTo(3, 4));
             return 0;
         });

@@ -44,6 +44,8 @@ public class GemmBenchmarks
     [
         new(64, 64, 64), new(128, 128, 128), new(256, 256, 256), new(512, 512, 512), new(1024, 1024, 1024),
         new(100, 100, 784),   // MLP first layer: x (100, 784) · W (784, 100)
+        new(57600, 30, 25),   // SimpleConvNet conv forward: col (57600, 25) · W_colᵀ (25, 30)
+        new(78400, 16, 144),  // DeepConvNet conv 2 forward: col (78400, 144) · W_colᵀ (144, 16)
     ];
 
     [ParamsSource(nameof(Shapes))]

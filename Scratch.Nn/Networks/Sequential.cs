@@ -92,28 +92,8 @@ public class Sequential : INetwork
     }
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, NDArray> NumericalGradient(NDArray x, NDArray t, float h = 1e-2f)
-    {
-        var grads = new Dictionary<string, NDArray>();
-        foreach (var (key, p) in _params)
-        {
-            Span<float> w = p.Value.AsSpan();
-            var grad = NDArray.ZerosLike(p.Value);
-            Span<float> g = grad.AsSpan();
-            for (int i = 0; i < w.Length; i++)
-            {
-                float saved = w[i];
-                w[i] = saved + h;
-                double plus = Loss(x, t, training: true);
-                w[i] = saved - h;
-                double minus = Loss(x, t, training: true);
-                w[i] = saved;
-                g[i] = (float)((plus - minus) / (2 * h));            // (L(w + h) − L(w − h)) / 2h
-            }
-            grads[key] = grad;
-        }
-        return grads;
-    }
+    public IReadOnlyDictionary<string, NDArray> NumericalGradient(NDArray x, NDArray t, float h = 1e-2f) =>
+        _params.ToDictionary(p => p.Key, p => Functions.NumericalGradient(_ => Loss(x, t, training: true), p.Value.Value, h));
 
     /// <summary>½λΣW² over every decayed weight (0 without decay).</summary>
     private float WeightDecayLoss() => WeightDecayLambda == 0 ? 0f : WeightDecay.L2Loss(DecayedWeights(), WeightDecayLambda);

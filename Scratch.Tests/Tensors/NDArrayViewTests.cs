@@ -73,6 +73,8 @@ public class NDArrayViewTests
             Assert.That(t.Storage, Is.SameAs(x.Storage));
             Assert.That(t[3, 1, 2], Is.EqualTo(x[1, 2, 3]));
             Assert.That(x.T.Shape, Is.EqualTo(new[] { 4, 3, 2 }));
+            Assert.That(x.SwapAxes(0, -1).Shape, Is.EqualTo(new[] { 4, 3, 2 }));
+            Assert.That(x.SwapAxes(0, -1)[3, 2, 1], Is.EqualTo(x[1, 2, 3]));
             Assert.That(t.IsContiguous, Is.False);
         });
     }
