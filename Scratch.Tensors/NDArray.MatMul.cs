@@ -37,7 +37,7 @@ public sealed partial class NDArray
         int[] cBatchStrides = Tensors.Shape.ContiguousStrides([.. batch, m * n])[..^1];   // c is contiguous
         GemmKernel chosen = kernel ?? Gemm.Default;
         int batchCount = Tensors.Shape.Size(batch);
-        for (int flat = 0; flat < batchCount; flat++)
+        void Product(int flat)
         {
             int aAt = a2.Offset, bAt = b2.Offset, cAt = c.Offset;
             for (int axis = batch.Length - 1, rest = flat; axis >= 0; rest /= batch[axis], axis--)
@@ -52,6 +52,13 @@ public sealed partial class NDArray
                 b2._storage.AsSpan(bAt), RowStride(b2, k), b2._strides[^1],
                 c._storage.AsSpan(cAt), n);
         }
+        // Many small products (a convolution's images) share the cores; a large one is split inside the kernel.
+        // Each product writes its own block of C, so the result does not depend on the threads.
+        long work = (long)m * n * k;
+        if (batchCount > 1 && work < BatchParallelMaxWork && work * batchCount >= BatchParallelMinWork)
+            Parallel.For(0, batchCount, Product);
+        else
+            for (int flat = 0; flat < batchCount; flat++) Product(flat);
         if (!ReferenceEquals(c, result)) result.CopyFrom(c);
         return result;
     }
@@ -81,6 +88,12 @@ public sealed partial class NDArray
         NDArray product = MatMul(a.Reshape(-1, k), bMatrix);
         return product.Reshape([.. a._shape[..^1], .. b._shape[..^2], b._shape[^1]]);
     }
+
+    /// <summary>Batched products smaller than this (multiply-adds) run on parallel threads, one product per task.</summary>
+    private const long BatchParallelMaxWork = 1L << 23;
+
+    /// <summary>…when all of them together have at least this much work (multiply-adds).</summary>
+    private const long BatchParallelMinWork = 1L << 20;
 
     /// <summary>Row stride of a matrix view; a length-1 axis has stride 0, which the kernel reads as any stride.</summary>
     private static int RowStride(NDArray x, int rows) => rows == 1 ? 0 : x._strides[^2];

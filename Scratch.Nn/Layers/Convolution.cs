@@ -6,17 +6,18 @@ namespace Scratch.Nn;
 /// <summary>2-D convolution (cross-correlation, as the book): <c>out[n, f, i, j] = Σ_{c, y, x} W[f, c, y, x]·x_pad[n, c, i·S + y, j·S + x] + b[f]</c>.</summary>
 /// <remarks>
 /// x: (N, C, H, W). W: (FN, C, FH, FW). b: (FN). out: (N, FN, OH, OW) with OH = (H + 2·pad − FH)/stride + 1 and
-/// OW likewise; padding is zeros. Computed as the book does: every window becomes a row of
-/// <c>col = Im2Col(x)</c>, (N·OH·OW, C·FH·FW), and the convolution is one matrix product <c>col·W_colᵀ</c>
-/// with <c>W_col = W.reshape(FN, C·FH·FW)</c>.
+/// OW likewise; padding is zeros. Computed with the book's im2col: every window becomes a row of
+/// <c>col = Im2Col(x)</c>, (N·OH·OW, C·FH·FW), and with <c>W_col = W.reshape(FN, C·FH·FW)</c> the convolution is a
+/// matrix product. The book takes <c>col·W_colᵀ</c>, (N·OH·OW, FN), and transposes it to (N, FN, OH, OW); here each
+/// image n takes <c>W_col·col_nᵀ</c>, (FN, OH·OW), which is already that layout, so no transposition is needed
+/// forward or backward (the products of the images run in parallel).
 /// </remarks>
 public sealed class Convolution : ILayer
 {
-    private NDArray? _col;            // Im2Col(x), (N·OH·OW, C·FH·FW), kept for dW
+    private NDArray? _col;            // Im2Col(x), (N·OH·OW, C·FH·FW), kept for dW; scratch reused while shapes repeat
     private int[] _xShape = [];
-    private NDArray? _outRows;        // col·W_colᵀ + b, (N·OH·OW, FN): scratch reused while shapes repeat
-    private NDArray? _doutRows;       // dout as (N·OH·OW, FN)
-    private NDArray? _dcol;           // dout·W_col, (N·OH·OW, C·FH·FW)
+    private NDArray? _dWPerImage;     // dout_n·col_n, (N, FN, C·FH·FW)
+    private NDArray? _dcol;           // dout_nᵀ·W_col, (N·OH·OW, C·FH·FW)
 
     /// <summary>A convolution with filters <paramref name="W"/> (FN, C, FH, FW) and bias <paramref name="b"/> (FN).</summary>
     public Convolution(NDArray W, NDArray b, int stride = 1, int pad = 0)
@@ -49,7 +50,7 @@ public sealed class Convolution : ILayer
     /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => [W, B];
 
-    /// <summary><c>out = (Im2Col(x)·W_colᵀ + b)</c> reshaped (N, OH, OW, FN) and transposed to (N, FN, OH, OW).</summary>
+    /// <summary><c>out_n = W_col·col_nᵀ + b</c> for every image n, with <c>col = Im2Col(x)</c>.</summary>
     /// <remarks>x: (N, C, H, W) with C = W's C. Result: (N, FN, OH, OW), new and contiguous.</remarks>
     public NDArray Forward(NDArray x, bool training = false)
     {
@@ -62,19 +63,19 @@ public sealed class Convolution : ILayer
         int n = x.Dim(0), oh = (x.Dim(2) + 2 * Pad - fh) / Stride + 1, ow = (x.Dim(3) + 2 * Pad - fw) / Stride + 1;
         _xShape = x.Shape;
 
-        NDArray col = NDArray.Im2Col(x, fh, fw, Stride, Pad,               // (N·OH·OW, C·FH·FW), reusing the buffer
+        NDArray col = NDArray.Im2Col(x, fh, fw, Stride, Pad,                  // (N·OH·OW, C·FH·FW), reusing the buffer
             into: Guard.Reuse(ref _col, n * oh * ow, c * fh * fw));
-        NDArray wCol = W.Value.Reshape(fn, -1);                            // (FN, C·FH·FW), a view
-        NDArray rows = Guard.Reuse(ref _outRows, n * oh * ow, fn);
-        NDArray.MatMul(col, wCol.T, into: rows).AddInPlace(B.Value);       // col·W_colᵀ + b, (N·OH·OW, FN)
-        return rows.Reshape(n, oh, ow, fn).Transpose(0, 3, 1, 2).Clone(); // (N, FN, OH, OW), contiguous
+        NDArray colT = col.Reshape(n, oh * ow, -1).Transpose(0, 2, 1);        // col_nᵀ, (N, C·FH·FW, OH·OW), a view
+        NDArray output = NDArray.MatMul(W.Value.Reshape(fn, -1), colT);        // W_col·col_nᵀ, (N, FN, OH·OW)
+        output.AddInPlace(B.Value.Reshape(fn, 1));                             // + b[f] on every pixel of map f
+        return output.Reshape(n, fn, oh, ow);
     }
 
-    /// <summary>With dout as rows (N·OH·OW, FN): <c>db = Σ_rows dout</c>, <c>dW = (doutᵀ·col)</c> reshaped to W, <c>dx = Col2Im(dout·W_col)</c>.</summary>
-    /// <remarks>
-    /// dout: (N, FN, OH, OW), never modified. dW (FN, C, FH, FW) and db (FN) are written into W.Grad and B.Grad;
-    /// doutᵀ·col is the book's <c>(colᵀ·dout)ᵀ</c>, computed directly in W's layout. Result: (N, C, H, W), new.
-    /// </remarks>
+    /// <summary>
+    /// With dout_n as (FN, OH·OW): <c>db = Σ dout</c>, <c>dW = Σ_n dout_n·col_n</c> reshaped to W,
+    /// <c>dcol_n = dout_nᵀ·W_col</c> and <c>dx = Col2Im(dcol)</c>.
+    /// </summary>
+    /// <remarks>dout: (N, FN, OH, OW), never modified. dW (FN, C, FH, FW) and db (FN) are written into W.Grad and B.Grad. Result: (N, C, H, W), new.</remarks>
     public NDArray Backward(NDArray dout)
     {
         NDArray col = Guard.Saved(_col, "Convolution");
@@ -82,18 +83,21 @@ public sealed class Convolution : ILayer
         int n = _xShape[0], fn = W.Value.Dim(0), fh = W.Value.Dim(2), fw = W.Value.Dim(3);
         int oh = (_xShape[2] + 2 * Pad - fh) / Stride + 1, ow = (_xShape[3] + 2 * Pad - fw) / Stride + 1;
         Guard.SameShape("Convolution.Backward", "dout", dout, "out", [n, fn, oh, ow]);
+        int k = col.Dim(1);
 
-        NDArray doutRows = Guard.Reuse(ref _doutRows, n * oh * ow, fn);
-        doutRows.Reshape(n, oh, ow, fn).CopyFrom(dout.Transpose(0, 2, 3, 1));   // dout → (N, OH, OW, FN) → (N·OH·OW, FN)
-        doutRows.Sum(axis: 0, into: B.Grad);                                       // db = Σ dout, (FN)
+        NDArray doutMaps = dout.Reshape(n, fn, oh * ow);                                   // dout_n, (N, FN, OH·OW)
+        doutMaps.Sum(axis: 2).Sum(axis: 0, into: B.Grad);                                  // db = Σ_{n, pixels} dout, (FN)
 
-        if (W.Grad.TryReshapeView([fn, col.Dim(1)], out NDArray? dW))
-            NDArray.MatMul(doutRows.T, col, into: dW);                             // dW = doutᵀ·col, (FN, C·FH·FW), in W.Grad
+        NDArray cols = col.Reshape(n, oh * ow, k);                                         // col_n, (N, OH·OW, C·FH·FW)
+        NDArray perImage = NDArray.MatMul(doutMaps, cols, into: Guard.Reuse(ref _dWPerImage, n, fn, k));
+        if (W.Grad.TryReshapeView([fn, k], out NDArray? dW))
+            perImage.Sum(axis: 0, into: dW);                                               // dW = Σ_n dout_n·col_n, in W.Grad
         else
-            W.Grad.CopyFrom(NDArray.MatMul(doutRows.T, col).Reshape(W.Value.Shape));
+            W.Grad.CopyFrom(perImage.Sum(axis: 0).Reshape(W.Value.Shape));
 
         NDArray dcol = Guard.Reuse(ref _dcol, col.Shape);
-        NDArray.MatMul(doutRows, W.Value.Reshape(fn, -1), into: dcol);            // dcol = dout·W_col, (N·OH·OW, C·FH·FW)
-        return NDArray.Col2Im(dcol, _xShape, fh, fw, Stride, Pad);                 // dx, (N, C, H, W)
+        NDArray.MatMul(doutMaps.Transpose(0, 2, 1), W.Value.Reshape(fn, -1),             // dcol_n = dout_nᵀ·W_col, (N, OH·OW, C·FH·FW)
+            into: dcol.Reshape(n, oh * ow, k));
+        return NDArray.Col2Im(dcol, _xShape, fh, fw, Stride, Pad);                        // dx, (N, C, H, W)
     }
 }
