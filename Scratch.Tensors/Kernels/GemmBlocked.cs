@@ -273,7 +273,11 @@ internal static unsafe class GemmBlocked
             {
                 int mr = Math.Min(MR, mc - i0);
                 float* src = a + i0 * rowStride;
-                if (colStride == 1)
+                if (MR == 8 && mr == MR && colStride == 1 && Avx.IsSupported)
+                {
+                    PackRowMajorSliver8(src, rowStride, kc, dst);
+                }
+                else if (colStride == 1)
                 {
                     // Row-major A: read each row along p (contiguous), write it down the sliver's column r.
                     int r = 0;
@@ -300,6 +304,44 @@ internal static unsafe class GemmBlocked
                             d[r] = 0f;
                     }
                 }
+            }
+        }
+
+        /// <summary>Packs 8 full rows of row-major A into a (kc, 8) p-major sliver, 8 columns at a time by 8×8 transposes.</summary>
+        /// <remarks>On (78400, 144)·(144, 16) scalar packing of A took two thirds of the time.</remarks>
+        private static void PackRowMajorSliver8(float* src, nint rowStride, int kc, float* dst)
+        {
+            float* s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
+            float* s4 = s3 + rowStride, s5 = s4 + rowStride, s6 = s5 + rowStride, s7 = s6 + rowStride;
+            int p = 0;
+            for (; p <= kc - 8; p += 8, dst += 64)
+            {
+                // t: pairs of rows interleaved; u: quads of rows per column (low lane columns 0-3, high lane 4-7).
+                Vector256<float> r0 = Avx.LoadVector256(s0 + p), r1 = Avx.LoadVector256(s1 + p);
+                Vector256<float> r2 = Avx.LoadVector256(s2 + p), r3 = Avx.LoadVector256(s3 + p);
+                Vector256<float> r4 = Avx.LoadVector256(s4 + p), r5 = Avx.LoadVector256(s5 + p);
+                Vector256<float> r6 = Avx.LoadVector256(s6 + p), r7 = Avx.LoadVector256(s7 + p);
+                Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+                Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+                Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+                Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+                Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+                Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+                Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+                Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+                Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+                Avx.Store(dst + 8, Avx.Permute2x128(u1, u5, 0x20));
+                Avx.Store(dst + 16, Avx.Permute2x128(u2, u6, 0x20));
+                Avx.Store(dst + 24, Avx.Permute2x128(u3, u7, 0x20));
+                Avx.Store(dst + 32, Avx.Permute2x128(u0, u4, 0x31));
+                Avx.Store(dst + 40, Avx.Permute2x128(u1, u5, 0x31));
+                Avx.Store(dst + 48, Avx.Permute2x128(u2, u6, 0x31));
+                Avx.Store(dst + 56, Avx.Permute2x128(u3, u7, 0x31));
+            }
+            for (; p < kc; p++, dst += 8)
+            {
+                dst[0] = s0[p]; dst[1] = s1[p]; dst[2] = s2[p]; dst[3] = s3[p];
+                dst[4] = s4[p]; dst[5] = s5[p]; dst[6] = s6[p]; dst[7] = s7[p];
             }
         }
 
