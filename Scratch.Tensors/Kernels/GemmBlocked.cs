@@ -13,9 +13,11 @@ namespace Scratch.Tensors.Kernels;
 //         for jr in 0..NC step NR     one sliver of B          (KC, NR) sliver stays in L1
 //           for ir in 0..MC step MR   one sliver of A          micro-kernel: C[ir.., jr..] += A sliver · B sliver
 //
-// Packing reads A and B through any strides (transposed views and broadcasts cost nothing extra) and pads the
-// last slivers with zeros, so the micro-kernel always computes a full (MR, NR) tile; edge tiles go through a
-// small buffer and only their valid part is written back. The first pc block overwrites C (unless
+// The register tile (MR, NR) and the block sizes come from a struct implementing IGemmMicroKernel: the driver is
+// generic over it, so the JIT compiles it once per tile with MR and NR as constants. Packing reads A and B
+// through any strides (transposed views and broadcasts cost nothing extra) and pads the last slivers with zeros,
+// so the micro-kernel always computes a full (MR, NR) tile; edge tiles go through a small buffer and only their
+// valid part is written back. Packed buffers are 64-byte aligned, so no Vector512 load of B splits a cache line. The first pc block overwrites C (unless
 // accumulating), later ones add to it.
 //
 // Threads: for each (jc, pc) the B panel is packed, then C's rows of the panel (or, for short C, its slivers of
@@ -23,47 +25,57 @@ namespace Scratch.Tensors.Kernels;
 // is summed by one task in the fixed order pc = 0, KC, …, then p within the block, so the result does not
 // depend on the number of threads or on their timing.
 
-/// <summary>Cache-blocked, packed, register-tiled GEMM: <c>C = A·B</c> (or <c>C += A·B</c>) on Vector256 + FMA.</summary>
+/// <summary>Cache-blocked, packed, register-tiled GEMM: <c>C = A·B</c> (or <c>C += A·B</c>) on Vector512 or Vector256 + FMA.</summary>
 internal static unsafe class GemmBlocked
 {
-    private const int MR = GemmMicroKernel.MR;   // 6
-    private const int NR = GemmMicroKernel.NR;   // 16
-
-    // Block sizes: on 1024³ one thread measured 105-111 GFLOP/s for every KC in {256, 384, 512} × MC in {72 … 192}
-    // (a flat region, within the noise of a shared machine); KC = 384 keeps the micro-kernel's working set at
-    // 24 + 9 KiB of the 48 KiB L1d with room to spare, and needs fewer passes over C than 256.
-
-    /// <summary>Depth of a block: a (KC, NR) sliver of B is 24 KiB, half of the 48 KiB L1d; an (MR, KC) sliver of A is 9 KiB.</summary>
-    internal const int KC = 384;
-
-    /// <summary>Rows of a packed A block: (MC, KC) = 180 KiB, well inside the 1 MiB L2. A multiple of MR.</summary>
-    internal const int MC = 120;
-
-    /// <summary>Columns of a packed B panel: (KC, NC) = 6 MiB, in L3. A multiple of NR.</summary>
-    internal const int NC = 4096;
-
     /// <summary>
     /// Below this many multiply-adds (16 MFLOP, ~150 µs on one core) one thread is used: measured on the shared
     /// 2-core machine, two threads lost at 128³ and at (100, 784)·(784, 100) and only broke even at 256³.
     /// </summary>
     internal const long ParallelMinMultiplyAdds = 1L << 23;
 
-    /// <summary>Whether the Vector256 + FMA micro-kernel can run; otherwise <see cref="Multiply(int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, int)"/> falls back to <see cref="GemmVectorized"/>.</summary>
-    internal static bool IsSupported => Vector256.IsHardwareAccelerated && Fma.IsSupported;
+    /// <summary>Whether this machine runs <paramref name="tile"/>'s micro-kernel in hardware.</summary>
+    internal static bool IsSupported(GemmTile tile) => tile switch
+    {
+        GemmTile.Vector256 => Vector256.IsHardwareAccelerated && Fma.IsSupported,
+        GemmTile.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
+        _ => false,
+    };
 
-    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>) on up to <see cref="Environment.ProcessorCount"/> threads.</summary>
+    /// <summary>The tiles this machine supports, narrowest first: empty without FMA, both with AVX-512F.</summary>
+    internal static IEnumerable<GemmTile> SupportedTiles() => Enum.GetValues<GemmTile>().Where(IsSupported);
+
+    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>) on up to <see cref="Environment.ProcessorCount"/> threads, with the widest supported tile.</summary>
     public static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
         Span<float> c, int cRowStride, bool accumulate)
         => Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, Environment.ProcessorCount);
 
-    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>) on up to <paramref name="maxThreads"/> threads.</summary>
-    /// <remarks>Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>, already validated.</remarks>
+    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>) on up to <paramref name="maxThreads"/> threads, with the widest supported tile no wider than <paramref name="maxTile"/>.</summary>
+    /// <remarks>
+    /// Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>, already validated.
+    /// Without any supported tile (no FMA) this falls back to <see cref="GemmVectorized"/>.
+    /// </remarks>
     internal static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
+        Span<float> c, int cRowStride, bool accumulate, int maxThreads, GemmTile maxTile = GemmTile.Vector512)
+    {
+        if (maxTile >= GemmTile.Vector512 && IsSupported(GemmTile.Vector512))
+            Multiply<GemmMicroKernel512>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, maxThreads);
+        else if (IsSupported(GemmTile.Vector256))
+            Multiply<GemmMicroKernel256>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, maxThreads);
+        else
+            GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate);
+    }
+
+    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>) with the register tile <typeparamref name="TKernel"/>, which the caller checked is supported.</summary>
+    internal static void Multiply<TKernel>(int m, int n, int k,
+        ReadOnlySpan<float> a, int aRowStride, int aColStride,
+        ReadOnlySpan<float> b, int bRowStride, int bColStride,
         Span<float> c, int cRowStride, bool accumulate, int maxThreads)
+        where TKernel : struct, IGemmMicroKernel
     {
         Debug.Assert(m >= 0 && n >= 0 && k >= 0 && maxThreads >= 1);
         if (m == 0 || n == 0)
@@ -75,14 +87,9 @@ internal static unsafe class GemmBlocked
                     c.Slice(i * cRowStride, n).Clear();
             return;
         }
-        if (!IsSupported)
-        {
-            GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate);
-            return;
-        }
 
         int threads = (long)m * n * k < ParallelMinMultiplyAdds ? 1 : Math.Min(maxThreads, Environment.ProcessorCount);
-        Job job = t_job ??= new Job();
+        Job<TKernel> job = Job<TKernel>.ForThisThread;
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
@@ -99,12 +106,17 @@ internal static unsafe class GemmBlocked
         }
     }
 
-    [ThreadStatic]
-    private static Job? t_job;   // one per calling thread, so a steady-state call allocates nothing
-
-    /// <summary>The state of one multiplication, shared by its parallel tasks.</summary>
-    private sealed class Job
+    /// <summary>The state of one multiplication with the tile <typeparamref name="TKernel"/>, shared by its parallel tasks.</summary>
+    private sealed class Job<TKernel> where TKernel : struct, IGemmMicroKernel
     {
+        [ThreadStatic]
+        private static Job<TKernel>? t_job;   // one per calling thread and tile, so a steady-state call allocates nothing
+
+        public static Job<TKernel> ForThisThread => t_job ??= new Job<TKernel>();
+
+        private static int MR => TKernel.MR;
+        private static int NR => TKernel.NR;
+
         private float* _a, _b, _c, _bPack;
         private nint _aRs, _aCs, _bRs, _bCs, _cRs;
         private int _m, _n, _k, _threads;
@@ -118,7 +130,7 @@ internal static unsafe class GemmBlocked
         private readonly Action<int> _runTask;
         private readonly Action<int> _packBPart;
 
-        public Job()
+        private Job()
         {
             _runTask = RunTask;
             _packBPart = PackBPart;
@@ -144,19 +156,19 @@ internal static unsafe class GemmBlocked
 
         public void Run()
         {
-            int ncMax = Math.Min(NC, RoundUp(_n, NR));
-            _bPackArray = ArrayPool<float>.Shared.Rent(Math.Min(KC, _k) * ncMax);
+            int ncMax = Math.Min(TKernel.NC, RoundUp(_n, NR));
+            _bPackArray = ArrayPool<float>.Shared.Rent(Math.Min(TKernel.KC, _k) * ncMax + AlignFloats);
             fixed (float* bPack = _bPackArray)
             {
-                _bPack = bPack;
-                for (_jc = 0; _jc < _n; _jc += NC)
+                _bPack = Align(bPack);
+                for (_jc = 0; _jc < _n; _jc += TKernel.NC)
                 {
-                    _nc = Math.Min(NC, _n - _jc);
+                    _nc = Math.Min(TKernel.NC, _n - _jc);
                     _slivers = (_nc + NR - 1) / NR;
                     PlanTasks();
-                    for (_pc = 0; _pc < _k; _pc += KC)
+                    for (_pc = 0; _pc < _k; _pc += TKernel.KC)
                     {
-                        _kc = Math.Min(KC, _k - _pc);
+                        _kc = Math.Min(TKernel.KC, _k - _pc);
                         if (_threads == 1)
                         {
                             PackBPart(0);
@@ -214,13 +226,15 @@ internal static unsafe class GemmBlocked
 
             // The task's rows in blocks of at most MC, sized evenly so the last block is not a sliver of a block.
             int rows = r1 - r0;
-            int blocks = (rows + MC - 1) / MC;
+            int blocks = (rows + TKernel.MC - 1) / TKernel.MC;
             int mcStep = RoundUp((rows + blocks - 1) / blocks, MR);
 
-            float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kc);
-            float* tile = stackalloc float[MR * NR];
-            fixed (float* aPack = aPackArray)
+            float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kc + AlignFloats);
+            float* tileBuffer = stackalloc float[MR * NR + AlignFloats];
+            float* tile = Align(tileBuffer);
+            fixed (float* aPackBuffer = aPackArray)
             {
+                float* aPack = Align(aPackBuffer);
                 for (int ic = r0; ic < r1; ic += mcStep)
                 {
                     int mc = Math.Min(mcStep, r1 - ic);
@@ -237,14 +251,13 @@ internal static unsafe class GemmBlocked
                             float* cTile = _c + (ic + ir) * _cRs + _jc + jr;
                             if (mr == MR && nr == NR)
                             {
-                                GemmMicroKernel.Run(_kc, aSliver, bSliver, cTile, _cRs, overwrite);
+                                TKernel.Run(_kc, aSliver, bSliver, cTile, _cRs, overwrite);
                             }
                             else
                             {
-                                GemmMicroKernel.Run(_kc, aSliver, bSliver, tile, NR, overwrite: true);
+                                TKernel.Run(_kc, aSliver, bSliver, tile, NR, overwrite: true);
                                 for (int r = 0; r < mr; r++)
-                                    for (int j = 0; j < nr; j++)
-                                        cTile[r * _cRs + j] = overwrite ? tile[r * NR + j] : cTile[r * _cRs + j] + tile[r * NR + j];
+                                    WriteBack(tile + r * NR, cTile + r * _cRs, nr, overwrite);
                             }
                         }
                     }
@@ -252,63 +265,129 @@ internal static unsafe class GemmBlocked
             }
             ArrayPool<float>.Shared.Return(aPackArray);
         }
-    }
 
-    /// <summary>Packs an (mc, kc) block of A into MR-tall slivers, each (kc, MR) p-major; rows past mc are zeros.</summary>
-    private static void PackABlock(float* a, nint rowStride, nint colStride, int mc, int kc, float* dst)
-    {
-        for (int i0 = 0; i0 < mc; i0 += MR)
+        /// <summary>Packs an (mc, kc) block of A into MR-tall slivers, each (kc, MR) p-major; rows past mc are zeros.</summary>
+        private static void PackABlock(float* a, nint rowStride, nint colStride, int mc, int kc, float* dst)
         {
-            int mr = Math.Min(MR, mc - i0);
-            float* src = a + i0 * rowStride;
-            if (mr == MR && colStride == 1)
+            for (int i0 = 0; i0 < mc; i0 += MR, dst += kc * MR)
             {
-                // Row-major A: walk six rows side by side.
-                float* r0 = src, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride, r4 = r3 + rowStride, r5 = r4 + rowStride;
-                for (int p = 0; p < kc; p++, dst += MR)
+                int mr = Math.Min(MR, mc - i0);
+                float* src = a + i0 * rowStride;
+                if (MR == 8 && mr == MR && colStride == 1 && Avx.IsSupported)
                 {
-                    dst[0] = r0[p]; dst[1] = r1[p]; dst[2] = r2[p];
-                    dst[3] = r3[p]; dst[4] = r4[p]; dst[5] = r5[p];
+                    PackRowMajorSliver8(src, rowStride, kc, dst);
                 }
-            }
-            else
-            {
-                for (int p = 0; p < kc; p++, dst += MR)
+                else if (colStride == 1)
                 {
-                    float* col = src + p * colStride;
+                    // Row-major A: read each row along p (contiguous), write it down the sliver's column r.
                     int r = 0;
                     for (; r < mr; r++)
-                        dst[r] = col[r * rowStride];
+                    {
+                        float* row = src + r * rowStride;
+                        for (int p = 0; p < kc; p++)
+                            dst[p * MR + r] = row[p];
+                    }
                     for (; r < MR; r++)
-                        dst[r] = 0f;
+                        for (int p = 0; p < kc; p++)
+                            dst[p * MR + r] = 0f;
+                }
+                else
+                {
+                    float* d = dst;
+                    for (int p = 0; p < kc; p++, d += MR)
+                    {
+                        float* col = src + p * colStride;
+                        int r = 0;
+                        for (; r < mr; r++)
+                            d[r] = col[r * rowStride];
+                        for (; r < MR; r++)
+                            d[r] = 0f;
+                    }
                 }
             }
         }
-    }
 
-    /// <summary>Packs a (kc, nr ≤ NR) sliver of B into (kc, NR) p-major; columns past nr are zeros.</summary>
-    private static void PackBSliver(float* b, nint rowStride, nint colStride, int kc, int nr, float* dst)
-    {
-        if (nr == NR && colStride == 1)
+        /// <summary>Packs 8 full rows of row-major A into a (kc, 8) p-major sliver, 8 columns at a time by 8×8 transposes.</summary>
+        /// <remarks>On (78400, 144)·(144, 16) scalar packing of A took two thirds of the time.</remarks>
+        private static void PackRowMajorSliver8(float* src, nint rowStride, int kc, float* dst)
         {
+            float* s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
+            float* s4 = s3 + rowStride, s5 = s4 + rowStride, s6 = s5 + rowStride, s7 = s6 + rowStride;
+            int p = 0;
+            for (; p <= kc - 8; p += 8, dst += 64)
+            {
+                // t: pairs of rows interleaved; u: quads of rows per column (low lane columns 0-3, high lane 4-7).
+                Vector256<float> r0 = Avx.LoadVector256(s0 + p), r1 = Avx.LoadVector256(s1 + p);
+                Vector256<float> r2 = Avx.LoadVector256(s2 + p), r3 = Avx.LoadVector256(s3 + p);
+                Vector256<float> r4 = Avx.LoadVector256(s4 + p), r5 = Avx.LoadVector256(s5 + p);
+                Vector256<float> r6 = Avx.LoadVector256(s6 + p), r7 = Avx.LoadVector256(s7 + p);
+                Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+                Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+                Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+                Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+                Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+                Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+                Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+                Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+                Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+                Avx.Store(dst + 8, Avx.Permute2x128(u1, u5, 0x20));
+                Avx.Store(dst + 16, Avx.Permute2x128(u2, u6, 0x20));
+                Avx.Store(dst + 24, Avx.Permute2x128(u3, u7, 0x20));
+                Avx.Store(dst + 32, Avx.Permute2x128(u0, u4, 0x31));
+                Avx.Store(dst + 40, Avx.Permute2x128(u1, u5, 0x31));
+                Avx.Store(dst + 48, Avx.Permute2x128(u2, u6, 0x31));
+                Avx.Store(dst + 56, Avx.Permute2x128(u3, u7, 0x31));
+            }
+            for (; p < kc; p++, dst += 8)
+            {
+                dst[0] = s0[p]; dst[1] = s1[p]; dst[2] = s2[p]; dst[3] = s3[p];
+                dst[4] = s4[p]; dst[5] = s5[p]; dst[6] = s6[p]; dst[7] = s7[p];
+            }
+        }
+
+        /// <summary>Packs a (kc, nr ≤ NR) sliver of B into (kc, NR) p-major; columns past nr are zeros.</summary>
+        private static void PackBSliver(float* b, nint rowStride, nint colStride, int kc, int nr, float* dst)
+        {
+            if (nr == NR && colStride == 1)
+            {
+                for (int p = 0; p < kc; p++, dst += NR)
+                {
+                    float* row = b + p * rowStride;
+                    for (int j = 0; j < NR; j += Vector256<float>.Count)
+                        Vector256.Load(row + j).Store(dst + j);
+                }
+                return;
+            }
             for (int p = 0; p < kc; p++, dst += NR)
             {
                 float* row = b + p * rowStride;
-                Vector256.Load(row).Store(dst);
-                Vector256.Load(row + 8).Store(dst + 8);
+                int j = 0;
+                for (; j < nr; j++)
+                    dst[j] = row[j * colStride];
+                for (; j < NR; j++)
+                    dst[j] = 0f;
             }
-            return;
-        }
-        for (int p = 0; p < kc; p++, dst += NR)
-        {
-            float* row = b + p * rowStride;
-            int j = 0;
-            for (; j < nr; j++)
-                dst[j] = row[j * colStride];
-            for (; j < NR; j++)
-                dst[j] = 0f;
         }
     }
+
+    /// <summary><c>dst[j] (=|+=) src[j]</c> for j &lt; <paramref name="n"/>: the valid part of one row of an edge tile.</summary>
+    private static void WriteBack(float* src, float* dst, int n, bool overwrite)
+    {
+        int j = 0;
+        for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
+        {
+            Vector256<float> v = Vector256.Load(src + j);
+            (overwrite ? v : v + Vector256.Load(dst + j)).Store(dst + j);
+        }
+        for (; j < n; j++)
+            dst[j] = overwrite ? src[j] : dst[j] + src[j];
+    }
+
+    /// <summary>Floats of slack a buffer needs so that <see cref="Align"/> can move its start to a 64-byte boundary.</summary>
+    private const int AlignFloats = 64 / sizeof(float);
+
+    /// <summary>The first 64-byte aligned address at or after <paramref name="p"/> (a cache line, the size of a Vector512).</summary>
+    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

@@ -12,6 +12,6 @@ public enum GemmKernel
     /// <summary>Rows of C built with <c>TensorPrimitives.MultiplyAdd</c>: <c>C[i, :] += A[i, p] · B[p, :]</c>.</summary>
     Vectorized,
 
-    /// <summary>BLIS-style cache blocking with packed panels, a Vector256 + FMA register tile, and both cores.</summary>
+    /// <summary>BLIS-style cache blocking with packed panels, a Vector512 (AVX-512) or Vector256 + FMA register tile, and both cores.</summary>
     Blocked,
 }

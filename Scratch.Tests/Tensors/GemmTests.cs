@@ -8,7 +8,39 @@ public class GemmTests
 {
     private static readonly int[] AwkwardSizes = [1, 7, 33, 64, 100, 257];
 
-    private static IEnumerable<GemmKernel> AllKernels() => Enum.GetValues<GemmKernel>();
+    /// <summary>A kernel to test: a <see cref="GemmKernel"/> through <c>Gemm.Multiply</c>, or one register tile of Blocked forced.</summary>
+    public sealed class Variant
+    {
+        private readonly GemmKernel _kernel;
+        private readonly GemmTile? _tile;
+
+        internal Variant(GemmKernel kernel, GemmTile? tile = null) => (_kernel, _tile) = (kernel, tile);
+
+        public override string ToString() => _tile is { } tile ? $"Blocked({tile})" : _kernel.ToString();
+
+        /// <summary>As <c>Gemm.Multiply</c>; a forced tile runs on up to <paramref name="maxThreads"/> threads.</summary>
+        public void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int aRs, int aCs, ReadOnlySpan<float> b, int bRs, int bCs,
+            Span<float> c, int cRs, bool accumulate = false, int maxThreads = 0)
+        {
+            if (_tile is { } tile)
+                GemmBlocked.Multiply(m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate,
+                    maxThreads > 0 ? maxThreads : Environment.ProcessorCount, tile);
+            else
+                Gemm.Multiply(_kernel, m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// Each register tile of Blocked this machine supports, forced: Vector256 (6×16) on any AVX2 + FMA machine, and
+    /// Vector512 (8×32) only where AVX-512F is accelerated. On a machine without AVX-512 the Vector512 cases are
+    /// not generated at all (rather than skipped), and Blocked through <c>Gemm.Multiply</c> runs the Vector256 tile;
+    /// without FMA there are no tile cases and Blocked falls back to Vectorized.
+    /// </summary>
+    private static IEnumerable<Variant> BlockedTiles() => GemmBlocked.SupportedTiles().Select(tile => new Variant(GemmKernel.Blocked, tile));
+
+    /// <summary>Every <see cref="GemmKernel"/> (Blocked with the widest tile), then each supported tile of Blocked forced.</summary>
+    private static IEnumerable<Variant> AllKernels() =>
+        Enum.GetValues<GemmKernel>().Select(kernel => new Variant(kernel)).Concat(BlockedTiles());
 
     private static float[] RandomArray(Random rng, int length)
     {
@@ -54,7 +86,7 @@ public class GemmTests
     }
 
     [Test]
-    public void AllKernels_MatchNaive_OnAwkwardSizes([ValueSource(nameof(AllKernels))] GemmKernel kernel)
+    public void AllKernels_MatchNaive_OnAwkwardSizes([ValueSource(nameof(AllKernels))] Variant kernel)
     {
         var rng = new Random(1234);
         foreach (int m in AwkwardSizes)
@@ -65,7 +97,7 @@ public class GemmTests
                     var expected = new float[m * n];
                     var actual = new float[m * n];
                     Gemm.Multiply(GemmKernel.Naive, m, n, k, a, k, 1, b, n, 1, expected, n);
-                    Gemm.Multiply(kernel, m, n, k, a, k, 1, b, n, 1, actual, n);
+                    kernel.Multiply(m, n, k, a, k, 1, b, n, 1, actual, n);
                     for (int x = 0; x < expected.Length; x++)
                     {
                         float tol = 1e-5f * (1 + k);   // |a|, |b| ≤ 1 so Σ|a||b| ≤ k
@@ -92,10 +124,10 @@ public class GemmTests
     {
         // [1 2; 3 4]·[5 6; 7 8] = [1·5+2·7, 1·6+2·8; 3·5+4·7, 3·6+4·8] = [19 22; 43 50]
         float[] a = [1, 2, 3, 4], b = [5, 6, 7, 8];
-        foreach (GemmKernel kernel in AllKernels())
+        foreach (Variant kernel in AllKernels())
         {
             var c = new float[4];
-            Gemm.Multiply(kernel, 2, 2, 2, a, 2, 1, b, 2, 1, c, 2);
+            kernel.Multiply(2, 2, 2, a, 2, 1, b, 2, 1, c, 2);
             Assert.That(c, Is.EqualTo(new float[] { 19, 22, 43, 50 }), $"{kernel}");
         }
     }
@@ -130,14 +162,14 @@ public class GemmTests
 
     private static IEnumerable<TestCaseData> LayoutCases()
     {
-        foreach (GemmKernel kernel in AllKernels())
+        foreach (Variant kernel in AllKernels())
             foreach (Layout la in Layouts)
                 foreach (Layout lb in Layouts)
                     yield return new TestCaseData(kernel, la, lb);
     }
 
     [TestCaseSource(nameof(LayoutCases))]
-    public void AllKernels_MatchReference_OnStridedViews(GemmKernel kernel, Layout aLayout, Layout bLayout)
+    public void AllKernels_MatchReference_OnStridedViews(Variant kernel, Layout aLayout, Layout bLayout)
     {
         var rng = new Random(42);
         foreach ((int m, int n, int k) in new[] { (7, 33, 5), (40, 21, 70), (67, 130, 300) })
@@ -145,47 +177,47 @@ public class GemmTests
             var (a, aOff, aRs, aCs) = aLayout.Make(rng, m, k);
             var (b, bOff, bRs, bCs) = bLayout.Make(rng, k, n);
             var c = new float[m * n];
-            Gemm.Multiply(kernel, m, n, k, a.AsSpan(aOff), aRs, aCs, b.AsSpan(bOff), bRs, bCs, c, n);
+            kernel.Multiply(m, n, k, a.AsSpan(aOff), aRs, aCs, b.AsSpan(bOff), bRs, bCs, c, n);
             var (expected, scale) = Reference(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs);
             AssertClose(c, 0, n, m, n, expected, scale, $"{kernel} a {aLayout}, b {bLayout} (m={m}, n={n}, k={k})");
         }
     }
 
     [Test]
-    public void AllKernels_BroadcastRowOfA([ValueSource(nameof(AllKernels))] GemmKernel kernel)
+    public void AllKernels_BroadcastRowOfA([ValueSource(nameof(AllKernels))] Variant kernel)
     {
         // A = one row of k values repeated m times (row stride 0): every row of C is the same.
         var rng = new Random(3);
         const int m = 50, n = 37, k = 90;
         float[] a = RandomArray(rng, k), b = RandomArray(rng, k * n);
         var c = new float[m * n];
-        Gemm.Multiply(kernel, m, n, k, a, 0, 1, b, n, 1, c, n);
+        kernel.Multiply(m, n, k, a, 0, 1, b, n, 1, c, n);
         var (expected, scale) = Reference(m, n, k, a, 0, 0, 1, b, 0, n, 1);
         AssertClose(c, 0, n, m, n, expected, scale, $"{kernel}");
     }
 
     [Test]
-    public void AllKernels_BroadcastColumnOfB([ValueSource(nameof(AllKernels))] GemmKernel kernel)
+    public void AllKernels_BroadcastColumnOfB([ValueSource(nameof(AllKernels))] Variant kernel)
     {
         // B = one column of k values repeated n times (column stride 0).
         var rng = new Random(4);
         const int m = 29, n = 41, k = 64;
         float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k);
         var c = new float[m * n];
-        Gemm.Multiply(kernel, m, n, k, a, k, 1, b, 1, 0, c, n);
+        kernel.Multiply(m, n, k, a, k, 1, b, 1, 0, c, n);
         var (expected, scale) = Reference(m, n, k, a, 0, k, 1, b, 0, 1, 0);
         AssertClose(c, 0, n, m, n, expected, scale, $"{kernel}");
     }
 
     [Test]
-    public void AllKernels_Accumulate_AddsToC([ValueSource(nameof(AllKernels))] GemmKernel kernel)
+    public void AllKernels_Accumulate_AddsToC([ValueSource(nameof(AllKernels))] Variant kernel)
     {
         var rng = new Random(5);
         foreach ((int m, int n, int k) in new[] { (3, 5, 4), (61, 47, 300), (200, 150, 120) })
         {
             float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
             var c = (float[])c0.Clone();
-            Gemm.Multiply(kernel, m, n, k, a, k, 1, b, n, 1, c, n, accumulate: true);
+            kernel.Multiply(m, n, k, a, k, 1, b, n, 1, c, n, accumulate: true);
             var (expected, scale) = Reference(m, n, k, a, 0, k, 1, b, 0, n, 1);
             for (int x = 0; x < expected.Length; x++)
             {
@@ -197,7 +229,7 @@ public class GemmTests
     }
 
     [Test]
-    public void AllKernels_PaddedRowsOfC_LeavePaddingUntouched([ValueSource(nameof(AllKernels))] GemmKernel kernel)
+    public void AllKernels_PaddedRowsOfC_LeavePaddingUntouched([ValueSource(nameof(AllKernels))] Variant kernel)
     {
         var rng = new Random(6);
         foreach ((int m, int n, int k) in new[] { (5, 3, 2), (70, 35, 90), (130, 100, 260) })
@@ -206,7 +238,7 @@ public class GemmTests
             float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);
             var c = new float[cOff + m * cRs + 5];
             Array.Fill(c, -42f);
-            Gemm.Multiply(kernel, m, n, k, a, k, 1, b, n, 1, c.AsSpan(cOff), cRs);
+            kernel.Multiply(m, n, k, a, k, 1, b, n, 1, c.AsSpan(cOff), cRs);
             var (expected, scale) = Reference(m, n, k, a, 0, k, 1, b, 0, n, 1);
             AssertClose(c, cOff, cRs, m, n, expected, scale, $"{kernel} (m={m}, n={n}, k={k})");
             for (int x = 0; x < c.Length; x++)
@@ -220,28 +252,28 @@ public class GemmTests
     }
 
     [Test]
-    public void AllKernels_KZero_ZeroesCOrLeavesItWhenAccumulating([ValueSource(nameof(AllKernels))] GemmKernel kernel)
+    public void AllKernels_KZero_ZeroesCOrLeavesItWhenAccumulating([ValueSource(nameof(AllKernels))] Variant kernel)
     {
         var c = new float[] { 1, 2, 3, 4, 5, 6 };
-        Gemm.Multiply(kernel, 2, 3, 0, [], 0, 0, [], 0, 0, c, 3, accumulate: true);
+        kernel.Multiply(2, 3, 0, [], 0, 0, [], 0, 0, c, 3, accumulate: true);
         Assert.That(c, Is.EqualTo(new float[] { 1, 2, 3, 4, 5, 6 }));
-        Gemm.Multiply(kernel, 2, 3, 0, [], 0, 0, [], 0, 0, c, 3);
+        kernel.Multiply(2, 3, 0, [], 0, 0, [], 0, 0, c, 3);
         Assert.That(c, Is.EqualTo(new float[6]));
     }
 
     [Test]
-    public void AllKernels_EmptyMOrN_DoNothing([ValueSource(nameof(AllKernels))] GemmKernel kernel)
+    public void AllKernels_EmptyMOrN_DoNothing([ValueSource(nameof(AllKernels))] Variant kernel)
     {
         var c = new float[] { 9, 9, 9 };
-        Gemm.Multiply(kernel, 0, 3, 4, [], 4, 1, new float[12], 3, 1, c, 3);
-        Gemm.Multiply(kernel, 3, 0, 4, new float[12], 4, 1, [], 0, 1, c, 1);
+        kernel.Multiply(0, 3, 4, [], 4, 1, new float[12], 3, 1, c, 3);
+        kernel.Multiply(3, 0, 4, new float[12], 4, 1, [], 0, 1, c, 1);
         Assert.That(c, Is.EqualTo(new float[] { 9, 9, 9 }));
     }
 
     [Test]
-    public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits()
+    public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
-        // k > KC: later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
+        // k > KC (384 for Vector256, 256 for Vector512): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
         // (700, 20): split by rows, with edge tiles in both directions.
         var rng = new Random(9);
         foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 500), (700, 20, 700) })
@@ -251,30 +283,49 @@ public class GemmTests
                     float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
                     float[] expected = (float[])c0.Clone(), actual = (float[])c0.Clone();
                     Gemm.Multiply(GemmKernel.Naive, m, n, k, a, 1, m, b, n, 1, expected, n, accumulate);   // A transposed
-                    GemmBlocked.Multiply(m, n, k, a, 1, m, b, n, 1, actual, n, accumulate, threads);
+                    tile.Multiply(m, n, k, a, 1, m, b, n, 1, actual, n, accumulate, threads);
                     for (int x = 0; x < expected.Length; x++)
                         if (!(Math.Abs(actual[x] - expected[x]) <= 1e-5f * (1 + k)))
-                            Assert.Fail($"(m={m}, n={n}, k={k}, accumulate={accumulate}, threads={threads}): C[{x / n}, {x % n}] = {actual[x]}, Naive gives {expected[x]}");
+                            Assert.Fail($"{tile} (m={m}, n={n}, k={k}, accumulate={accumulate}, threads={threads}): C[{x / n}, {x % n}] = {actual[x]}, Naive gives {expected[x]}");
                 }
     }
 
     [Test]
-    public void Blocked_MultiThreaded_IsBitIdenticalOnRepeatedRuns()
+    public void Blocked_MultiThreaded_IsBitIdenticalOnRepeatedRuns([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
         var rng = new Random(8);
         const int m = 300, n = 300, k = 300;
         float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);
         var first = new float[m * n];
-        GemmBlocked.Multiply(m, n, k, a, k, 1, b, n, 1, first, n, accumulate: false, maxThreads: Environment.ProcessorCount);
-        var single = new float[m * n];
-        GemmBlocked.Multiply(m, n, k, a, k, 1, b, n, 1, single, n, accumulate: false, maxThreads: 1);
-        Assert.That(single, Is.EqualTo(first), "one thread vs all threads");
+        tile.Multiply(m, n, k, a, k, 1, b, n, 1, first, n, maxThreads: Environment.ProcessorCount);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            var other = new float[m * n];
+            tile.Multiply(m, n, k, a, k, 1, b, n, 1, other, n, maxThreads: threads);
+            Assert.That(other, Is.EqualTo(first), $"{tile}: {threads} threads vs all threads");
+        }
         for (int run = 0; run < 10; run++)
         {
             var again = new float[m * n];
-            Gemm.Multiply(GemmKernel.Blocked, m, n, k, a, k, 1, b, n, 1, again, n);
-            Assert.That(again, Is.EqualTo(first), $"run={run}");
+            tile.Multiply(m, n, k, a, k, 1, b, n, 1, again, n);
+            Assert.That(again, Is.EqualTo(first), $"{tile}: run={run}");
         }
+    }
+
+    [Test]
+    public void Blocked_WithoutATile_UsesTheWidestSupported()
+    {
+        // Blocked through Gemm.Multiply must give the same bits as its widest tile forced (each tile sums in its own order).
+        var rng = new Random(10);
+        const int m = 70, n = 90, k = 300;
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);
+        var viaGemm = new float[m * n];
+        Gemm.Multiply(GemmKernel.Blocked, m, n, k, a, k, 1, b, n, 1, viaGemm, n);
+        Variant? widest = BlockedTiles().LastOrDefault();
+        Assume.That(widest, Is.Not.Null, "no FMA: Blocked falls back to Vectorized");
+        var forced = new float[m * n];
+        widest!.Multiply(m, n, k, a, k, 1, b, n, 1, forced, n);
+        Assert.That(viaGemm, Is.EqualTo(forced), $"{widest}");
     }
 
     [Test]
