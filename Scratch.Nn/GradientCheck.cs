@@ -62,6 +62,14 @@ public static class GradientCheck
         return CheckCore(() => loss(), backprop, parameters, h);
     }
 
+    /// <summary>Checks a network's <see cref="INetwork.Gradient"/> against central differences of its training-mode <see cref="INetwork.Loss"/>, for every parameter.</summary>
+    /// <remarks>Every element of every parameter is nudged twice: use small networks. ReLU and max-pool kinks within h of a value make its difference meaningless.</remarks>
+    public static GradientCheckResult Check(INetwork network, NDArray x, NDArray t, float h = DefaultStep)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return Check(() => network.Loss(x, t, training: true), () => network.Gradient(x, t), network.Parameters, h);
+    }
+
     /// <summary>Checks a layer's dx and every parameter gradient with the loss <c>L = Σ out ⊙ R</c>, R a fixed standard-normal array (so <c>dout = R</c>).</summary>
     /// <remarks>
     /// x is copied; <paramref name="training"/> is passed to every Forward (true: batch statistics, dropout masks).

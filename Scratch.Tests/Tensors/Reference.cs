@@ -35,7 +35,7 @@ internal static class Reference
         NDArray.FromArray(RandomData(shape.Aggregate(1, (p, d) => p * d), seed), shape);
 
     /// <summary>The layouts every op is tested on.</summary>
-    public enum Layout { Contiguous, Transposed, Strided, Offset }
+    public enum Layout { Contiguous, Transposed, Strided, Offset, Broadcast }
 
     /// <summary>An array of <paramref name="shape"/> with random values, laid out as <paramref name="layout"/> says.</summary>
     public static NDArray Make(Layout layout, int seed, params int[] shape)
@@ -52,6 +52,11 @@ internal static class Reference
                 if (wide.Length == 0) return Random(seed, shape);
                 wide[^1] = shape[^1] * 2;
                 return Random(seed, wide).Slice(-1, 0, wide[^1], 2);
+            }
+            case Layout.Broadcast:    // one row repeated along axis 0 with stride 0
+            {
+                if (shape.Length == 0 || shape[0] == 0) return Random(seed, shape);
+                return Random(seed, [1, .. shape[1..]]).BroadcastTo(shape);
             }
             default:                  // starts one row in
             {
