@@ -44,6 +44,43 @@ public sealed partial class NDArray
         return x;
     }
 
+    /// <summary>PyTorch's <c>unfold</c>: every image's im2col matrix transposed, so row (c, fy, fx) holds what that filter tap sees at each output pixel.</summary>
+    /// <remarks>
+    /// x: (N, C, H, W). Result: (N, C·FH·FW, OH·OW), i.e. <c>Im2Col(x).Reshape(N, OH·OW, −1).Transpose(0, 2, 1)</c> laid out
+    /// contiguously; a convolution is then <c>W_col · Unfold(x)[n]</c> per image, already in (FN, OH·OW) order.
+    /// Writes into <paramref name="into"/> (contiguous) when given.
+    /// </remarks>
+    public static NDArray Unfold(NDArray x, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"Unfold: expected x (N, C, H, W), got {Tensors.Shape.Format(x._shape)}.", nameof(x));
+        var g = Geometry("Unfold", x._shape, filterH, filterW, stride, pad);
+        int[] shape = [g.N, g.ColWidth, g.OH * g.OW];
+        NDArray cols = into is null ? Uninitialized(shape) : CheckContiguousInto("Unfold", into, shape);
+        NDArray source = x.Contiguous();
+        PerImage(g, cols.Size, n => UnfoldKernel.UnfoldImage(source.ContiguousSpan, cols.ContiguousSpan, g, n));
+        return cols;
+    }
+
+    /// <summary>PyTorch's <c>fold</c>: the adjoint of <see cref="Unfold"/>, summing every tap back onto the pixel it read.</summary>
+    /// <remarks>cols: (N, C·FH·FW, OH·OW); <paramref name="inputShape"/>: (N, C, H, W), the result's shape (or <paramref name="into"/>'s, contiguous).</remarks>
+    public static NDArray Fold(NDArray cols, int[] inputShape, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
+    {
+        ArgumentNullException.ThrowIfNull(cols);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        if (inputShape.Length != 4)
+            throw new ArgumentException($"Fold: expected inputShape (N, C, H, W), got {Tensors.Shape.Format(inputShape)}.", nameof(inputShape));
+        var g = Geometry("Fold", inputShape, filterH, filterW, stride, pad);
+        int[] expected = [g.N, g.ColWidth, g.OH * g.OW];
+        if (!cols._shape.AsSpan().SequenceEqual(expected))
+            throw new ArgumentException($"Fold: expected cols {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({filterH}, {filterW}), stride {stride}, pad {pad}; got {Tensors.Shape.Format(cols._shape)}.", nameof(cols));
+        NDArray x = into is null ? Uninitialized(inputShape.ToArray()) : CheckContiguousInto("Fold", into, inputShape);
+        NDArray source = cols.Contiguous();
+        PerImage(g, cols.Size, n => UnfoldKernel.FoldImage(source.ContiguousSpan, x.ContiguousSpan, g, n));
+        return x;
+    }
+
     private static NDArray CheckContiguousInto(string op, NDArray into, int[] shape)
     {
         CheckInto(op, into, shape);

@@ -75,3 +75,87 @@ internal static class Im2ColKernel
             }
     }
 }
+
+/// <summary>
+/// PyTorch's unfold and fold on contiguous spans: the im2col matrix of each image transposed, (C·FH·FW, OH·OW),
+/// so that row (c, fy, fx) lists what that filter tap sees at every output pixel. With stride 1 each output row
+/// of a tap is one contiguous run of the input row, so both directions copy long runs instead of FW-wide windows.
+/// </summary>
+internal static class UnfoldKernel
+{
+    /// <summary>The output columns [from, to) whose tap <paramref name="f"/> lands inside an input of <paramref name="size"/> (f − pad + o·stride in [0, size)).</summary>
+    private static (int From, int To) Inside(int f, int size, int outSize, int stride, int pad)
+    {
+        int first = pad - f;                                           // o·stride ≥ pad − f
+        int from = first <= 0 ? 0 : (first + stride - 1) / stride;
+        int last = size - 1 + pad - f;                                 // o·stride ≤ size − 1 + pad − f
+        int to = last < 0 ? 0 : Math.Min(outSize, last / stride + 1);
+        return (Math.Min(from, to), to);
+    }
+
+    /// <summary>Image n: <c>cols[n, (c, fy, fx), oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 outside).</summary>
+    public static void UnfoldImage(ReadOnlySpan<float> x, Span<float> cols, in ConvGeometry g, int n)
+    {
+        int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow;
+        Span<float> image = cols.Slice(n * g.ColWidth * pixels, g.ColWidth * pixels);
+        int row = 0;
+        for (int c = 0; c < g.C; c++)
+        {
+            ReadOnlySpan<float> channel = x.Slice((n * g.C + c) * plane, plane);
+            for (int fy = 0; fy < g.FH; fy++)
+                for (int fx = 0; fx < g.FW; fx++, row++)
+                {
+                    Span<float> tap = image.Slice(row * pixels, pixels);
+                    var (yFrom, yTo) = Inside(fy, g.H, oh, g.Stride, g.Pad);
+                    var (xFrom, xTo) = Inside(fx, g.W, ow, g.Stride, g.Pad);
+                    tap[..(yFrom * ow)].Clear();
+                    tap[(yTo * ow)..].Clear();
+                    for (int y = yFrom; y < yTo; y++)
+                    {
+                        Span<float> line = tap.Slice(y * ow, ow);
+                        line[..xFrom].Clear();
+                        line[xTo..].Clear();
+                        int start = (y * g.Stride - g.Pad + fy) * g.W + xFrom * g.Stride - g.Pad + fx;
+                        if (g.Stride == 1)
+                            channel.Slice(start, xTo - xFrom).CopyTo(line[xFrom..xTo]);
+                        else
+                            for (int o = xFrom, at = start; o < xTo; o++, at += g.Stride)
+                                line[o] = channel[at];
+                    }
+                }
+        }
+    }
+
+    /// <summary>The adjoint for image n: <c>x[n, c, iy, ix] = Σ cols</c> over every tap and output pixel that read it.</summary>
+    public static void FoldImage(ReadOnlySpan<float> cols, Span<float> x, in ConvGeometry g, int n)
+    {
+        int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow;
+        ReadOnlySpan<float> image = cols.Slice(n * g.ColWidth * pixels, g.ColWidth * pixels);
+        x.Slice(n * g.C * plane, g.C * plane).Clear();
+        int row = 0;
+        for (int c = 0; c < g.C; c++)
+        {
+            Span<float> channel = x.Slice((n * g.C + c) * plane, plane);
+            for (int fy = 0; fy < g.FH; fy++)
+                for (int fx = 0; fx < g.FW; fx++, row++)
+                {
+                    ReadOnlySpan<float> tap = image.Slice(row * pixels, pixels);
+                    var (yFrom, yTo) = Inside(fy, g.H, oh, g.Stride, g.Pad);
+                    var (xFrom, xTo) = Inside(fx, g.W, ow, g.Stride, g.Pad);
+                    for (int y = yFrom; y < yTo; y++)
+                    {
+                        ReadOnlySpan<float> line = tap.Slice(y * ow + xFrom, xTo - xFrom);
+                        int start = (y * g.Stride - g.Pad + fy) * g.W + xFrom * g.Stride - g.Pad + fx;
+                        if (g.Stride == 1)
+                        {
+                            Span<float> target = channel.Slice(start, line.Length);
+                            System.Numerics.Tensors.TensorPrimitives.Add(target, line, target);
+                        }
+                        else
+                            for (int o = 0, at = start; o < line.Length; o++, at += g.Stride)
+                                channel[at] += line[o];
+                    }
+                }
+        }
+    }
+}

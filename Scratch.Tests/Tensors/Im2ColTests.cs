@@ -103,3 +103,43 @@ public class Im2ColIntoTests
         Assert.That(() => NDArray.Im2Col(x, 3, 3, 1, 1, into: NDArray.Zeros(27, 98).T), Throws.ArgumentException.With.Message.Contains("contiguous"));
     }
 }
+
+public class UnfoldTests
+{
+    private static readonly object[] Geometries =
+    [
+        new[] { 1, 1, 28, 28, 5, 5, 1, 0 },
+        new[] { 2, 3, 7, 7, 3, 3, 1, 1 },
+        new[] { 2, 2, 9, 8, 3, 2, 2, 1 },
+        new[] { 1, 2, 5, 5, 5, 5, 1, 2 },
+        new[] { 3, 1, 4, 4, 2, 2, 2, 0 },
+        new[] { 1, 1, 3, 3, 1, 1, 3, 0 },
+        new[] { 2, 2, 10, 7, 3, 3, 3, 2 },
+    ];
+
+    [TestCaseSource(nameof(Geometries))]
+    public void Unfold_IsIm2ColTransposedPerImage_AndFoldIsCol2Im(int[] g)
+    {
+        var x = Reference.Random(g[0] * 5 + g[4], g[0], g[1], g[2], g[3]);
+        var col = NDArray.Im2Col(x, g[4], g[5], g[6], g[7]);
+        int pixels = col.Dim(0) / g[0];
+        var cols = NDArray.Unfold(x, g[4], g[5], g[6], g[7]);
+        Assert.That(cols.Shape, Is.EqualTo(new[] { g[0], col.Dim(1), pixels }));
+        Assert.That(cols.ToArray(), Is.EqualTo(col.Reshape(g[0], pixels, -1).Transpose(0, 2, 1).ToArray()));
+
+        var y = Reference.Random(3, cols.Shape);
+        var folded = NDArray.Fold(y, x.Shape, g[4], g[5], g[6], g[7]);
+        var viaCol2Im = NDArray.Col2Im(y.Transpose(0, 2, 1).Reshape(-1, col.Dim(1)), x.Shape, g[4], g[5], g[6], g[7]);
+        Assert.That(folded.ToArray(), Is.EqualTo(viaCol2Im.ToArray()).Within(1e-5f));
+    }
+
+    [Test]
+    public void BadInput_NamesOpAndShapes()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => NDArray.Unfold(NDArray.Zeros(2, 3), 2, 2), Throws.ArgumentException.With.Message.Contains("Unfold: expected x (N, C, H, W), got (2, 3)"));
+            Assert.That(() => NDArray.Fold(NDArray.Zeros(1, 4, 5), [1, 1, 3, 3], 2, 2), Throws.ArgumentException.With.Message.Contains("Fold: expected cols (1, 4, 4)"));
+        });
+    }
+}
