@@ -131,26 +131,47 @@ public sealed partial class NDArray
     /// <summary>1 where <c>a ≠ b</c> (or either is NaN), else 0.</summary>
     public static NDArray NotEqual(NDArray a, NDArray b, NDArray? into = null) => Binary<Compare<NotEqualCmp>>("NotEqual", a, b, into);
 
+    /// <summary>Elementwise sum with broadcasting (see <see cref="Add(NDArray, NDArray, NDArray?)"/>).</summary>
     public static NDArray operator +(NDArray a, NDArray b) => Add(a, b);
+    /// <summary>Elementwise difference with broadcasting.</summary>
     public static NDArray operator -(NDArray a, NDArray b) => Subtract(a, b);
+    /// <summary>Elementwise product with broadcasting (not the matrix product: see <see cref="MatMul"/>).</summary>
     public static NDArray operator *(NDArray a, NDArray b) => Multiply(a, b);
+    /// <summary>Elementwise quotient with broadcasting.</summary>
     public static NDArray operator /(NDArray a, NDArray b) => Divide(a, b);
+    /// <summary>Elementwise sum with broadcasting (see <see cref="Add(NDArray, NDArray, NDArray?)"/>).</summary>
     public static NDArray operator +(NDArray a, float b) => Add(a, Scalar(b));
+    /// <summary>Elementwise difference with broadcasting.</summary>
     public static NDArray operator -(NDArray a, float b) => Subtract(a, Scalar(b));
+    /// <summary>Elementwise product with broadcasting (not the matrix product: see <see cref="MatMul"/>).</summary>
     public static NDArray operator *(NDArray a, float b) => Multiply(a, Scalar(b));
+    /// <summary>Elementwise quotient with broadcasting.</summary>
     public static NDArray operator /(NDArray a, float b) => Divide(a, Scalar(b));
+    /// <summary>Elementwise sum with broadcasting (see <see cref="Add(NDArray, NDArray, NDArray?)"/>).</summary>
     public static NDArray operator +(float a, NDArray b) => Add(Scalar(a), b);
+    /// <summary>Elementwise difference with broadcasting.</summary>
     public static NDArray operator -(float a, NDArray b) => Subtract(Scalar(a), b);
+    /// <summary>Elementwise product with broadcasting (not the matrix product: see <see cref="MatMul"/>).</summary>
     public static NDArray operator *(float a, NDArray b) => Multiply(Scalar(a), b);
+    /// <summary>Elementwise quotient with broadcasting.</summary>
     public static NDArray operator /(float a, NDArray b) => Divide(Scalar(a), b);
+    /// <summary>Elementwise negation, <c>−a</c>.</summary>
     public static NDArray operator -(NDArray a) => a.Negate();
+    /// <summary>1 where the left operand is greater, else 0.</summary>
     public static NDArray operator >(NDArray a, NDArray b) => Greater(a, b);
+    /// <summary>1 where the left operand is less, else 0.</summary>
     public static NDArray operator <(NDArray a, NDArray b) => Less(a, b);
+    /// <summary>1 where the left operand is greater or equal, else 0.</summary>
     public static NDArray operator >=(NDArray a, NDArray b) => GreaterEqual(a, b);
+    /// <summary>1 where the left operand is less or equal, else 0.</summary>
     public static NDArray operator <=(NDArray a, NDArray b) => LessEqual(a, b);
+    /// <summary>1 where the left operand is greater, else 0.</summary>
     public static NDArray operator >(NDArray a, float b) => Greater(a, Scalar(b));
+    /// <summary>1 where the left operand is less, else 0.</summary>
     public static NDArray operator <(NDArray a, float b) => Less(a, Scalar(b));
+    /// <summary>1 where the left operand is greater or equal, else 0.</summary>
     public static NDArray operator >=(NDArray a, float b) => GreaterEqual(a, Scalar(b));
+    /// <summary>1 where the left operand is less or equal, else 0.</summary>
     public static NDArray operator <=(NDArray a, float b) => LessEqual(a, Scalar(b));
 
     // ---- unary math ---------------------------------------------------------------------------------
