@@ -24,4 +24,18 @@ public static class Program
         };
         return root.Parse(args).Invoke();
     }
+
+    /// <summary>Runs a command, turning bad input (a wrong option, a missing or corrupt data file) into one line on stderr and exit code 1.</summary>
+    internal static int Guarded(Func<int> command)
+    {
+        try
+        {
+            return command();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
 }

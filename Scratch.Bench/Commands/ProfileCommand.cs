@@ -15,7 +15,7 @@ internal static class ProfileCommand
         var network = new Option<string>("--network") { Description = "simpleconv, deepconv or mlp", DefaultValueFactory = _ => "simpleconv" };
         var steps = new Option<int>("--steps") { Description = "timed steps (after 3 warm-up steps)", DefaultValueFactory = _ => 20 };
         var command = new Command("profile", "Time each layer's Forward and Backward over training steps of batch 100.") { network, steps };
-        command.SetAction(result => Run(result.GetValue(network)!, result.GetValue(steps)));
+        command.SetAction(result => Program.Guarded(() => Run(result.GetValue(network)!, result.GetValue(steps))));
         return command;
     }
 

@@ -24,8 +24,8 @@ internal static class TrainCommand
         {
             network, optimizer, lr, epochs, batchSize, seed, init, semantics, dataDir, save,
         };
-        command.SetAction(result => Run(result.GetValue(network)!, result.GetValue(optimizer)!, result.GetValue(lr), result.GetValue(epochs),
-            result.GetValue(batchSize), result.GetValue(seed), result.GetValue(init)!, result.GetValue(semantics), result.GetValue(dataDir), result.GetValue(save)));
+        command.SetAction(result => Program.Guarded(() => Run(result.GetValue(network)!, result.GetValue(optimizer)!, result.GetValue(lr), result.GetValue(epochs),
+            result.GetValue(batchSize), result.GetValue(seed), result.GetValue(init)!, result.GetValue(semantics), result.GetValue(dataDir), result.GetValue(save))));
         return command;
     }
 
