@@ -18,10 +18,36 @@ public sealed partial class NDArray
         var shown = new List<float>();
         CollectShown(this, summarize, shown);
         var format = ElementFormat.For(shown);
-        if (Rank == 0) return format.Format(_storage[Offset]).Trim();
+        if (Rank == 0) return ScalarText(_storage[Offset]);
         var text = new StringBuilder();
         AppendArray(text, this, format, summarize, indent: 1);
         return text.ToString();
+    }
+
+    /// <summary>A rank-0 array as NumPy prints it: the shortest float32 digits, positional for 1e-4 ≤ |v| &lt; 1e16 (<c>3.0</c>, <c>0.1</c>), else scientific (<c>1e-05</c>, <c>1e+16</c>).</summary>
+    private static string ScalarText(float v)
+    {
+        if (float.IsNaN(v)) return "nan";
+        if (float.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+        string sign = float.IsNegative(v) ? "-" : "";
+        if (v == 0) return sign + "0.0";
+        string text = "";
+        for (int precision = 0; precision < 9; precision++)            // shortest "d.dddE±xxx" that reads back as v
+        {
+            text = MathF.Abs(v).ToString("E" + precision, CultureInfo.InvariantCulture);
+            if (float.Parse(text, CultureInfo.InvariantCulture) == MathF.Abs(v)) break;
+        }
+        string[] parts = text.Split('E');
+        string digits = parts[0].Replace(".", "");
+        int exponent = int.Parse(parts[1], CultureInfo.InvariantCulture);
+        double magnitude = Math.Abs((double)v);
+        if (magnitude < 1e-4 || magnitude >= 1e16)                    // NumPy's scalar repr switches to scientific notation here
+            return sign + digits[0] + (digits.Length > 1 ? "." + digits[1..] : "") + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+        if (exponent < 0)
+            return sign + "0." + new string('0', -exponent - 1) + digits;
+        if (digits.Length <= exponent + 1)
+            return sign + digits + new string('0', exponent + 1 - digits.Length) + ".0";
+        return sign + digits[..(exponent + 1)] + "." + digits[(exponent + 1)..];
     }
 
     /// <summary>A learner's view of the layout: storage length, shape, strides, offset and contiguity.</summary>

@@ -14,6 +14,9 @@ public class FormatTests
             Assert.That(NDArray.FromArray([0.1f, 0.25f, -1.5f]).ToString(), Is.EqualTo("[ 0.1   0.25 -1.5 ]"));
             Assert.That(NDArray.FromArray([1f / 3]).ToString(), Is.EqualTo("[0.33333334]"));
             Assert.That(NDArray.Scalar(2.5f).ToString(), Is.EqualTo("2.5"));
+            Assert.That(new[] { 3f, 0.1f, 1e-5f, 1.5e-5f, 1e20f, 123456789f, -0f, float.NaN, float.NegativeInfinity, 1f / 3, 1e16f, 1234567f, 0.0001f, -12.25f, 0.00011f, 5e15f }
+                .Select(v => NDArray.Scalar(v).ToString()),
+                Is.EqualTo(new[] { "3.0", "0.1", "1e-05", "1.5e-05", "1e+20", "123456790.0", "-0.0", "nan", "-inf", "0.33333334", "1e+16", "1234567.0", "1e-04", "-12.25", "0.00011", "5000000000000000.0" }));
             Assert.That(NDArray.FromArray([float.NaN, 1f, float.NegativeInfinity]).ToString(), Is.EqualTo("[ nan   1. -inf]"));
             Assert.That(NDArray.FromArray([1e-5f, 1000f]).ToString(), Is.EqualTo("[1.e-05 1.e+03]"));
             Assert.That(NDArray.FromArray([1.5e-5f, 1000f]).ToString(), Is.EqualTo("[1.5e-05 1.0e+03]"));
