@@ -10,13 +10,17 @@ using Scratch.Tensors.Kernels;
 
 namespace Scratch.Bench.Kernels;
 
-/// <summary>An (M, K)·(K, N) product to time.</summary>
-public sealed record GemmShape(int M, int N, int K)
+/// <summary>An (M, K)·(K, N) product to time; sorts by its flop count, so the table runs from small to large.</summary>
+public sealed record GemmShape(int M, int N, int K) : IComparable<GemmShape>, IComparable
 {
     /// <summary>Multiply-adds count twice: 2·M·N·K.</summary>
     public double Flops => 2.0 * M * N * K;
 
-    public override string ToString() => M == N && N == K ? $"{M}³" : $"({M}, {K})·({K}, {N})";
+    public int CompareTo(GemmShape? other) => other is null ? 1 : Flops.CompareTo(other.Flops);
+    public int CompareTo(object? obj) => CompareTo(obj as GemmShape);
+
+    // Short enough for BenchmarkDotNet not to elide it (it cuts parameter texts past 20 characters).
+    public override string ToString() => M == N && N == K ? $"{M}³" : $"{M}×{K}·{K}×{N}";
 }
 
 /// <summary>The GEMM kernels side by side: C = A·B on contiguous float32 matrices, with GFLOP/s = 2·M·N·K / mean.</summary>
