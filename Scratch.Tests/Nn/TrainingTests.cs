@@ -66,4 +66,23 @@ public class TrainingTests
             Assert.That(trainer.TrainLossList[^1], Is.LessThan(trainer.TrainLossList[0]));
         });
     }
+
+    [Test]
+    public void Training_WithTheSameSeed_GivesTheSameLossesBitForBit()
+    {
+        // Parallel kernels (GEMM, unfold, batched products) split work so that each number is summed by one task
+        // in a fixed order: two runs must agree exactly, dropout masks and batch order included.
+        var ((x, t), _) = Mnist.LoadEmbedded(flatten: false);
+        x = x.Slice(0, 0, 300);
+        t = t.Slice(0, 0, 300);
+        float[] Run()
+        {
+            var network = new SimpleConvNet(weightInit: WeightInit.He, useBatchnorm: true, seed: 4);
+            var trainer = new Trainer(network, x, t, x, t, epochs: 1, miniBatchSize: 100, optimizer: new Adam(1e-3f), seed: 5);
+            trainer.Train();
+            return [.. trainer.TrainLossList];
+        }
+        float[] first = Run(), second = Run();
+        Assert.That(second, Is.EqualTo(first));
+    }
 }
