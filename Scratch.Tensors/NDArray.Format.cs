@@ -31,24 +31,32 @@ public sealed partial class NDArray
         if (float.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
         string sign = float.IsNegative(v) ? "-" : "";
         if (v == 0) return sign + "0.0";
-        string text = "";
-        for (int precision = 0; precision < 9; precision++)            // shortest "d.dddE±xxx" that reads back as v
-        {
-            text = MathF.Abs(v).ToString("E" + precision, CultureInfo.InvariantCulture);
-            if (float.Parse(text, CultureInfo.InvariantCulture) == MathF.Abs(v)) break;
-        }
-        string[] parts = text.Split('E');
+        float magnitudeF = MathF.Abs(v);
+        string[] parts = magnitudeF.ToString("E" + ShortestDigits(magnitudeF, "E", 8), CultureInfo.InvariantCulture).Split('E');
         string digits = parts[0].Replace(".", "");
         int exponent = int.Parse(parts[1], CultureInfo.InvariantCulture);
         double magnitude = Math.Abs((double)v);
         if (magnitude < 1e-4 || magnitude >= 1e16)                    // NumPy's scalar repr switches to scientific notation here
-            return sign + digits[0] + (digits.Length > 1 ? "." + digits[1..] : "") + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+            return sign + digits[0] + (digits.Length > 1 ? "." + digits[1..] : "") + ExponentText(exponent);
         if (exponent < 0)
             return sign + "0." + new string('0', -exponent - 1) + digits;
         if (digits.Length <= exponent + 1)
             return sign + digits + new string('0', exponent + 1 - digits.Length) + ".0";
         return sign + digits[..(exponent + 1)] + "." + digits[(exponent + 1)..];
     }
+
+    /// <summary>Fewest digits (after the point for "F", in the mantissa for "E") whose text reads back as <paramref name="v"/>, at most <paramref name="max"/>.</summary>
+    private static int ShortestDigits(float v, string code, int max)
+    {
+        for (int digits = 0; digits < max; digits++)
+            if (float.Parse(v.ToString(code + digits, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) == v)
+                return digits;
+        return max;
+    }
+
+    /// <summary>NumPy's exponent: <c>e</c>, a sign and at least two digits (<c>e-05</c>, <c>e+16</c>).</summary>
+    private static string ExponentText(int exponent) =>
+        "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
 
     /// <summary>A learner's view of the layout: storage length, shape, strides, offset and contiguity.</summary>
     public string Describe()
@@ -165,14 +173,7 @@ public sealed partial class NDArray
         }
 
         /// <summary>Fewest digits (after the point, or in the mantissa) whose text reads back as <paramref name="v"/>, at most <see cref="Precision"/>.</summary>
-        private int ShortestDigits(float v)
-        {
-            string code = _scientific ? "E" : "F";
-            for (int digits = 0; digits < Precision; digits++)
-                if (float.Parse(v.ToString(code + digits, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) == v)
-                    return digits;
-            return Precision;
-        }
+        private int ShortestDigits(float v) => NDArray.ShortestDigits(v, _scientific ? "E" : "F", Precision);
 
         private string Raw(float v)
         {
@@ -185,7 +186,7 @@ public sealed partial class NDArray
             }
             string[] parts = v.ToString("E" + _digits, CultureInfo.InvariantCulture).Split('E');   // "1.5", "-005"
             int exponent = int.Parse(parts[1], CultureInfo.InvariantCulture);
-            return parts[0] + (_digits == 0 ? "." : "") + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+            return parts[0] + (_digits == 0 ? "." : "") + ExponentText(exponent);
         }
     }
 }

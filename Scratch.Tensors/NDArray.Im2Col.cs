@@ -16,9 +16,7 @@ public sealed partial class NDArray
     public static NDArray Im2Col(NDArray x, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (x.Rank != 4)
-            throw new ArgumentException($"Im2Col: expected x (N, C, H, W), got {Tensors.Shape.Format(x._shape)}.", nameof(x));
-        var g = Geometry("Im2Col", x._shape, filterH, filterW, stride, pad);
+        var g = Geometry("Im2Col", "x", x._shape, filterH, filterW, stride, pad);
         int[] colShape = [g.N * g.OH * g.OW, g.ColWidth];
         NDArray col = into is null ? Uninitialized(colShape) : CheckContiguousInto("Im2Col", into, colShape);
         NDArray source = x.Contiguous();
@@ -32,12 +30,8 @@ public sealed partial class NDArray
     {
         ArgumentNullException.ThrowIfNull(col);
         ArgumentNullException.ThrowIfNull(inputShape);
-        if (inputShape.Length != 4)
-            throw new ArgumentException($"Col2Im: expected inputShape (N, C, H, W), got {Tensors.Shape.Format(inputShape)}.", nameof(inputShape));
-        var g = Geometry("Col2Im", inputShape, filterH, filterW, stride, pad);
-        int[] expected = [g.N * g.OH * g.OW, g.ColWidth];
-        if (!col._shape.AsSpan().SequenceEqual(expected))
-            throw new ArgumentException($"Col2Im: expected col {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({filterH}, {filterW}), stride {stride}, pad {pad}; got {Tensors.Shape.Format(col._shape)}.", nameof(col));
+        var g = Geometry("Col2Im", "inputShape", inputShape, filterH, filterW, stride, pad);
+        CheckColumns("Col2Im", "col", col, [g.N * g.OH * g.OW, g.ColWidth], inputShape, g);
         NDArray x = into is null ? Uninitialized(inputShape.ToArray()) : CheckContiguousInto("Col2Im", into, inputShape);
         NDArray source = col.Contiguous();
         PerImage(g, col.Size, n => Im2ColKernel.Col2ImImage(source.ContiguousSpan, x.ContiguousSpan, g, n));
@@ -53,9 +47,7 @@ public sealed partial class NDArray
     public static NDArray Unfold(NDArray x, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (x.Rank != 4)
-            throw new ArgumentException($"Unfold: expected x (N, C, H, W), got {Tensors.Shape.Format(x._shape)}.", nameof(x));
-        var g = Geometry("Unfold", x._shape, filterH, filterW, stride, pad);
+        var g = Geometry("Unfold", "x", x._shape, filterH, filterW, stride, pad);
         int[] shape = [g.N, g.ColWidth, g.OH * g.OW];
         NDArray cols = into is null ? Uninitialized(shape) : CheckContiguousInto("Unfold", into, shape);
         NDArray source = x.Contiguous();
@@ -69,12 +61,8 @@ public sealed partial class NDArray
     {
         ArgumentNullException.ThrowIfNull(cols);
         ArgumentNullException.ThrowIfNull(inputShape);
-        if (inputShape.Length != 4)
-            throw new ArgumentException($"Fold: expected inputShape (N, C, H, W), got {Tensors.Shape.Format(inputShape)}.", nameof(inputShape));
-        var g = Geometry("Fold", inputShape, filterH, filterW, stride, pad);
-        int[] expected = [g.N, g.ColWidth, g.OH * g.OW];
-        if (!cols._shape.AsSpan().SequenceEqual(expected))
-            throw new ArgumentException($"Fold: expected cols {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({filterH}, {filterW}), stride {stride}, pad {pad}; got {Tensors.Shape.Format(cols._shape)}.", nameof(cols));
+        var g = Geometry("Fold", "inputShape", inputShape, filterH, filterW, stride, pad);
+        CheckColumns("Fold", "cols", cols, [g.N, g.ColWidth, g.OH * g.OW], inputShape, g);
         NDArray x = into is null ? Uninitialized(inputShape.ToArray()) : CheckContiguousInto("Fold", into, inputShape);
         NDArray source = cols.Contiguous();
         PerImage(g, cols.Size, n => UnfoldKernel.FoldImage(source.ContiguousSpan, x.ContiguousSpan, g, n));
@@ -98,8 +86,18 @@ public sealed partial class NDArray
             Parallel.For(0, g.N, image);
     }
 
-    private static ConvGeometry Geometry(string op, int[] shape, int filterH, int filterW, int stride, int pad)
+    /// <summary>Throws unless <paramref name="cols"/> has the <paramref name="expected"/> shape for this input and filter.</summary>
+    private static void CheckColumns(string op, string name, NDArray cols, int[] expected, int[] inputShape, ConvGeometry g)
     {
+        if (!cols._shape.AsSpan().SequenceEqual(expected))
+            throw new ArgumentException($"{op}: expected {name} {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({g.FH}, {g.FW}), stride {g.Stride}, pad {g.Pad}; got {Tensors.Shape.Format(cols._shape)}.", name);
+    }
+
+    /// <summary>The window geometry over an (N, C, H, W) <paramref name="shape"/>, or ArgumentException naming <paramref name="op"/> and <paramref name="name"/>.</summary>
+    private static ConvGeometry Geometry(string op, string name, int[] shape, int filterH, int filterW, int stride, int pad)
+    {
+        if (shape.Length != 4)
+            throw new ArgumentException($"{op}: expected {name} (N, C, H, W), got {Tensors.Shape.Format(shape)}.", name);
         Tensors.Shape.Validate(op, shape);
         if (filterH <= 0 || filterW <= 0 || stride <= 0 || pad < 0)
             throw new ArgumentException($"{op}: filter ({filterH}, {filterW}) and stride {stride} must be positive and pad {pad} ≥ 0.");
