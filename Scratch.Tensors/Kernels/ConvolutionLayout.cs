@@ -1,0 +1,225 @@
+using System.Numerics.Tensors;
+
+namespace Scratch.Tensors.Kernels;
+
+/// <summary>A convolution's geometry: input (N, C, H, W), filters (FH, FW), OH = (H + 2·Pad − FH)/Stride + 1, OW likewise.</summary>
+public readonly record struct ConvShape(int N, int C, int H, int W, int FH, int FW, int Stride, int Pad)
+{
+    /// <summary>Output height.</summary>
+    public int OH => (H + 2 * Pad - FH) / Stride + 1;
+
+    /// <summary>Output width.</summary>
+    public int OW => (W + 2 * Pad - FW) / Stride + 1;
+
+    /// <summary>Output pixels per map: P = OH·OW.</summary>
+    public int P => OH * OW;
+
+    /// <summary>Filter taps: K = C·FH·FW, the rows of the column matrix.</summary>
+    public int K => C * FH * FW;
+
+    /// <summary>Columns of the batch-wide column matrix: N·P.</summary>
+    public int Columns => N * OH * OW;
+}
+
+/// <summary>
+/// The data movement around a convolution done as one batch-wide product. With the column matrix
+/// <c>cols</c> (K, N·P) (row (c, fy, fx), column (n, pixel): what that filter tap sees at that output pixel of that
+/// image), the forward pass is <c>W_col·cols</c> (FN, K)·(K, N·P), whose row f holds map f of every image; these
+/// kernels unfold x into cols, fold gradients back, and move maps between the product's (FN, N, P) order and the
+/// layer's (N, FN, P). Every image touches only its own columns and planes, so images are shared among threads with
+/// identical results. Each loop has a <c>Naive</c> twin.
+/// </summary>
+public static class ConvolutionLayout
+{
+    /// <summary><c>cols[(c, fy, fx), n·P + oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 in the padding).</summary>
+    public static void Unfold(ReadOnlyMemory<float> x, Memory<float> cols, ConvShape g) =>
+        ParallelRange.For(g.N, new UnfoldBody(x, cols, g), (long)g.K * g.Columns);
+
+    /// <summary>The adjoint of <see cref="Unfold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/>: <c>dx[n, c, iy, ix] = Σ cols</c> over every tap and pixel that read it.</summary>
+    public static void Fold(ReadOnlyMemory<float> cols, Memory<float> dx, ConvShape g) =>
+        ParallelRange.For(g.N, new FoldBody(cols, dx, g), (long)g.K * g.Columns);
+
+    /// <summary><c>y[n, f, p] = relu?(product[f, n·P + p] + bias[f])</c>: the product's maps into (N, FN, P) order, with the bias (and ReLU) in the same pass.</summary>
+    public static void Scatter(ReadOnlyMemory<float> product, Memory<float> y, ReadOnlyMemory<float> bias, bool relu, int n, int p) =>
+        ParallelRange.For(n, new ScatterBody(product, y, bias, relu, n, p), 2L * y.Length);
+
+    /// <summary><c>doutT[f, n·P + p] = dout[n, f, p]</c>: the layer's (N, FN, P) gradient in the product's (FN, N·P) order.</summary>
+    public static void Gather(ReadOnlyMemory<float> dout, Memory<float> doutT, int n, int fn, int p) =>
+        ParallelRange.For(n, new GatherBody(dout, doutT, n, fn, p), 2L * dout.Length);
+
+    /// <summary>Images [from, to) of <see cref="Unfold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/> on this thread.</summary>
+    public static void Unfold(ReadOnlySpan<float> x, Span<float> cols, ConvShape g, int from, int to)
+    {
+        int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
+        for (int n = from; n < to; n++)
+        {
+            int row = 0;
+            for (int c = 0; c < g.C; c++)
+            {
+                ReadOnlySpan<float> channel = x.Slice((n * g.C + c) * plane, plane);
+                for (int fy = 0; fy < g.FH; fy++)
+                    for (int fx = 0; fx < g.FW; fx++, row++)
+                    {
+                        Span<float> tap = cols.Slice(row * columns + n * pixels, pixels);
+                        var (yFrom, yTo) = Inside(fy, g.H, oh, g.Stride, g.Pad);
+                        var (xFrom, xTo) = Inside(fx, g.W, ow, g.Stride, g.Pad);
+                        tap[..(yFrom * ow)].Clear();
+                        tap[(yTo * ow)..].Clear();
+                        for (int y = yFrom; y < yTo; y++)
+                        {
+                            Span<float> line = tap.Slice(y * ow, ow);
+                            line[..xFrom].Clear();
+                            line[xTo..].Clear();
+                            int start = (y * g.Stride - g.Pad + fy) * g.W + xFrom * g.Stride - g.Pad + fx;
+                            if (g.Stride == 1)
+                                channel.Slice(start, xTo - xFrom).CopyTo(line[xFrom..xTo]);
+                            else
+                                for (int o = xFrom, at = start; o < xTo; o++, at += g.Stride)
+                                    line[o] = channel[at];
+                        }
+                    }
+            }
+        }
+    }
+
+    /// <summary>Images [from, to) of <see cref="Fold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/> on this thread.</summary>
+    public static void Fold(ReadOnlySpan<float> cols, Span<float> dx, ConvShape g, int from, int to)
+    {
+        int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
+        for (int n = from; n < to; n++)
+        {
+            dx.Slice(n * g.C * plane, g.C * plane).Clear();
+            int row = 0;
+            for (int c = 0; c < g.C; c++)
+            {
+                Span<float> channel = dx.Slice((n * g.C + c) * plane, plane);
+                for (int fy = 0; fy < g.FH; fy++)
+                    for (int fx = 0; fx < g.FW; fx++, row++)
+                    {
+                        ReadOnlySpan<float> tap = cols.Slice(row * columns + n * pixels, pixels);
+                        var (yFrom, yTo) = Inside(fy, g.H, oh, g.Stride, g.Pad);
+                        var (xFrom, xTo) = Inside(fx, g.W, ow, g.Stride, g.Pad);
+                        for (int y = yFrom; y < yTo; y++)
+                        {
+                            ReadOnlySpan<float> line = tap.Slice(y * ow + xFrom, xTo - xFrom);
+                            int start = (y * g.Stride - g.Pad + fy) * g.W + xFrom * g.Stride - g.Pad + fx;
+                            if (g.Stride == 1)
+                            {
+                                Span<float> target = channel.Slice(start, line.Length);
+                                TensorPrimitives.Add(target, line, target);
+                            }
+                            else
+                                for (int o = 0, at = start; o < line.Length; o++, at += g.Stride)
+                                    channel[at] += line[o];
+                        }
+                    }
+            }
+        }
+    }
+
+    /// <summary>Images [from, to) of <see cref="Scatter(ReadOnlyMemory{float}, Memory{float}, ReadOnlyMemory{float}, bool, int, int)"/> on this thread; y holds all N images.</summary>
+    public static void Scatter(ReadOnlySpan<float> product, Span<float> y, ReadOnlySpan<float> bias, bool relu, int n, int p, int from, int to)
+    {
+        int fn = bias.Length;
+        for (int image = from; image < to; image++)
+            for (int f = 0; f < fn; f++)
+            {
+                Span<float> map = y.Slice((image * fn + f) * p, p);
+                TensorPrimitives.Add(product.Slice(f * n * p + image * p, p), bias[f], map);
+                if (relu) TensorPrimitives.Max(map, 0f, map);
+            }
+    }
+
+    /// <summary>Images [from, to) of <see cref="Gather(ReadOnlyMemory{float}, Memory{float}, int, int, int)"/> on this thread.</summary>
+    public static void Gather(ReadOnlySpan<float> dout, Span<float> doutT, int n, int fn, int p, int from, int to)
+    {
+        for (int image = from; image < to; image++)
+            for (int f = 0; f < fn; f++)
+                dout.Slice((image * fn + f) * p, p).CopyTo(doutT.Slice(f * n * p + image * p, p));
+    }
+
+    /// <summary>The reference of <see cref="Unfold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/>: every entry read through <c>x_pad</c>.</summary>
+    public static void UnfoldNaive(ReadOnlySpan<float> x, Span<float> cols, ConvShape g)
+    {
+        for (int c = 0, k = 0; c < g.C; c++)
+            for (int fy = 0; fy < g.FH; fy++)
+                for (int fx = 0; fx < g.FW; fx++, k++)
+                    for (int n = 0; n < g.N; n++)
+                        for (int i = 0; i < g.OH; i++)
+                            for (int j = 0; j < g.OW; j++)
+                            {
+                                int yy = i * g.Stride - g.Pad + fy, xx = j * g.Stride - g.Pad + fx;
+                                bool inside = yy >= 0 && yy < g.H && xx >= 0 && xx < g.W;
+                                cols[k * g.Columns + (n * g.OH + i) * g.OW + j] = inside ? x[((n * g.C + c) * g.H + yy) * g.W + xx] : 0f;
+                            }
+    }
+
+    /// <summary>The reference of <see cref="Fold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/>.</summary>
+    public static void FoldNaive(ReadOnlySpan<float> cols, Span<float> dx, ConvShape g)
+    {
+        dx.Clear();
+        for (int c = 0, k = 0; c < g.C; c++)
+            for (int fy = 0; fy < g.FH; fy++)
+                for (int fx = 0; fx < g.FW; fx++, k++)
+                    for (int n = 0; n < g.N; n++)
+                        for (int i = 0; i < g.OH; i++)
+                            for (int j = 0; j < g.OW; j++)
+                            {
+                                int yy = i * g.Stride - g.Pad + fy, xx = j * g.Stride - g.Pad + fx;
+                                if (yy >= 0 && yy < g.H && xx >= 0 && xx < g.W)
+                                    dx[((n * g.C + c) * g.H + yy) * g.W + xx] += cols[k * g.Columns + (n * g.OH + i) * g.OW + j];
+                            }
+    }
+
+    /// <summary>The reference of <see cref="Scatter(ReadOnlyMemory{float}, Memory{float}, ReadOnlyMemory{float}, bool, int, int)"/>.</summary>
+    public static void ScatterNaive(ReadOnlySpan<float> product, Span<float> y, ReadOnlySpan<float> bias, bool relu, int n, int p)
+    {
+        int fn = bias.Length;
+        for (int image = 0; image < n; image++)
+            for (int f = 0; f < fn; f++)
+                for (int q = 0; q < p; q++)
+                {
+                    float v = product[f * n * p + image * p + q] + bias[f];
+                    y[(image * fn + f) * p + q] = relu ? MathF.Max(v, 0f) : v;
+                }
+    }
+
+    /// <summary>The reference of <see cref="Gather(ReadOnlyMemory{float}, Memory{float}, int, int, int)"/>.</summary>
+    public static void GatherNaive(ReadOnlySpan<float> dout, Span<float> doutT, int n, int fn, int p)
+    {
+        for (int image = 0; image < n; image++)
+            for (int f = 0; f < fn; f++)
+                for (int q = 0; q < p; q++)
+                    doutT[f * n * p + image * p + q] = dout[(image * fn + f) * p + q];
+    }
+
+    /// <summary>The output positions [from, to) whose tap <paramref name="f"/> lands inside an input of <paramref name="size"/> (f − pad + o·stride in [0, size)).</summary>
+    private static (int From, int To) Inside(int f, int size, int outSize, int stride, int pad)
+    {
+        int first = pad - f;
+        int from = first <= 0 ? 0 : (first + stride - 1) / stride;
+        int last = size - 1 + pad - f;
+        int to = last < 0 ? 0 : Math.Min(outSize, last / stride + 1);
+        return (Math.Min(from, to), to);
+    }
+
+    private readonly struct UnfoldBody(ReadOnlyMemory<float> x, Memory<float> cols, ConvShape g) : IRangeBody
+    {
+        public void Run(int from, int to) => Unfold(x.Span, cols.Span, g, from, to);
+    }
+
+    private readonly struct FoldBody(ReadOnlyMemory<float> cols, Memory<float> dx, ConvShape g) : IRangeBody
+    {
+        public void Run(int from, int to) => Fold(cols.Span, dx.Span, g, from, to);
+    }
+
+    private readonly struct ScatterBody(ReadOnlyMemory<float> product, Memory<float> y, ReadOnlyMemory<float> bias, bool relu, int n, int p) : IRangeBody
+    {
+        public void Run(int from, int to) => Scatter(product.Span, y.Span, bias.Span, relu, n, p, from, to);
+    }
+
+    private readonly struct GatherBody(ReadOnlyMemory<float> dout, Memory<float> doutT, int n, int fn, int p) : IRangeBody
+    {
+        public void Run(int from, int to) => Gather(dout.Span, doutT.Span, n, fn, p, from, to);
+    }
+}
