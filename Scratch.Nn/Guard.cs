@@ -2,7 +2,7 @@ using Scratch.Tensors;
 
 namespace Scratch.Nn;
 
-/// <summary>The checks every layer repeats: saved state present, shapes as expected, scratch buffers reused.</summary>
+/// <summary>The checks every layer repeats: saved state present, shapes as expected.</summary>
 internal static class Guard
 {
     /// <summary>The value <c>Forward</c> saved for <c>Backward</c>, or <see cref="InvalidOperationException"/> naming the layer.</summary>
@@ -12,7 +12,10 @@ internal static class Guard
     /// <summary>Throws <see cref="ArgumentException"/> <c>"{op}: {name} (…) does not match {expectedName} (…)."</c> unless the shapes are equal.</summary>
     public static void SameShape(string op, string name, NDArray actual, string expectedName, ReadOnlySpan<int> expected)
     {
-        if (!actual.Shape.AsSpan().SequenceEqual(expected))
+        bool same = actual.Rank == expected.Length;
+        for (int i = 0; same && i < expected.Length; i++)
+            same = actual.Dim(i) == expected[i];
+        if (!same)
             throw new ArgumentException($"{op}: {name} {Shape.Format(actual.Shape)} does not match {expectedName} {Shape.Format(expected)}.", name);
     }
 
@@ -21,14 +24,5 @@ internal static class Guard
     {
         if (x.Rank != rank)
             throw new ArgumentException($"{op}: expected {name} {expected}, got {Shape.Format(x.Shape)}.", name);
-    }
-
-    /// <summary><paramref name="buffer"/> when it already has <paramref name="shape"/>, else a new zeroed array of that shape (kept in <paramref name="buffer"/>).</summary>
-    /// <remarks>For a layer's private scratch only: never hand a buffer to the caller, since the next call overwrites it.</remarks>
-    public static NDArray Reuse(ref NDArray? buffer, params int[] shape)
-    {
-        if (buffer is null || !buffer.Shape.AsSpan().SequenceEqual(shape))
-            buffer = NDArray.Zeros(shape);
-        return buffer;
     }
 }

@@ -1,5 +1,6 @@
 using Scratch.Optim;
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Nn;
 
@@ -8,10 +9,12 @@ namespace Scratch.Nn;
 /// x: (N, D), or any (N, …) seen as (N, D) with D the product of the other axes, e.g. (N, C, H, W) as (N, C·H·W).
 /// W: (D, M). b: (M). out: (N, M). dx comes back in x's original shape.
 /// </remarks>
-public sealed class Affine : ILayer
+public sealed class Affine : ILayer, IStatelessInference, IParameterGradients
 {
-    private NDArray? _x;          // saved by Forward for Backward, (N, D)
-    private int[] _xShape = [];
+    // The memory of a training step, each buffer reused while the batch shape repeats:
+    private NDArray? _x;      // the input of the last Forward (contiguous), read by Backward for dW
+    private NDArray? _out;    // (N, M), Forward's result; valid until the next Forward
+    private NDArray? _dx;     // x's shape, Backward's result; valid until the next Backward
 
     /// <summary>A layer over the given weights (kept, not copied, when contiguous) and bias.</summary>
     public Affine(NDArray W, NDArray b)
@@ -35,33 +38,78 @@ public sealed class Affine : ILayer
     public IReadOnlyList<Parameter> Parameters => [W, B];
 
     /// <summary><c>out = x·W + b</c>.</summary>
-    /// <remarks>x: (N, D) or (N, …) with D elements per sample. Result: (N, M), new.</remarks>
-    public NDArray Forward(NDArray x, bool training = false)
+    /// <remarks>x: (N, D) or (N, …) with D elements per sample. Result: (N, M), owned by the layer.</remarks>
+    public NDArray Forward(NDArray x, bool training = false) => Forward(x, training, relu: false);
+
+    /// <summary><c>out = x·W + b</c>, or <c>max(x·W + b, 0)</c> when the network fuses the next ReLU into this store.</summary>
+    internal NDArray Forward(NDArray x, bool training, bool relu)
+    {
+        x = CheckInput(x);
+        int n = x.Dim(0), d = W.Value.Dim(0), m = W.Value.Dim(1);
+        _x = x;
+        NDArray output = Buffers.For(ref _out, n, m);
+        Product(x, W.Value, B.Value, output, relu);
+        return output;
+    }
+
+    /// <summary><c>dx = dout·Wᵀ</c>, <c>dW = xᵀ·dout</c>, <c>db = Σ_N dout</c>.</summary>
+    /// <remarks>dout: (N, M), never modified. dW and db are written into <c>W.Grad</c> and <c>B.Grad</c>. Result: x's shape, owned by the layer.</remarks>
+    public NDArray Backward(NDArray dout)
+    {
+        NDArray x = BackwardParametersOf(dout, out NDArray d);
+        int n = x.Dim(0), dIn = W.Value.Dim(0), m = W.Value.Dim(1);
+        NDArray dx = Buffers.Like(ref _dx, x);
+        Gemm.Multiply(n, dIn, m, Buffers.Span(d), m, 1, Buffers.Span(W.Value), 1, m, Buffers.Span(dx), dIn);   // dx = dout·Wᵀ, (N, D)
+        return dx;
+    }
+
+    /// <inheritdoc/>
+    void IParameterGradients.BackwardParameters(NDArray dout) => BackwardParametersOf(dout, out _);
+
+    /// <summary>dW and db for the last Forward; returns the saved x and the contiguous dout.</summary>
+    private NDArray BackwardParametersOf(NDArray dout, out NDArray d)
+    {
+        NDArray x = Guard.Saved(_x, "Affine");
+        ArgumentNullException.ThrowIfNull(dout);
+        int n = x.Dim(0), dIn = W.Value.Dim(0), m = W.Value.Dim(1);
+        Guard.SameShape("Affine.Backward", "dout", dout, "out", [n, m]);
+        d = dout.Contiguous();
+        Gemm.Multiply(dIn, m, n, Buffers.Span(x), 1, dIn, Buffers.Span(d), m, 1, Buffers.Span(W.Grad), m);   // dW = xᵀ·dout, (D, M)
+        Bias.SumRows(Buffers.Span(d), n, m, Buffers.Span(B.Grad));                                             // db = Σ_N dout, (M)
+        return x;
+    }
+
+    /// <inheritdoc/>
+    public NDArray Infer(NDArray x)
+    {
+        x = CheckInput(x);
+        var output = NDArray.Zeros(x.Dim(0), W.Value.Dim(1));
+        Product(x, W.Value, B.Value, output, relu: false);
+        return output;
+    }
+
+    /// <summary><c>out = relu?(x·W + b)</c> for a contiguous x of N rows of D.</summary>
+    private static void Product(NDArray x, NDArray w, NDArray b, NDArray output, bool relu)
+    {
+        int n = x.Dim(0), d = w.Dim(0), m = w.Dim(1);
+        Span<float> o = Buffers.Span(output);
+        Gemm.Multiply(n, m, d, Buffers.Span(x), d, 1, Buffers.Span(w), m, 1, o, m);    // x·W, (N, M)
+        Bias.AddToRows(o, n, m, Buffers.Span(b), relu);                                // + b, (then max(·, 0))
+    }
+
+    /// <summary>x as a contiguous array, after checking it holds N samples of D = W's rows.</summary>
+    private NDArray CheckInput(NDArray x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 2)
             throw new ArgumentException($"Affine.Forward: expected x (N, D) or (N, …), got {Shape.Format(x.Shape)}.", nameof(x));
-        NDArray x2 = x.Reshape(x.Dim(0), -1);                    // a view unless x's layout forbids it
-        if (x2.Dim(1) != W.Value.Dim(0))
+        long perSample = 1;
+        for (int i = 1; i < x.Rank; i++) perSample *= x.Dim(i);
+        if (perSample != W.Value.Dim(0))
         {
-            string seen = x.Rank == 2 ? "" : $" seen as {Shape.Format(x2.Shape)}";
+            string seen = x.Rank == 2 ? "" : $" seen as ({x.Dim(0)}, {perSample})";
             throw new ArgumentException($"Affine.Forward: x {Shape.Format(x.Shape)}{seen} does not match W {Shape.Format(W.Value.Shape)}.", nameof(x));
         }
-        _xShape = x.Shape;
-        _x = x2;
-        NDArray output = NDArray.MatMul(x2, W.Value);              // (N, M)
-        return output.AddInPlace(B.Value);                         // + b, broadcast over the rows
-    }
-
-    /// <summary><c>dx = dout·Wᵀ</c>, <c>dW = xᵀ·dout</c>, <c>db = Σ_N dout</c>.</summary>
-    /// <remarks>dout: (N, M), never modified. dW and db are written into <c>W.Grad</c> and <c>B.Grad</c>. Result: x's shape, new.</remarks>
-    public NDArray Backward(NDArray dout)
-    {
-        NDArray x = Guard.Saved(_x, "Affine");
-        ArgumentNullException.ThrowIfNull(dout);
-        Guard.SameShape("Affine.Backward", "dout", dout, "out", [x.Dim(0), W.Value.Dim(1)]);
-        NDArray.MatMul(x.T, dout, into: W.Grad);                  // dW = xᵀ·dout, (D, M), no allocation
-        dout.Sum(axis: 0, into: B.Grad);                           // db = Σ_N dout, (M)
-        return NDArray.MatMul(dout, W.Value.T).Reshape(_xShape);   // dx = dout·Wᵀ, (N, D) → x's shape
+        return x.Contiguous();
     }
 }

@@ -1,5 +1,6 @@
 using Scratch.Optim;
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Nn;
 
@@ -10,9 +11,12 @@ namespace Scratch.Nn;
 /// is always poolH·poolW (PyTorch's <c>count_include_pad=True</c>). The book has no average pooling; this is the same
 /// window walk as <see cref="MaxPooling"/> with a mean instead of a max.
 /// </remarks>
-public sealed class AvgPooling : ILayer
+public sealed class AvgPooling : ILayer, IStatelessInference
 {
-    private PoolingWindow? _window;
+    // The memory of a training step, each buffer reused while the batch shape repeats:
+    private NDArray? _out;        // (N, C, OH, OW), Forward's result; valid until the next Forward
+    private NDArray? _dx;         // (N, C, H, W), Backward's result; valid until the next Backward
+    private PoolShape? _shape;
 
     /// <summary>Average pooling over (<paramref name="poolH"/>, <paramref name="poolW"/>) windows moved by <paramref name="stride"/>, with <paramref name="pad"/> zeros around.</summary>
     public AvgPooling(int poolH, int poolW, int stride = 1, int pad = 0)
@@ -40,67 +44,38 @@ public sealed class AvgPooling : ILayer
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary><c>out[n, c, i, j] = mean</c> of the window under (i, j), padding included as zeros.</summary>
-    /// <remarks>x: (N, C, H, W). Result: (N, C, OH, OW), new.</remarks>
+    /// <remarks>x: (N, C, H, W). Result: (N, C, OH, OW), owned by the layer.</remarks>
     public NDArray Forward(NDArray x, bool training = false)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        PoolingWindow g = PoolingWindow.Of("AvgPooling", x, PoolH, PoolW, Stride, Pad);
-        var output = NDArray.Zeros(g.OutShape);
-        ReadOnlySpan<float> xs = x.Contiguous().AsSpan();
-        Span<float> outs = output.AsSpan();
-        float scale = 1f / (PoolH * PoolW);
-        int o = 0;
-        for (int image = 0; image < g.N * g.C; image++)
-        {
-            ReadOnlySpan<float> plane = xs.Slice(image * g.H * g.W, g.H * g.W);
-            for (int i = 0; i < g.OH; i++)
-                for (int j = 0; j < g.OW; j++, o++)
-                {
-                    var (y0, y1, x0, x1) = Inside(g, i, j);
-                    float sum = 0f;
-                    for (int y = y0; y < y1; y++)
-                        for (int xi = x0; xi < x1; xi++)
-                            sum += plane[y * g.W + xi];
-                    outs[o] = sum * scale;
-                }
-        }
-        _window = g;
+        PoolShape g = PoolingWindow.Of("AvgPooling", x, PoolH, PoolW, Stride, Pad);
+        x = x.Contiguous();
+        NDArray output = Buffers.For(ref _out, g.N, g.C, g.OH, g.OW);
+        Pooling.AvgForward(Buffers.Memory(x), Buffers.Memory(output), g);
+        _shape = g;
         return output;
     }
 
     /// <summary><c>dx[every element of window (i, j)] += dout[n, c, i, j] / (poolH·poolW)</c>.</summary>
-    /// <remarks>dout: (N, C, OH, OW), never modified. Overlapping windows add up; padding positions are dropped. Result: (N, C, H, W), new.</remarks>
+    /// <remarks>dout: (N, C, OH, OW), never modified. Overlapping windows add up; padding positions are dropped. Result: (N, C, H, W), owned by the layer.</remarks>
     public NDArray Backward(NDArray dout)
     {
-        if (_window is not PoolingWindow g)
+        if (_shape is not PoolShape g)
             throw new InvalidOperationException("AvgPooling.Backward called before AvgPooling.Forward.");
         ArgumentNullException.ThrowIfNull(dout);
-        Guard.SameShape("AvgPooling.Backward", "dout", dout, "out", g.OutShape);
-        var dx = NDArray.Zeros(g.N, g.C, g.H, g.W);
-        Span<float> dxs = dx.AsSpan();
-        ReadOnlySpan<float> ds = dout.Contiguous().AsSpan();
-        float scale = 1f / (PoolH * PoolW);
-        int o = 0;
-        for (int image = 0; image < g.N * g.C; image++)
-        {
-            Span<float> plane = dxs.Slice(image * g.H * g.W, g.H * g.W);
-            for (int i = 0; i < g.OH; i++)
-                for (int j = 0; j < g.OW; j++, o++)
-                {
-                    var (y0, y1, x0, x1) = Inside(g, i, j);
-                    float share = ds[o] * scale;
-                    for (int y = y0; y < y1; y++)
-                        for (int xi = x0; xi < x1; xi++)
-                            plane[y * g.W + xi] += share;
-                }
-        }
+        Guard.SameShape("AvgPooling.Backward", "dout", dout, "out", [g.N, g.C, g.OH, g.OW]);
+        dout = dout.Contiguous();
+        NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
+        Pooling.AvgBackward(Buffers.Memory(dout), Buffers.Memory(dx), g);
         return dx;
     }
 
-    /// <summary>The part of window (i, j) that lies inside the image: rows [y0, y1), columns [x0, x1).</summary>
-    private static (int Y0, int Y1, int X0, int X1) Inside(PoolingWindow g, int i, int j)
+    /// <inheritdoc/>
+    public NDArray Infer(NDArray x)
     {
-        int top = i * g.Stride - g.Pad, left = j * g.Stride - g.Pad;
-        return (Math.Max(top, 0), Math.Min(top + g.PoolH, g.H), Math.Max(left, 0), Math.Min(left + g.PoolW, g.W));
+        PoolShape g = PoolingWindow.Of("AvgPooling", x, PoolH, PoolW, Stride, Pad);
+        x = x.Contiguous();
+        var output = NDArray.Zeros(g.N, g.C, g.OH, g.OW);
+        Pooling.AvgForward(Buffers.Memory(x), Buffers.Memory(output), g);
+        return output;
     }
 }

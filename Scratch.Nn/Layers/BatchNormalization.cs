@@ -8,30 +8,32 @@ namespace Scratch.Nn;
 /// x: (N, D), or (N, C, H, W) seen as (N, C·H·W), so every pixel of every channel is a feature of its own and
 /// gamma, beta have C·H·W elements (the book's layer; <see cref="BatchNormalization2d"/> is the per-channel
 /// variant CNNs normally use). gamma, beta, running mean and variance: (D). out: x's shape.
-/// ε = 1e-6 (the book's <c>10e-7</c>). Training normalizes with the batch statistics and updates
-/// <c>running = momentum·running + (1 − momentum)·batch</c> (population variance, divided by N, as the book);
-/// test time normalizes with the running statistics, which start at zero.
+/// Training normalizes with the batch statistics (population variance, divided by N, as the book) and updates the
+/// running statistics; test time normalizes with the running statistics. The <see cref="BatchNormConvention"/> picks
+/// ε, the update rule and the starting running variance: the book's (ε = 1e-6,
+/// <c>running = momentum·running + (1 − momentum)·batch</c>, start at 0) or PyTorch's (ε = 1e-5,
+/// <c>running = (1 − momentum)·running + momentum·batch</c> with momentum 0.1, variance starting at 1).
 /// </remarks>
-public sealed class BatchNormalization : ILayer, IRunningStatistics
+public sealed class BatchNormalization : ILayer, IRunningStatistics, IStatelessInference
 {
-    /// <summary>ε, added to the variance before the square root: the book's <c>10e-7</c>.</summary>
+    /// <summary>The book's ε, added to the variance before the square root: its <c>10e-7</c>.</summary>
     public const float Epsilon = 1e-6f;
 
-    // Saved by a training Forward for Backward, each reused while the shape repeats.
-    private NDArray? _xc;     // x − μ, (N, D)
-    private NDArray? _xn;     // (x − μ)/std, (N, D)
-    private NDArray? _std;    // √(σ² + ε), (D)
-    private NDArray? _mu, _var, _dstd, _dmu, _scratch;   // (D) and (N, D) scratch
-    private int[] _xShape = [];
-    private bool? _training;  // the last Forward's mode
+    /// <summary>PyTorch's ε (<c>eps</c> of <c>BatchNorm1d</c>/<c>BatchNorm2d</c>): 1e-5.</summary>
+    public const float PyTorchEpsilon = 1e-5f;
+
+    private readonly BatchNormCore _core;
 
     /// <summary>A layer with scale <paramref name="gamma"/> and shift <paramref name="beta"/>, both (D).</summary>
     /// <param name="gamma">γ, (D); usually ones.</param>
     /// <param name="beta">β, (D); usually zeros.</param>
-    /// <param name="momentum">Weight of the old running statistics in each update.</param>
+    /// <param name="momentum">The running-statistics factor; by default 0.9 (Book: the weight of the old value) or 0.1 (PyTorch: the weight of the batch).</param>
     /// <param name="runningMean">Initial running mean (D); zeros, created at the first Forward, when null.</param>
-    /// <param name="runningVar">Initial running variance (D); zeros when null.</param>
-    public BatchNormalization(NDArray gamma, NDArray beta, float momentum = 0.9f, NDArray? runningMean = null, NDArray? runningVar = null)
+    /// <param name="runningVar">Initial running variance (D); zeros (Book) or ones (PyTorch), created at the first Forward, when null.</param>
+    /// <param name="convention">The book's conventions or PyTorch's.</param>
+    /// <param name="epsilon">ε; by default <see cref="Epsilon"/> (Book) or <see cref="PyTorchEpsilon"/>.</param>
+    public BatchNormalization(NDArray gamma, NDArray beta, float? momentum = null, NDArray? runningMean = null, NDArray? runningVar = null,
+        BatchNormConvention convention = BatchNormConvention.Book, float? epsilon = null)
     {
         ArgumentNullException.ThrowIfNull(gamma);
         ArgumentNullException.ThrowIfNull(beta);
@@ -39,7 +41,7 @@ public sealed class BatchNormalization : ILayer, IRunningStatistics
         Guard.SameShape("BatchNormalization", "beta", beta, "gamma", gamma.Shape);
         Gamma = new Parameter("gamma", gamma);
         Beta = new Parameter("beta", beta);
-        Momentum = momentum;
+        _core = new BatchNormCore("BatchNormalization", convention, momentum, epsilon);
         RunningMean = runningMean;
         RunningVar = runningVar;
     }
@@ -50,8 +52,14 @@ public sealed class BatchNormalization : ILayer, IRunningStatistics
     /// <summary>β, (D), named "beta".</summary>
     public Parameter Beta { get; }
 
-    /// <summary>Weight of the old running statistics: <c>running = momentum·running + (1 − momentum)·batch</c>.</summary>
-    public float Momentum { get; set; }
+    /// <summary>The running-statistics factor: Book <c>running = momentum·running + (1 − momentum)·batch</c>, PyTorch <c>running = (1 − momentum)·running + momentum·batch</c>.</summary>
+    public float Momentum { get => _core.Momentum; set => _core.Momentum = value; }
+
+    /// <summary>ε of this layer, added to the variance before the square root.</summary>
+    public float Eps => _core.Epsilon;
+
+    /// <summary>The book's conventions or PyTorch's (ε, running update, starting variance).</summary>
+    public BatchNormConvention Convention => _core.Convention;
 
     /// <summary>Running mean (D) used at test time; null until the first Forward (or set from a checkpoint).</summary>
     public NDArray? RunningMean { get; set; }
@@ -63,82 +71,45 @@ public sealed class BatchNormalization : ILayer, IRunningStatistics
     public IReadOnlyList<Parameter> Parameters => [Gamma, Beta];
 
     /// <summary>
-    /// Training: <c>μ = mean(x, 0)</c>, <c>xc = x − μ</c>, <c>σ² = mean(xc², 0)</c>, <c>std = √(σ² + ε)</c>, <c>xn = xc/std</c>;
-    /// test: <c>xn = (x − running mean)/√(running var + ε)</c>. Then <c>out = γ·xn + β</c>.
+    /// Training: <c>μ = mean(x, 0)</c>, <c>xc = x − μ</c>, <c>σ² = mean(xc², 0)</c>, <c>std = √(σ² + ε)</c>, <c>xn = xc/std</c>,
+    /// and the running statistics move towards μ, σ²; test: <c>xn = (x − running mean)/√(running var + ε)</c>. Then <c>out = γ·xn + β</c>.
     /// </summary>
-    /// <remarks>x: (N, D) or (N, C, H, W) with C·H·W = D. Result: x's shape, new.</remarks>
+    /// <remarks>x: (N, D) or (N, C, H, W) with C·H·W = D. Result: x's shape, owned by the layer.</remarks>
     public NDArray Forward(NDArray x, bool training = false)
+    {
+        int d = CheckInput(x);
+        RunningMean ??= _core.InitialRunningMean(d);
+        RunningVar ??= _core.InitialRunningVar(d);
+        Guard.SameShape("BatchNormalization.Forward", "RunningMean", RunningMean, "gamma", [d]);
+        Guard.SameShape("BatchNormalization.Forward", "RunningVar", RunningVar, "gamma", [d]);
+        return _core.Forward(x, x.Dim(0), d, 1, training, Gamma, Beta, RunningMean, RunningVar);
+    }
+
+    /// <summary>
+    /// The book's backward, collapsed: with sums over the batch, <c>dβ = Σ dout</c>, <c>dγ = Σ xn·dout</c> and
+    /// <c>dx = (γ/std)·(dout − dβ/N − xn·dγ/N)</c>, which is where the book's chain <c>dxn = γ·dout</c>, <c>dxc = dxn/std</c>,
+    /// <c>dstd = −Σ dxn·xc/std²</c>, <c>dvar = 0.5·dstd/std</c>, <c>dxc += (2/N)·xc·dvar</c>, <c>dμ = Σ dxc</c>, <c>dx = dxc − dμ/N</c> ends.
+    /// </summary>
+    /// <remarks>
+    /// dout: x's shape, never modified. Result: x's shape, owned by the layer. After a test-mode Forward the statistics
+    /// were constants, so <c>dx = γ·dout/std</c> (dγ and dβ as above).
+    /// </remarks>
+    public NDArray Backward(NDArray dout) => _core.Backward(dout, Gamma, Beta);
+
+    /// <inheritdoc/>
+    public NDArray Infer(NDArray x)
+    {
+        int d = CheckInput(x);
+        return _core.Infer(x, x.Dim(0), d, 1, Gamma, Beta, RunningMean, RunningVar);
+    }
+
+    /// <summary>D, after checking that x holds N samples of D = gamma's length.</summary>
+    private int CheckInput(NDArray x)
     {
         ArgumentNullException.ThrowIfNull(x);
         int d = Gamma.Value.Size;
         if (x.Rank < 2 || x.Size / Math.Max(x.Dim(0), 1) != d)
             throw new ArgumentException($"BatchNormalization.Forward: x {Shape.Format(x.Shape)} does not match gamma ({d},): expected (N, {d}) or (N, C, H, W) with C·H·W = {d}.", nameof(x));
-        int n = x.Dim(0);
-        NDArray x2 = x.Reshape(n, d);                       // the book: x.reshape(N, −1)
-        RunningMean ??= NDArray.Zeros(d);
-        RunningVar ??= NDArray.Zeros(d);
-        Guard.SameShape("BatchNormalization.Forward", "RunningMean", RunningMean, "gamma", [d]);
-        Guard.SameShape("BatchNormalization.Forward", "RunningVar", RunningVar, "gamma", [d]);
-        _xShape = x.Shape;
-        _training = training;
-
-        NDArray xc = Guard.Reuse(ref _xc, n, d), xn = Guard.Reuse(ref _xn, n, d), std = Guard.Reuse(ref _std, d);
-        if (training)
-        {
-            NDArray mu = Guard.Reuse(ref _mu, d), variance = Guard.Reuse(ref _var, d);
-            x2.Mean(axis: 0, into: mu);                             // μ = mean(x, 0)
-            NDArray.Subtract(x2, mu, into: xc);                     // xc = x − μ
-            xc.Square(into: xn).Mean(axis: 0, into: variance);      // σ² = mean(xc², 0)   (xn as scratch)
-            NDArray.Add(variance, NDArray.Scalar(Epsilon), into: std).Sqrt(into: std);   // std = √(σ² + ε)
-            NDArray.Divide(xc, std, into: xn);                      // xn = xc / std
-            RunningMean.MultiplyInPlace(Momentum).ScaledAddInPlace(1f - Momentum, mu);        // running = m·running + (1 − m)·μ
-            RunningVar.MultiplyInPlace(Momentum).ScaledAddInPlace(1f - Momentum, variance);   //           m·running + (1 − m)·σ²
-        }
-        else
-        {
-            NDArray.Subtract(x2, RunningMean, into: xc);            // xc = x − running mean
-            NDArray.Add(RunningVar, NDArray.Scalar(Epsilon), into: std).Sqrt(into: std);   // std = √(running var + ε)
-            NDArray.Divide(xc, std, into: xn);                      // xn = xc / std
-        }
-        NDArray output = xn * Gamma.Value;                          // γ·xn
-        return output.AddInPlace(Beta.Value).Reshape(_xShape);      // + β, back to x's shape (a view)
-    }
-
-    /// <summary>
-    /// The book's backward: <c>dβ = Σdout</c>, <c>dγ = Σ(xn·dout)</c>, <c>dxn = γ·dout</c>, <c>dxc = dxn/std</c>,
-    /// <c>dstd = −Σ(dxn·xc/std²)</c>, <c>dvar = 0.5·dstd/std</c>, <c>dxc += (2/N)·xc·dvar</c>, <c>dμ = Σdxc</c>, <c>dx = dxc − dμ/N</c>.
-    /// </summary>
-    /// <remarks>
-    /// Sums run over the batch axis. dout: x's shape, never modified. Result: x's shape, new. After a test-mode Forward
-    /// the statistics were constants, so <c>dx = γ·dout/std</c> (dγ and dβ as above).
-    /// </remarks>
-    public NDArray Backward(NDArray dout)
-    {
-        bool training = _training ?? throw new InvalidOperationException("BatchNormalization.Backward called before BatchNormalization.Forward.");
-        ArgumentNullException.ThrowIfNull(dout);
-        Guard.SameShape("BatchNormalization.Backward", "dout", dout, "out", _xShape);
-        NDArray xc = _xc!, xn = _xn!, std = _std!;
-        int n = xc.Dim(0), d = xc.Dim(1);
-        NDArray dout2 = dout.Reshape(n, d);
-        NDArray scratch = Guard.Reuse(ref _scratch, n, d);
-
-        dout2.Sum(axis: 0, into: Beta.Grad);                            // dβ = Σ dout
-        NDArray.Multiply(xn, dout2, into: scratch).Sum(axis: 0, into: Gamma.Grad);   // dγ = Σ xn·dout
-        NDArray dx = dout2 * Gamma.Value;                               // dxn = γ·dout, (N, D), becomes dx in place
-        if (training)
-        {
-            NDArray dstd = Guard.Reuse(ref _dstd, d), dmu = Guard.Reuse(ref _dmu, d);
-            NDArray.Multiply(dx, xc, into: scratch).Sum(axis: 0, into: dstd);   // Σ dxn·xc
-            NDArray.Divide(NDArray.Divide(dstd, std, into: dstd), std, into: dstd).MultiplyInPlace(-1f);   // dstd = −Σ(dxn·xc)/std²
-            NDArray.Divide(dx, std, into: dx);                          // dxc = dxn / std
-            NDArray dvar = NDArray.Divide(dstd, std, into: dstd).MultiplyInPlace(0.5f);   // dvar = 0.5·dstd/std   (reuses dstd)
-            NDArray.Multiply(xc, dvar, into: scratch);                  // xc·dvar
-            dx.ScaledAddInPlace(2f / n, scratch);                       // dxc += (2/N)·xc·dvar
-            dx.Sum(axis: 0, into: dmu);                                 // dμ = Σ dxc
-            dx.SubtractInPlace(dmu.MultiplyInPlace(1f / n));            // dx = dxc − dμ/N
-        }
-        else
-            NDArray.Divide(dx, std, into: dx);                          // dx = γ·dout/std
-        return dx.Reshape(_xShape);
+        return d;
     }
 }

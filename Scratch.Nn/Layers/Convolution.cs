@@ -1,22 +1,30 @@
+using CommunityToolkit.HighPerformance.Buffers;
 using Scratch.Optim;
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Nn;
 
 /// <summary>2-D convolution (cross-correlation, as the book): <c>out[n, f, i, j] = Σ_{c, y, x} W[f, c, y, x]·x_pad[n, c, i·S + y, j·S + x] + b[f]</c>.</summary>
 /// <remarks>
 /// x: (N, C, H, W). W: (FN, C, FH, FW). b: (FN). out: (N, FN, OH, OW) with OH = (H + 2·pad − FH)/stride + 1 and
-/// OW likewise; padding is zeros. The book's im2col idea with the matrix of each image transposed:
-/// <c>cols = Unfold(x)</c>, (N, C·FH·FW, OH·OW) (row (c, fy, fx) is what that filter tap sees at every pixel), and
-/// with <c>W_col = W.reshape(FN, C·FH·FW)</c> each image is one product <c>out_n = W_col·cols_n</c>, (FN, OH·OW),
-/// already in the output's layout. The book computes <c>Im2Col(x)·W_colᵀ</c> and transposes; the numbers are the same.
+/// OW likewise; padding is zeros. With K = C·FH·FW taps and P = OH·OW pixels, the book's im2col idea is done for the
+/// whole batch at once (<see cref="ConvolutionAlgorithm.BatchGemm"/>): <c>cols</c> (K, N·P) holds what each filter tap
+/// sees at every pixel of every image, so with <c>W_col = W.reshape(FN, K)</c> the forward pass is the single product
+/// <c>W_col·cols</c> (FN, N·P), whose maps are moved into (N, FN, OH, OW) with the bias added on the way.
+/// <see cref="ConvolutionAlgorithm.Im2ColReference"/> runs the book's code instead; the numbers agree to rounding.
 /// </remarks>
-public sealed class Convolution : ILayer
+public sealed class Convolution : ILayer, IStatelessInference, IParameterGradients
 {
-    private NDArray? _cols;           // Unfold(x), (N, C·FH·FW, OH·OW), kept for dW; scratch reused while shapes repeat
-    private int[] _xShape = [];
-    private NDArray? _dWPerImage;     // cols_n·dout_nᵀ, (N, C·FH·FW, FN)
-    private NDArray? _dcols;          // W_colᵀ·dout_n, (N, C·FH·FW, OH·OW)
+    // The memory of a training step (BatchGemm), each buffer reused while the batch shape repeats:
+    private NDArray? _x;            // the input of the last Forward, (N, C, H, W), contiguous
+    private float[]? _cols;         // Unfold(x), (K, N·P); read again by Backward for dW
+    private float[]? _maps;         // Forward: W_col·cols, (FN, N·P). Backward: dout in the same (FN, N·P) order
+    private NDArray? _out;          // (N, FN, OH, OW), Forward's result; valid until the next Forward
+    private float[]? _dcols;        // W_colᵀ·dout, (K, N·P), folded into dx
+    private NDArray? _dx;           // (N, C, H, W), Backward's result; valid until the next Backward
+    private NDArray? _col;          // Im2ColReference: im2col(x), (N·P, K)
+    private ConvShape _shape;
 
     /// <summary>A convolution with filters <paramref name="W"/> (FN, C, FH, FW) and bias <paramref name="b"/> (FN).</summary>
     public Convolution(NDArray W, NDArray b, int stride = 1, int pad = 0)
@@ -46,52 +54,126 @@ public sealed class Convolution : ILayer
     /// <summary>Zeros added on each side of H and W.</summary>
     public int Pad { get; }
 
+    /// <summary>The batch-wide product (default) or the book's im2col code; switch between a Forward and its Backward at your peril.</summary>
+    public ConvolutionAlgorithm Algorithm { get; set; } = ConvolutionAlgorithm.BatchGemm;
+
     /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => [W, B];
 
-    /// <summary><c>out_n = W_col·cols_n + b</c> for every image n, with <c>cols = Unfold(x)</c>.</summary>
-    /// <remarks>x: (N, C, H, W) with C = W's C. Result: (N, FN, OH, OW), new and contiguous.</remarks>
-    public NDArray Forward(NDArray x, bool training = false)
+    /// <summary><c>out = W_col·cols + b</c> with <c>cols = Unfold(x)</c>, one product for the batch.</summary>
+    /// <remarks>x: (N, C, H, W) with C = W's C. Result: (N, FN, OH, OW), contiguous, owned by the layer.</remarks>
+    public NDArray Forward(NDArray x, bool training = false) => Forward(x, training, relu: false);
+
+    /// <summary>The forward pass, with <c>max(·, 0)</c> applied in the same store when the network fuses the next ReLU.</summary>
+    internal NDArray Forward(NDArray x, bool training, bool relu)
+    {
+        ConvShape g = CheckInput(x);
+        _x = x = x.Contiguous();
+        _shape = g;
+        if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
+        {
+            (NDArray reference, _col) = ForwardReference(x, g, relu);
+            return _out = reference;
+        }
+        int fn = W.Value.Dim(0);
+        Memory<float> cols = Buffers.AtLeast(ref _cols, g.K * g.Columns).AsMemory(0, g.K * g.Columns);
+        Memory<float> maps = Buffers.AtLeast(ref _maps, fn * g.Columns).AsMemory(0, fn * g.Columns);
+        NDArray output = Buffers.For(ref _out, g.N, fn, g.OH, g.OW);
+        Compute(x, g, cols, maps, output, relu);
+        return output;
+    }
+
+    /// <summary>
+    /// With dout in (FN, N·P) order: <c>db = Σ dout</c>, <c>dW = dout·colsᵀ</c> reshaped to W, <c>dcols = W_colᵀ·dout</c>
+    /// and <c>dx = Fold(dcols)</c>.
+    /// </summary>
+    /// <remarks>dout: (N, FN, OH, OW), never modified. dW (FN, C, FH, FW) and db (FN) are written into W.Grad and B.Grad. Result: (N, C, H, W), owned by the layer.</remarks>
+    public NDArray Backward(NDArray dout) => Backward(dout, inputGradient: true)!;
+
+    /// <inheritdoc/>
+    void IParameterGradients.BackwardParameters(NDArray dout) => Backward(dout, inputGradient: false);
+
+    private NDArray? Backward(NDArray dout, bool inputGradient)
+    {
+        NDArray x = Guard.Saved(_x, "Convolution");
+        ArgumentNullException.ThrowIfNull(dout);
+        ConvShape g = _shape;
+        int fn = W.Value.Dim(0);
+        Guard.SameShape("Convolution.Backward", "dout", dout, "out", [g.N, fn, g.OH, g.OW]);
+        dout = dout.Contiguous();
+        if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
+            return _dx = BackwardReference(dout, g, x.Shape);
+
+        Memory<float> doutT = _maps.AsMemory(0, fn * g.Columns);                                       // (FN, N·P)
+        ReadOnlySpan<float> cols = _cols.AsSpan(0, g.K * g.Columns);                                   // (K, N·P)
+        ConvolutionLayout.Gather(Buffers.Memory(dout), doutT, g.N, fn, g.P);                           // dout in the product's order
+        Bias.SumEachRow(doutT.Span, fn, g.Columns, Buffers.Span(B.Grad));                              // db = Σ dout, (FN)
+        Gemm.Multiply(fn, g.K, g.Columns, doutT.Span, g.Columns, 1, cols, 1, g.Columns, Buffers.Span(W.Grad), g.K);   // dW = dout·colsᵀ, (FN, K)
+        if (!inputGradient) return null;
+
+        Memory<float> dcols = Buffers.AtLeast(ref _dcols, g.K * g.Columns).AsMemory(0, g.K * g.Columns);
+        Gemm.Multiply(g.K, g.Columns, fn, Buffers.Span(W.Value), 1, g.K, doutT.Span, g.Columns, 1, dcols.Span, g.Columns);   // dcols = W_colᵀ·dout, (K, N·P)
+        NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
+        ConvolutionLayout.Fold(dcols, Buffers.Memory(dx), g);                                          // dx = Fold(dcols)
+        return dx;
+    }
+
+    /// <inheritdoc/>
+    public NDArray Infer(NDArray x)
+    {
+        ConvShape g = CheckInput(x);
+        x = x.Contiguous();
+        if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
+            return ForwardReference(x, g, relu: false).Out;
+        int fn = W.Value.Dim(0);
+        using MemoryOwner<float> cols = MemoryOwner<float>.Allocate(g.K * g.Columns);   // pooled scratch, private to this call
+        using MemoryOwner<float> maps = MemoryOwner<float>.Allocate(fn * g.Columns);
+        var output = NDArray.Zeros(g.N, fn, g.OH, g.OW);
+        Compute(x, g, cols.Memory, maps.Memory, output, relu: false);
+        return output;
+    }
+
+    /// <summary>cols = Unfold(x); maps = W_col·cols; out = relu?(maps + b) in (N, FN, OH, OW) order.</summary>
+    private void Compute(NDArray x, ConvShape g, Memory<float> cols, Memory<float> maps, NDArray output, bool relu)
+    {
+        int fn = W.Value.Dim(0);
+        ConvolutionLayout.Unfold(Buffers.Memory(x), cols, g);                                                    // (K, N·P)
+        Gemm.Multiply(fn, g.Columns, g.K, Buffers.Span(W.Value), g.K, 1, cols.Span, g.Columns, 1, maps.Span, g.Columns);   // W_col·cols, (FN, N·P)
+        ConvolutionLayout.Scatter(maps, Buffers.Memory(output), Buffers.Memory(B.Value), relu, g.N, g.P);        // + b, into (N, FN, P)
+    }
+
+    /// <summary>The book's forward: <c>col = im2col(x)</c>, <c>out = col·W_colᵀ + b</c>, reshaped to (N, OH, OW, FN) and transposed to (N, FN, OH, OW).</summary>
+    private (NDArray Out, NDArray Col) ForwardReference(NDArray x, ConvShape g, bool relu)
+    {
+        int fn = W.Value.Dim(0);
+        NDArray col = NDArray.Im2Col(x, g.FH, g.FW, Stride, Pad);                  // (N·OH·OW, C·FH·FW)
+        NDArray colW = W.Value.Reshape(fn, -1).T;                                   // (C·FH·FW, FN)
+        NDArray output = NDArray.MatMul(col, colW).AddInPlace(B.Value);             // (N·OH·OW, FN)
+        output = output.Reshape(g.N, g.OH, g.OW, fn).Transpose(0, 3, 1, 2).Clone();
+        return (relu ? output.Relu(into: output) : output, col);
+    }
+
+    /// <summary>The book's backward: <c>dout</c> as (N·OH·OW, FN), <c>db = Σ dout</c>, <c>dW = (colᵀ·dout)ᵀ</c>, <c>dx = col2im(dout·W_col)</c>.</summary>
+    private NDArray BackwardReference(NDArray dout, ConvShape g, int[] xShape)
+    {
+        NDArray col = Guard.Saved(_col, "Convolution");
+        int fn = W.Value.Dim(0);
+        NDArray d = dout.Transpose(0, 2, 3, 1).Reshape(-1, fn);                    // (N·OH·OW, FN)
+        B.Grad.CopyFrom(d.Sum(axis: 0));                                            // db
+        W.Grad.CopyFrom(NDArray.MatMul(col.T, d).T.Reshape(W.Value.Shape));        // dW = (colᵀ·dout)ᵀ
+        NDArray dcol = NDArray.MatMul(d, W.Value.Reshape(fn, -1));                 // (N·OH·OW, C·FH·FW)
+        return NDArray.Col2Im(dcol, xShape, g.FH, g.FW, Stride, Pad);
+    }
+
+    /// <summary>The geometry of x under this layer's filters, or ArgumentException.</summary>
+    private ConvShape CheckInput(NDArray x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        int fn = W.Value.Dim(0), c = W.Value.Dim(1), fh = W.Value.Dim(2), fw = W.Value.Dim(3);
+        int c = W.Value.Dim(1), fh = W.Value.Dim(2), fw = W.Value.Dim(3);
         if (x.Rank != 4 || x.Dim(1) != c)
             throw new ArgumentException($"Convolution.Forward: expected x (N, C={c}, H, W), got {Shape.Format(x.Shape)}.", nameof(x));
         if (x.Dim(2) + 2 * Pad < fh || x.Dim(3) + 2 * Pad < fw)
             throw new ArgumentException($"Convolution.Forward: filter ({fh}, {fw}) is larger than x {Shape.Format(x.Shape)} padded by {Pad}.", nameof(x));
-        int n = x.Dim(0), oh = (x.Dim(2) + 2 * Pad - fh) / Stride + 1, ow = (x.Dim(3) + 2 * Pad - fw) / Stride + 1;
-        _xShape = x.Shape;
-
-        NDArray cols = NDArray.Unfold(x, fh, fw, Stride, Pad,                 // (N, C·FH·FW, OH·OW), reusing the buffer
-            into: Guard.Reuse(ref _cols, n, c * fh * fw, oh * ow));
-        NDArray output = NDArray.MatMul(W.Value.Reshape(fn, -1), cols);        // W_col·cols_n, (N, FN, OH·OW)
-        output.AddInPlace(B.Value.Reshape(fn, 1));                             // + b[f] on every pixel of map f
-        return output.Reshape(n, fn, oh, ow);
-    }
-
-    /// <summary>
-    /// With dout_n as (FN, OH·OW): <c>db = Σ dout</c>, <c>dW = Σ_n (cols_n·dout_nᵀ)ᵀ</c> reshaped to W,
-    /// <c>dcols_n = W_colᵀ·dout_n</c> and <c>dx = Fold(dcols)</c>.
-    /// </summary>
-    /// <remarks>dout: (N, FN, OH, OW), never modified. dW (FN, C, FH, FW) and db (FN) are written into W.Grad and B.Grad. Result: (N, C, H, W), new.</remarks>
-    public NDArray Backward(NDArray dout)
-    {
-        NDArray cols = Guard.Saved(_cols, "Convolution");
-        ArgumentNullException.ThrowIfNull(dout);
-        int n = _xShape[0], fn = W.Value.Dim(0), fh = W.Value.Dim(2), fw = W.Value.Dim(3);
-        int oh = (_xShape[2] + 2 * Pad - fh) / Stride + 1, ow = (_xShape[3] + 2 * Pad - fw) / Stride + 1;
-        Guard.SameShape("Convolution.Backward", "dout", dout, "out", [n, fn, oh, ow]);
-        int k = cols.Dim(1);
-
-        NDArray doutMaps = dout.Reshape(n, fn, oh * ow);                                  // dout_n, (N, FN, OH·OW)
-        doutMaps.Sum(axis: 2).Sum(axis: 0, into: B.Grad);                                 // db = Σ_{n, pixels} dout, (FN)
-
-        NDArray perImage = NDArray.MatMul(cols, doutMaps.Transpose(0, 2, 1),              // cols_n·dout_nᵀ = dW_nᵀ, (N, C·FH·FW, FN)
-            into: Guard.Reuse(ref _dWPerImage, n, k, fn));
-        W.Grad.CopyFrom(perImage.Sum(axis: 0).T.Reshape(W.Value.Shape));                  // dW = (Σ_n dW_nᵀ)ᵀ, (FN, C, FH, FW)
-
-        NDArray dcols = NDArray.MatMul(W.Value.Reshape(fn, -1).T, doutMaps,               // W_colᵀ·dout_n, (N, C·FH·FW, OH·OW)
-            into: Guard.Reuse(ref _dcols, cols.Shape));
-        return NDArray.Fold(dcols, _xShape, fh, fw, Stride, Pad);                         // dx, (N, C, H, W)
+        return new ConvShape(x.Dim(0), c, x.Dim(2), x.Dim(3), fh, fw, Stride, Pad);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using Scratch.Optim;
 using Scratch.Tensors;
 
@@ -11,10 +12,13 @@ namespace Scratch.Nn;
 /// inference is the identity. A new mask is drawn at every training Forward from <see cref="Random"/>, in the
 /// order of NumPy's <c>np.random.rand(*x.shape) &gt; self.dropout_ratio</c>: the same seed gives the same mask as the book.
 /// </remarks>
-public sealed class Dropout : ILayer
+public sealed class Dropout : ILayer, IStatelessInference
 {
     private readonly double _ratio;   // p as the decimal the user wrote (0.3f → 0.3), compared in double as NumPy does
+    // The memory of a training step, each buffer reused while the batch shape repeats:
     private NDArray? _mask;           // mask, or mask/(1 − p) in Modern: the factor Backward applies
+    private NDArray? _out;            // x's shape, Forward's result; valid until the next Forward
+    private NDArray? _dx;             // x's shape, Backward's result; valid until the next Backward
     private bool? _training;          // the last Forward's mode; null before any Forward
 
     /// <summary>A dropout layer dropping each element with probability <paramref name="dropoutRatio"/>.</summary>
@@ -47,37 +51,58 @@ public sealed class Dropout : ILayer
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary>Training: <c>out = x·mask</c> (Book) or <c>x·mask/(1 − p)</c> (Modern). Test: <c>x·(1 − p)</c> (Book) or <c>x</c> (Modern).</summary>
-    /// <remarks>x: any shape. Result: x's shape, new (also at test time in Modern: a copy of x).</remarks>
+    /// <remarks>x: any shape. Result: x's shape, owned by the layer (also at test time in Modern: a copy of x).</remarks>
     public NDArray Forward(NDArray x, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(x);
+        x = x.Contiguous();
         _training = training;
+        NDArray output = Buffers.Like(ref _out, x);
         if (!training)
-            return Semantics == Semantics.Book ? x * (1f - DropoutRatio) : x.Clone();
-
-        NDArray mask = Guard.Reuse(ref _mask, x.Shape);
+        {
+            TestTimeScale(Buffers.Span(x), Buffers.Span(output));
+            return output;
+        }
+        NDArray mask = Buffers.Like(ref _mask, x);
         float keep = Semantics == Semantics.Book ? 1f : 1f / (1f - DropoutRatio);
-        Span<float> m = mask.AsSpan();
-        for (int i = 0; i < m.Length; i++)
-            m[i] = Random.Rand() > _ratio ? keep : 0f;      // np.random.rand(...) > ratio, one double draw per element
-        return x * mask;
+        Tensors.Kernels.Dropout.Forward(Buffers.Span(x), Buffers.Span(mask), Buffers.Span(output), Random, _ratio, keep);   // mask = rand > p, out = x·mask
+        return output;
     }
 
     /// <summary><c>dx = dout·mask</c> (Book) or <c>dout·mask/(1 − p)</c> (Modern), the mask of the last training Forward.</summary>
     /// <remarks>
-    /// dout: out's shape, never modified. Result: x's shape, new. After a test-mode Forward the layer was a constant
-    /// scaling, so dx = dout·(1 − p) (Book) or dout (Modern).
+    /// dout: out's shape, never modified. Result: x's shape, owned by the layer. After a test-mode Forward the layer was a
+    /// constant scaling, so dx = dout·(1 − p) (Book) or dout (Modern).
     /// </remarks>
     public NDArray Backward(NDArray dout)
     {
         bool training = _training ?? throw new InvalidOperationException("Dropout.Backward called before Dropout.Forward.");
         ArgumentNullException.ThrowIfNull(dout);
-        if (!training)
-        {
-            return Semantics == Semantics.Book ? dout * (1f - DropoutRatio) : dout.Clone();
-        }
-        NDArray mask = Guard.Saved(_mask, "Dropout");
-        Guard.SameShape("Dropout.Backward", "dout", dout, "out", mask.Shape);
-        return dout * mask;
+        NDArray output = _out!;
+        if (!Buffers.SameShape(dout, output))
+            throw new ArgumentException($"Dropout.Backward: dout {Shape.Format(dout.Shape)} does not match out {Shape.Format(output.Shape)}.", nameof(dout));
+        dout = dout.Contiguous();
+        NDArray dx = Buffers.Like(ref _dx, output);
+        if (training)
+            TensorPrimitives.Multiply(Buffers.Span(dout), Buffers.Span(_mask!), Buffers.Span(dx));   // dx = dout·mask
+        else
+            TestTimeScale(Buffers.Span(dout), Buffers.Span(dx));
+        return dx;
+    }
+
+    /// <inheritdoc/>
+    public NDArray Infer(NDArray x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return Semantics == Semantics.Book ? x * (1f - DropoutRatio) : x.Clone();
+    }
+
+    /// <summary>The test-time map: <c>y = x·(1 − p)</c> (Book) or <c>y = x</c> (Modern).</summary>
+    private void TestTimeScale(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (Semantics == Semantics.Book)
+            TensorPrimitives.Multiply(x, 1f - DropoutRatio, y);
+        else
+            x.CopyTo(y);
     }
 }

@@ -1,4 +1,5 @@
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Nn;
 
@@ -9,45 +10,42 @@ namespace Scratch.Nn;
 /// </remarks>
 public sealed class SoftmaxWithLoss : ILossLayer
 {
-    private NDArray? _t;
+    private NDArray? _t;      // the targets of the last Forward (contiguous)
+    private NDArray? _y;      // softmax(x), (N, C); valid until the next Forward
+    private NDArray? _dx;     // (y − t)/N, (N, C), Backward's result; valid until the next Backward
 
-    /// <summary>The softmax output of the last Forward, (N, C); null before it.</summary>
-    public NDArray? Y { get; private set; }
+    /// <summary>The softmax output of the last Forward, (N, C), owned by the layer; null before it.</summary>
+    public NDArray? Y => _y;
 
     /// <summary>The targets of the last Forward; null before it.</summary>
     public NDArray? T => _t;
 
     /// <summary><c>y = softmax(x)</c>, <c>L = −Σ log(y[n, t_n] + 1e-7)/N</c> (one-hot: <c>−Σ t·log(y + 1e-7)/N</c>).</summary>
-    /// <remarks>x: (N, C). t: (N, C) one-hot or (N) indices. Result: the mean loss over the batch.</remarks>
+    /// <remarks>x: (N, C) with N ≥ 1. t: (N, C) one-hot or (N) indices. Result: the mean loss over the batch.</remarks>
     public float Forward(NDArray x, NDArray t)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(t);
         Guard.Rank("SoftmaxWithLoss.Forward", "x", x, 2, "(N, C)");
+        if (x.Dim(0) == 0)
+            throw new ArgumentException($"SoftmaxWithLoss.Forward: x {Shape.Format(x.Shape)} is an empty batch; the mean loss needs at least one sample.", nameof(x));
         CheckTargets("SoftmaxWithLoss.Forward", x, t);
-        Y = Functions.Softmax(x);
-        _t = t;
-        return Functions.CrossEntropy("SoftmaxWithLoss.Forward", Y, t);
+        int n = x.Dim(0), c = x.Dim(1);
+        x = x.Contiguous();
+        _t = t = t.Contiguous();
+        NDArray y = Buffers.For(ref _y, n, c);
+        return SoftmaxCrossEntropy.Forward(Buffers.Span(x), Buffers.Span(t), Buffers.Span(y), n, c, Functions.LogDelta);
     }
 
     /// <summary><c>dx = dout·(y − t)/N</c>, with t one-hot (class indices: subtract 1 at each <c>[n, t_n]</c>).</summary>
-    /// <remarks>Result: (N, C), new.</remarks>
+    /// <remarks>Result: (N, C), owned by the layer.</remarks>
     public NDArray Backward(float dout = 1f)
     {
-        NDArray y = Guard.Saved(Y, "SoftmaxWithLoss"), t = _t!;
+        NDArray y = Guard.Saved(_y, "SoftmaxWithLoss"), t = _t!;
         int n = y.Dim(0), c = y.Dim(1);
-        NDArray dx;
-        if (t.Size == y.Size)
-            dx = y - t.Reshape(n, c);                                  // y − t
-        else
-        {
-            dx = y.Clone();
-            Span<float> d = dx.AsSpan();
-            ReadOnlySpan<float> ts = t.Contiguous().AsSpan();
-            for (int i = 0; i < n; i++)
-                d[i * c + (int)ts[i]] -= 1f;                           // y − onehot(t)
-        }
-        return dx.MultiplyInPlace(dout / n);                           // ·dout/N
+        NDArray dx = Buffers.For(ref _dx, n, c);
+        SoftmaxCrossEntropy.Backward(Buffers.Span(y), Buffers.Span(t), Buffers.Span(dx), n, c, dout / n);   // (y − t)·dout/N
+        return dx;
     }
 
     /// <summary>t must be one-hot like x, or N class indices in [0, C).</summary>

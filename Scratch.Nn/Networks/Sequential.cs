@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Scratch.Optim;
 using Scratch.Tensors;
 
@@ -13,6 +14,11 @@ public class Sequential : INetwork
     private readonly List<ILayer> _layers;
     private readonly Dictionary<string, Parameter> _params = [];
     private readonly List<Parameter> _parameters = [];
+    private readonly Parameter[] _decayedWeights;             // every "W", for the L2 decay
+    private readonly KeyValuePair<string, Parameter>[] _keyed; // _params in order, walked without an enumerator
+    private readonly Dictionary<string, NDArray> _grads = [];  // what Gradient returns, refreshed in place every call
+    private readonly bool[] _fusedWithNextRelu;               // layer i is a Convolution or Affine followed by a Relu
+    private readonly object _inferenceLock = new();           // serializes layers that lack IStatelessInference
 
     /// <summary>Chains <paramref name="layers"/> and ends them with <paramref name="lastLayer"/>.</summary>
     public Sequential(IEnumerable<ILayer> layers, ILossLayer lastLayer, float weightDecayLambda = 0f)
@@ -30,6 +36,10 @@ public class Sequential : INetwork
             _params.Add(p.Name + counts[p.Name], p);
             _parameters.Add(p);
         }
+        _decayedWeights = _parameters.Where(p => p.Name == "W").ToArray();
+        _keyed = _params.ToArray();
+        foreach (var (key, p) in _keyed) _grads[key] = p.Grad;
+        _fusedWithNextRelu = _layers.Select((layer, i) => layer is Convolution or Affine && i + 1 < _layers.Count && _layers[i + 1] is Relu).ToArray();
     }
 
     /// <summary>The layers in forward order (the loss layer excluded).</summary>
@@ -48,10 +58,40 @@ public class Sequential : INetwork
     public IReadOnlyDictionary<string, Parameter> Params => _params;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Training mode runs every layer's <c>Forward</c> (their buffers, one thread at a time); a Convolution or Affine
+    /// followed by a Relu applies the ReLU in its own store and the Relu only records it. The result is the last
+    /// layer's buffer. Test mode runs <see cref="IStatelessInference.Infer"/> and returns a new array: safe from several threads.
+    /// </remarks>
     public NDArray Predict(NDArray x, bool training = false)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!training)
+            return Infer(x);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            if (!_fusedWithNextRelu[i])
+            {
+                x = _layers[i].Forward(x, training);
+                continue;
+            }
+            x = _layers[i] is Convolution conv ? conv.Forward(x, training, relu: true) : ((Affine)_layers[i]).Forward(x, training, relu: true);
+            x = ((Relu)_layers[++i]).ForwardRectified(x);   // max(·, 0) is already applied
+        }
+        return x;
+    }
+
+    /// <summary>Test-mode forward through <see cref="IStatelessInference.Infer"/>; a layer without it runs its Forward under a lock.</summary>
+    private NDArray Infer(NDArray x)
+    {
         foreach (ILayer layer in _layers)
-            x = layer.Forward(x, training);
+        {
+            if (layer is IStatelessInference stateless)
+                x = stateless.Infer(x);
+            else
+                lock (_inferenceLock)
+                    x = layer.Forward(x, training: false).Clone();   // the layer's buffer is overwritten by the next caller
+        }
         return x;
     }
 
@@ -60,6 +100,7 @@ public class Sequential : INetwork
         LastLayer.Forward(Predict(x, training), t) + WeightDecayLoss();
 
     /// <inheritdoc/>
+    /// <remarks>Safe from several threads at once (it predicts in test mode, see <see cref="Predict"/>).</remarks>
     public float Accuracy(NDArray x, NDArray t, int batchSize = 100)
     {
         if (batchSize <= 0)
@@ -80,23 +121,42 @@ public class Sequential : INetwork
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Allocates nothing once warm: the layers reuse their buffers, the first layer skips ∂L/∂x (its input needs no
+    /// gradient), and the dictionary returned is the same object every call, its values refreshed (each parameter's Grad).
+    /// </remarks>
     public (float Loss, IReadOnlyDictionary<string, NDArray> Grads) Gradient(NDArray x, NDArray t)
     {
         float loss = Loss(x, t, training: true);
         NDArray dout = LastLayer.Backward(1f);
-        for (int i = _layers.Count - 1; i >= 0; i--)
+        for (int i = _layers.Count - 1; i >= 1; i--)
             dout = _layers[i].Backward(dout);
+        if (_layers.Count > 0)
+        {
+            if (_layers[0] is IParameterGradients first)
+                first.BackwardParameters(dout);
+            else
+                _layers[0].Backward(dout);
+        }
         if (WeightDecayLambda > 0)
-            WeightDecay.AddL2Gradient(DecayedWeights(), WeightDecayLambda);   // dW += λW
-        return (loss, _params.ToDictionary(p => p.Key, p => p.Value.Grad));
+            foreach (Parameter w in _decayedWeights)
+                TensorPrimitives.MultiplyAdd(w.Value.AsSpan(), WeightDecayLambda, w.Grad.AsSpan(), w.Grad.AsSpan());   // dW += λW
+        foreach (var (key, p) in _keyed)
+            _grads[key] = p.Grad;
+        return (loss, _grads);
     }
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, NDArray> NumericalGradient(NDArray x, NDArray t, float h = 1e-2f) =>
         _params.ToDictionary(p => p.Key, p => Functions.NumericalGradient(_ => Loss(x, t, training: true), p.Value.Value, h));
 
-    /// <summary>½λΣW² over every decayed weight (0 without decay).</summary>
-    private float WeightDecayLoss() => WeightDecayLambda == 0 ? 0f : WeightDecay.L2Loss(DecayedWeights(), WeightDecayLambda);
-
-    private IEnumerable<Parameter> DecayedWeights() => _parameters.Where(p => p.Name == "W");
+    /// <summary>½λΣW² over every decayed weight (0 without decay), summed in double.</summary>
+    private float WeightDecayLoss()
+    {
+        if (WeightDecayLambda == 0) return 0f;
+        double sum = 0;
+        foreach (Parameter w in _decayedWeights)
+            sum += TensorPrimitives.SumOfSquares(w.Value.AsSpan());
+        return (float)(0.5 * WeightDecayLambda * sum);
+    }
 }

@@ -6,8 +6,7 @@ namespace Scratch.Tensors.Kernels;
 
 /// <summary>
 /// The ReLU layer's loops, one pass each: <c>y = max(x, 0)</c>, <c>dx = dout·(y &gt; 0)</c> (y &gt; 0 ⇔ x &gt; 0, so
-/// the output is the only mask needed), and the fused store <c>y = relu?(y + bias)</c> of a fully connected layer.
-/// Each has a <c>Naive</c> twin, the reference of the tests and benchmarks. Large arrays are cut among threads by
+/// the output is the only mask needed). Each has a <c>Naive</c> twin, the reference of the tests and benchmarks. Large arrays are cut among threads by
 /// element ranges, which changes no result.
 /// </summary>
 public static class Relu
@@ -42,17 +41,6 @@ public static class Relu
             dx[i] = y[i] > 0f ? dout[i] : 0f;
     }
 
-    /// <summary>Each row r of the (rows, cols) matrix <paramref name="y"/>: <c>y[r, j] = y[r, j] + bias[j]</c>, then <c>max(·, 0)</c> when <paramref name="relu"/>.</summary>
-    public static void AddBiasRows(Span<float> y, int rows, int cols, ReadOnlySpan<float> bias, bool relu)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = y.Slice(r * cols, cols);
-            TensorPrimitives.Add(row, bias, row);
-            if (relu) TensorPrimitives.Max(row, 0f, row);
-        }
-    }
-
     /// <summary>The reference of <see cref="Forward(ReadOnlySpan{float}, Span{float})"/>: a scalar loop.</summary>
     public static void ForwardNaive(ReadOnlySpan<float> x, Span<float> y)
     {
@@ -65,17 +53,6 @@ public static class Relu
     {
         for (int i = 0; i < y.Length; i++)
             dx[i] = y[i] > 0f ? dout[i] : 0f;
-    }
-
-    /// <summary>The reference of <see cref="AddBiasRows"/>: a scalar loop.</summary>
-    public static void AddBiasRowsNaive(Span<float> y, int rows, int cols, ReadOnlySpan<float> bias, bool relu)
-    {
-        for (int r = 0; r < rows; r++)
-            for (int j = 0; j < cols; j++)
-            {
-                float v = y[r * cols + j] + bias[j];
-                y[r * cols + j] = relu && !(v > 0f) && !float.IsNaN(v) ? 0f : v;
-            }
     }
 
     /// <summary>Elementwise work is cut in blocks of 4096 elements (16 KB): the parts of a parallel loop are whole blocks.</summary>
