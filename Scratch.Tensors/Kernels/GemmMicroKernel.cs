@@ -22,13 +22,15 @@ internal unsafe interface IGemmMicroKernel
     /// <summary>Columns of a packed (KC, NC) panel of B. A multiple of NR.</summary>
     static abstract int NC { get; }
 
-    /// <summary><c>C[r, j] (=|+=) Σ_p a[p*MR + r] · b[p*NR + j]</c> for r &lt; MR, j &lt; NR, p &lt; kc.</summary>
+    /// <summary><c>C[r, j] = relu?(Σ_p a[p*MR + r] · b[p*NR + j] (+ C[r, j]) + (columnBias[j] + rowBias[r]))</c> for r &lt; MR, j &lt; NR, p &lt; kc.</summary>
     /// <remarks>
     /// a: packed sliver of A, (kc, MR) p-major. b: packed sliver of B, (kc, NR) p-major, 64-byte aligned. c: the
     /// tile's top-left element, rows <paramref name="ldc"/> apart. Overwrites C when <paramref name="overwrite"/>,
-    /// else adds to it.
+    /// else adds to it. The epilogue (see <see cref="GemmEpilogue"/>): <paramref name="rowBias"/> (MR values) and
+    /// <paramref name="columnBias"/> (NR values) are null for none, and <paramref name="relu"/> clamps at 0; the
+    /// driver passes them only with the last depth block of the tile.
     /// </remarks>
-    static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite);
+    static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu);
 }
 
 /// <summary>The register tiles <see cref="GemmBlocked"/> can use, narrowest first.</summary>
