@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -13,8 +14,9 @@ namespace Scratch.Tensors.Kernels;
 //         for jr in 0..NC step NR     one sliver of B          (KC, NR) sliver stays in L1
 //           for ir in 0..MC step MR   one sliver of A          micro-kernel: C[ir.., jr..] += A sliver · B sliver
 //
-// The register tile (MR, NR) and the block sizes come from a struct implementing IGemmMicroKernel: the driver is
-// generic over it, so the JIT compiles it once per tile with MR and NR as constants. Packing reads A and B
+// The register tile (MR, NR) comes from a struct implementing IGemmMicroKernel: the driver is generic over it, so
+// the JIT compiles it once per tile with MR and NR as constants. The block sizes (KC, MC, NC) follow from the tile
+// and this machine's caches (GemmBlockSizes). Packing reads A and B
 // through any strides (transposed views and broadcasts cost nothing extra) and pads the last slivers with zeros,
 // so the micro-kernel always computes a full (MR, NR) tile; edge tiles go through a small buffer and only their
 // valid part is written back. Packed buffers are 64-byte aligned, so no Vector512 load of B splits a cache line.
@@ -26,7 +28,12 @@ namespace Scratch.Tensors.Kernels;
 // is summed by one task in the fixed order pc = 0, KC, …, then p within the block, so the result does not
 // depend on the number of threads or on their timing.
 
-/// <summary>Cache-blocked, packed, register-tiled GEMM: <c>C = relu?(A·B (+ C) + bias)</c> on Vector512 or Vector256 + FMA.</summary>
+/// <summary>Cache-blocked, packed, register-tiled GEMM: <c>C = relu?(A·B (+ C) + bias)</c> on Vector512, Vector256 + FMA or Vector128.</summary>
+/// <remarks>
+/// The tile follows the instruction sets present, not the runtime's preferred vector width: .NET reports
+/// <c>Vector512.IsHardwareAccelerated == false</c> on many AVX-512 CPUs (it prefers 256-bit vectors there) but
+/// still compiles Vector512 operations to AVX-512 instructions when <c>Avx512F.IsSupported</c>.
+/// </remarks>
 internal static unsafe class GemmBlocked
 {
     /// <summary>
@@ -38,12 +45,13 @@ internal static unsafe class GemmBlocked
     /// <summary>Whether this machine runs <paramref name="tile"/>'s micro-kernel in hardware.</summary>
     internal static bool IsSupported(GemmTile tile) => tile switch
     {
-        GemmTile.Vector256 => Vector256.IsHardwareAccelerated && Fma.IsSupported,
-        GemmTile.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
+        GemmTile.Vector128 => Vector128.IsHardwareAccelerated,
+        GemmTile.Vector256 => Avx2.IsSupported && Fma.IsSupported,
+        GemmTile.Vector512 => Avx512F.IsSupported,
         _ => false,
     };
 
-    /// <summary>The tiles this machine supports, narrowest first: empty without FMA, both with AVX-512F.</summary>
+    /// <summary>The tiles this machine supports, narrowest first: Vector128 on any x86-64 or Arm64 machine, all three with AVX-512F.</summary>
     internal static IEnumerable<GemmTile> SupportedTiles() => Enum.GetValues<GemmTile>().Where(IsSupported);
 
     /// <summary><c>C = relu?(A·B (+ C) + bias)</c> on up to <see cref="Environment.ProcessorCount"/> threads, with the widest supported tile.</summary>
@@ -58,7 +66,7 @@ internal static unsafe class GemmBlocked
     /// <summary><c>C = relu?(A·B (+ C) + bias)</c> on up to <paramref name="maxThreads"/> threads, with the widest supported tile no wider than <paramref name="maxTile"/>.</summary>
     /// <remarks>
     /// Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>, already validated.
-    /// Without any supported tile (no FMA) this falls back to <see cref="GemmVectorized"/>.
+    /// Without any supported tile (no SIMD at all) this falls back to <see cref="GemmVectorized"/>.
     /// </remarks>
     internal static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
@@ -68,8 +76,10 @@ internal static unsafe class GemmBlocked
     {
         if (maxTile >= GemmTile.Vector512 && IsSupported(GemmTile.Vector512))
             Multiply<GemmMicroKernel512>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu, maxThreads);
-        else if (IsSupported(GemmTile.Vector256))
+        else if (maxTile >= GemmTile.Vector256 && IsSupported(GemmTile.Vector256))
             Multiply<GemmMicroKernel256>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu, maxThreads);
+        else if (IsSupported(GemmTile.Vector128))
+            Multiply<GemmMicroKernel128>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu, maxThreads);
         else
             GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
     }
@@ -130,6 +140,7 @@ internal static unsafe class GemmBlocked
 
         private static int MR => TKernel.MR;
         private static int NR => TKernel.NR;
+        private static readonly GemmBlockSizes Blocks = GemmBlockSizes.For(TKernel.MR, TKernel.NR);
 
         private float* _a, _b, _c, _bPack;
         private float* _rowBias, _columnBias;   // null for none
@@ -179,19 +190,19 @@ internal static unsafe class GemmBlocked
 
         public void Run()
         {
-            int ncMax = Math.Min(TKernel.NC, RoundUp(_n, NR));
-            _bPackArray = ArrayPool<float>.Shared.Rent(Math.Min(TKernel.KC, _k) * ncMax + AlignFloats);
+            int ncMax = Math.Min(Blocks.NC, RoundUp(_n, NR));
+            _bPackArray = ArrayPool<float>.Shared.Rent(Math.Min(Blocks.KC, _k) * ncMax + AlignFloats);
             fixed (float* bPack = _bPackArray)
             {
                 _bPack = Align(bPack);
-                for (_jc = 0; _jc < _n; _jc += TKernel.NC)
+                for (_jc = 0; _jc < _n; _jc += Blocks.NC)
                 {
-                    _nc = Math.Min(TKernel.NC, _n - _jc);
+                    _nc = Math.Min(Blocks.NC, _n - _jc);
                     _slivers = (_nc + NR - 1) / NR;
                     PlanTasks();
-                    for (_pc = 0; _pc < _k; _pc += TKernel.KC)
+                    for (_pc = 0; _pc < _k; _pc += Blocks.KC)
                     {
-                        _kc = Math.Min(TKernel.KC, _k - _pc);
+                        _kc = Math.Min(Blocks.KC, _k - _pc);
                         if (_threads == 1)
                         {
                             PackBPart(0);
@@ -251,7 +262,7 @@ internal static unsafe class GemmBlocked
 
             // The task's rows in blocks of at most MC, sized evenly so the last block is not a sliver of a block.
             int rows = r1 - r0;
-            int blocks = (rows + TKernel.MC - 1) / TKernel.MC;
+            int blocks = (rows + Blocks.MC - 1) / Blocks.MC;
             int mcStep = RoundUp((rows + blocks - 1) / blocks, MR);
 
             float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kc + AlignFloats);
@@ -378,11 +389,7 @@ internal static unsafe class GemmBlocked
             if (nr == NR && colStride == 1)
             {
                 for (int p = 0; p < kc; p++, dst += NR)
-                {
-                    float* row = b + p * rowStride;
-                    for (int j = 0; j < NR; j += Vector256<float>.Count)
-                        Vector256.Load(row + j).Store(dst + j);
-                }
+                    Unsafe.CopyBlockUnaligned(dst, b + p * rowStride, (uint)(NR * sizeof(float)));
                 return;
             }
             for (int p = 0; p < kc; p++, dst += NR)
@@ -412,10 +419,10 @@ internal static unsafe class GemmBlocked
             }
             return;
         }
-        for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
+        for (; j <= n - Vector128<float>.Count; j += Vector128<float>.Count)
         {
-            Vector256<float> v = Vector256.Load(src + j);
-            (overwrite ? v : v + Vector256.Load(dst + j)).Store(dst + j);
+            Vector128<float> v = Vector128.Load(src + j);
+            (overwrite ? v : v + Vector128.Load(dst + j)).Store(dst + j);
         }
         for (; j < n; j++)
             dst[j] = overwrite ? src[j] : dst[j] + src[j];

@@ -16,19 +16,6 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
     /// <summary>Two Vector256 of floats.</summary>
     public static int NR => 16;
 
-    // Block sizes: on 1024³ one thread measured 105-111 GFLOP/s for every KC in {256, 384, 512} × MC in {72 … 192}
-    // (a flat region, within the noise of a shared machine); KC = 384 keeps the micro-kernel's working set at
-    // 24 + 9 KiB of the 48 KiB L1d with room to spare, and needs fewer passes over C than 256.
-
-    /// <summary>A (KC, NR) sliver of B is 24 KiB, half of the 48 KiB L1d; an (MR, KC) sliver of A is 9 KiB.</summary>
-    public static int KC => 384;
-
-    /// <summary>(MC, KC) = 180 KiB, well inside the 1 MiB L2.</summary>
-    public static int MC => 120;
-
-    /// <summary>(KC, NC) = 6 MiB, in L3.</summary>
-    public static int NC => 4096;
-
     /// <inheritdoc cref="IGemmMicroKernel.Run"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu)

@@ -18,18 +18,6 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     /// <summary>Two Vector512 of floats.</summary>
     public static int NR => 32;
 
-    // Block sizes: on 1024³ one thread measured 191-205 GFLOP/s (median) for every KC in {192, 256, 384, 512} ×
-    // MC in {96, 192}, a flat region within the noise of the shared machine; MC = 384 lost ~5 %.
-
-    /// <summary>A (KC, NR) sliver of B is 32 KiB of the 48 KiB L1d; an (MR, KC) sliver of A is 8 KiB.</summary>
-    public static int KC => 256;
-
-    /// <summary>(MC, KC) = 192 KiB, well inside the 1 MiB L2.</summary>
-    public static int MC => 192;
-
-    /// <summary>(KC, NC) = 4 MiB, in L3.</summary>
-    public static int NC => 4096;
-
     /// <inheritdoc cref="IGemmMicroKernel.Run"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu)

@@ -32,10 +32,10 @@ public class GemmTests
     }
 
     /// <summary>
-    /// Each register tile of Blocked this machine supports, forced: Vector256 (6×16) on any AVX2 + FMA machine, and
-    /// Vector512 (8×32) only where AVX-512F is accelerated. On a machine without AVX-512 the Vector512 cases are
-    /// not generated at all (rather than skipped), and Blocked through <c>Gemm.Multiply</c> runs the Vector256 tile;
-    /// without FMA there are no tile cases and Blocked falls back to Vectorized.
+    /// Each register tile of Blocked this machine supports, forced: Vector128 (4×8) everywhere, Vector256 (6×16) on
+    /// AVX2 + FMA machines and Vector512 (8×32) where AVX-512F exists, whatever the runtime's preferred vector width.
+    /// A tile the machine lacks is not generated at all (rather than skipped); Blocked through <c>Gemm.Multiply</c>
+    /// runs the widest.
     /// </summary>
     private static IEnumerable<Variant> BlockedTiles() => GemmBlocked.SupportedTiles().Select(tile => new Variant(GemmKernel.Blocked, tile));
 
@@ -278,10 +278,10 @@ public class GemmTests
     [Test]
     public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
-        // k > KC (384 for Vector256, 256 for Vector512): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
+        // k > KC (at most 1024 by GemmBlockSizes' rule): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
         // (700, 20): split by rows, with edge tiles in both directions.
         var rng = new Random(9);
-        foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 500), (700, 20, 700) })
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 500), (700, 20, 700) })
             foreach (bool accumulate in new[] { false, true })
                 foreach (int threads in new[] { 1, 2, 3 })
                 {
@@ -327,7 +327,7 @@ public class GemmTests
         var viaGemm = new float[m * n];
         Gemm.Multiply(GemmKernel.Blocked, m, n, k, a, k, 1, b, n, 1, viaGemm, n);
         Variant? widest = BlockedTiles().LastOrDefault();
-        Assume.That(widest, Is.Not.Null, "no FMA: Blocked falls back to Vectorized");
+        Assume.That(widest, Is.Not.Null, "no SIMD: Blocked falls back to Vectorized");
         var forced = new float[m * n];
         widest!.Multiply(m, n, k, a, k, 1, b, n, 1, forced, n);
         Assert.That(viaGemm, Is.EqualTo(forced), $"{widest}");
@@ -432,6 +432,21 @@ public class GemmTests
         var exC = Assert.Throws<ArgumentException>(() =>
             Gemm.Multiply(GemmKernel.Auto, 3, 2, 4, new float[12], 4, 1, new float[8], 2, 1, new float[6], 2, columnBias: new float[3]));
         Assert.That(exC.Message, Does.StartWith("Gemm.Multiply: columnBias has 3 elements, expected n=2 (or none)."));
+    }
+
+    [Test]
+    public void BlockSizes_FollowTheCacheRule()
+    {
+        // 48 KiB L1d, 2 MiB L2, 8 MiB L3 per core, tile (8, 32): a (KC, 32) sliver of B is half of L1d → KC = 192;
+        // a (MC, 192) block of A is half of L2 → MC = 1365 → 1360 (multiple of 8); (192, NC) is half of L3 → 5461 → 5440.
+        Assert.That(GemmBlockSizes.For(8, 32, 48 << 10, 2 << 20, 8 << 20), Is.EqualTo(new GemmBlockSizes(192, 1360, 5440)));
+        // 32 KiB / 512 KiB / no L3, tile (6, 16): KC = 16 KiB / 64 B = 256, MC = 256 KiB / 1 KiB = 256 → 252, NC from L2 = 256.
+        Assert.That(GemmBlockSizes.For(6, 16, 32 << 10, 512 << 10, 0), Is.EqualTo(new GemmBlockSizes(256, 252, 256)));
+        // Absurd caches stay within bounds.
+        GemmBlockSizes tiny = GemmBlockSizes.For(8, 32, 1024, 1024, 0);
+        Assert.That((tiny.KC, tiny.MC, tiny.NC), Is.EqualTo((64, 8, 32)));
+        GemmBlockSizes here = GemmBlockSizes.For(8, 32);
+        Assert.That(here.KC % 8 == 0 && here.MC % 8 == 0 && here.NC % 32 == 0, $"{here}");
     }
 
     [Test]
