@@ -5,13 +5,20 @@ namespace Scratch.Tensors;
 
 public sealed partial class NDArray
 {
-    /// <summary>Matrix product with NumPy's <c>matmul</c> rules: <c>C[…, i, j] = Σ_p A[…, i, p]·B[…, p, j]</c>.</summary>
+    /// <summary>Matrix product with NumPy's <c>matmul</c> rules, and a fused epilogue: <c>C[…, i, j] = relu?(Σ_p A[…, i, p]·B[…, p, j] (+ C[…, i, j]) + bias)</c>.</summary>
     /// <remarks>
     /// a: (…, M, K) or (K); b: (…, K, N) or (K); batch axes broadcast; a 1-D operand gets a length-1 axis
     /// that is removed from the result. Transposed and other strided views go to the kernel without a copy
     /// (only views with negative strides are copied first). <paramref name="kernel"/> defaults to <see cref="Gemm.Default"/>.
+    /// <paramref name="accumulate"/> adds the product to <paramref name="into"/> (which must then be given) instead of
+    /// overwriting it. <paramref name="bias"/> is (N), one per column, or (M, 1), one per row, and is added to every
+    /// product of the batch; <paramref name="relu"/> clamps the result at 0. Bias and ReLU are applied as the kernel
+    /// stores each element, so <c>relu(x·W + b)</c> is one pass over C.
     /// </remarks>
-    public static NDArray MatMul(NDArray a, NDArray b, NDArray? into = null, GemmKernel? kernel = null)
+    /// <exception cref="ArgumentException">Shapes do not match, <paramref name="into"/> is missing for
+    /// <paramref name="accumulate"/> or shares storage with an input, or <paramref name="bias"/> is neither (N) nor (M, 1).</exception>
+    public static NDArray MatMul(NDArray a, NDArray b, NDArray? into = null, GemmKernel? kernel = null,
+        bool accumulate = false, NDArray? bias = null, bool relu = false)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
@@ -25,10 +32,18 @@ public sealed partial class NDArray
         int[] batch = Tensors.Shape.Broadcast("MatMul", a2._shape[..^2], b2._shape[..^2]);
 
         int[] outShape = [.. batch, .. (a.Rank == 1 ? Array.Empty<int>() : [m]), .. (b.Rank == 1 ? Array.Empty<int>() : [n])];
+        if (accumulate && into is null)
+            throw new ArgumentException($"MatMul: accumulate adds the product to into, so into {Tensors.Shape.Format(outShape)} must be given.", nameof(into));
         NDArray result = into is null ? Uninitialized(outShape) : CheckInto("MatMul", into, outShape);
         if (into is not null && (Overlaps(into, a) || Overlaps(into, b)))
             throw new ArgumentException("MatMul: into shares storage with an operand; the product cannot be written in place.", nameof(into));
+        bool rowBias = bias is not null && CheckBias(bias, a, b, m, n);
+        if (bias is not null && into is not null && Overlaps(into, bias))
+            throw new ArgumentException("MatMul: into shares storage with bias; the product cannot be written in place.", nameof(into));
         NDArray c = result.IsContiguous ? result : Uninitialized(outShape);   // the kernel writes rows with unit stride
+        if (accumulate && !ReferenceEquals(c, result))
+            c.CopyFrom(result);
+        NDArray? biasValues = bias?.Contiguous();
 
         if (HasNegativeStride(a2)) a2 = a2.Clone();
         if (HasNegativeStride(b2)) b2 = b2.Clone();
@@ -36,6 +51,7 @@ public sealed partial class NDArray
         int[] bBatchStrides = Tensors.Shape.BroadcastStrides(b2._shape[..^2], b2._strides[..^2], batch);
         int[] cBatchStrides = Tensors.Shape.ContiguousStrides([.. batch, m * n])[..^1];   // c is contiguous
         GemmKernel chosen = kernel ?? Gemm.Default;
+        float[] noBias = [];
         int batchCount = Tensors.Shape.Size(batch);
         void Product(int flat)
         {
@@ -47,10 +63,12 @@ public sealed partial class NDArray
                 bAt += i * bBatchStrides[axis];
                 cAt += i * cBatchStrides[axis];
             }
+            ReadOnlySpan<float> biasSpan = biasValues is null ? noBias : biasValues._storage.AsSpan(biasValues.Offset, biasValues.Size);
             Gemm.Multiply(chosen, m, n, k,
                 a2._storage.AsSpan(aAt), RowStride(a2, m), a2._strides[^1],
                 b2._storage.AsSpan(bAt), RowStride(b2, k), b2._strides[^1],
-                c._storage.AsSpan(cAt), n);
+                c._storage.AsSpan(cAt), n, accumulate,
+                rowBias ? biasSpan : noBias, rowBias ? noBias : biasSpan, relu);
         }
         // Many small products (a convolution's images) share the cores; a large one is split inside the kernel.
         // Each product writes its own block of C, so the result does not depend on the threads.
@@ -94,6 +112,18 @@ public sealed partial class NDArray
 
     /// <summary>…when all of them together have at least this much work (multiply-adds).</summary>
     private const long BatchParallelMinWork = 1L << 20;
+
+    /// <summary>Checks that a MatMul bias is (N) or (M, 1) and says which: true for one bias per row.</summary>
+    private static bool CheckBias(NDArray bias, NDArray a, NDArray b, int m, int n)
+    {
+        if (bias.Rank == 1 && bias._shape[0] == n)
+            return false;
+        if (bias.Rank == 2 && bias._shape[0] == m && bias._shape[1] == 1)
+            return true;
+        throw new ArgumentException(
+            $"MatMul: bias must be (N) = ({n},) or (M, 1) = ({m}, 1) for a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}, got {Tensors.Shape.Format(bias._shape)}.",
+            nameof(bias));
+    }
 
     /// <summary>Row stride of a matrix view; a length-1 axis has stride 0, which the kernel reads as any stride.</summary>
     private static int RowStride(NDArray x, int rows) => rows == 1 ? 0 : x._strides[^2];

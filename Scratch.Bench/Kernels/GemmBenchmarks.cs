@@ -83,11 +83,12 @@ public class GemmBenchmarks
     [Benchmark]
     public void Blocked256() =>
         GemmBlocked.Multiply(Shape.M, Shape.N, Shape.K, _a, Shape.K, 1, _b, Shape.N, 1, _c, Shape.N, accumulate: false,
-            maxThreads: Environment.ProcessorCount, maxTile: GemmTile.Vector256);
+            [], [], relu: false, maxThreads: Environment.ProcessorCount, maxTile: GemmTile.Vector256);
 
     [Benchmark]
     public void Blocked1T() =>
-        GemmBlocked.Multiply(Shape.M, Shape.N, Shape.K, _a, Shape.K, 1, _b, Shape.N, 1, _c, Shape.N, accumulate: false, maxThreads: 1);
+        GemmBlocked.Multiply(Shape.M, Shape.N, Shape.K, _a, Shape.K, 1, _b, Shape.N, 1, _c, Shape.N, accumulate: false,
+            [], [], relu: false, maxThreads: 1);
 
     private void Run(GemmKernel kernel) =>
         Gemm.Multiply(kernel, Shape.M, Shape.N, Shape.K, _a, Shape.K, 1, _b, Shape.N, 1, _c, Shape.N);

@@ -1,9 +1,10 @@
 namespace Scratch.Tensors.Kernels;
 
-/// <summary>General matrix multiply on strided spans: <c>C = A·B</c> or <c>C += A·B</c>.</summary>
+/// <summary>General matrix multiply on strided spans: <c>C = relu?(A·B (+ C) + bias)</c>.</summary>
 /// <remarks>
 /// A is (m, k), B is (k, n), C is (m, n). A and B are read through row and column strides (in elements, ≥ 0),
 /// so transposed views (row stride 1) and broadcasts (stride 0) need no copy; C has unit column stride.
+/// An optional bias, one per row (m) or one per column (n), and ReLU are applied by the kernel's store.
 /// </remarks>
 public static class Gemm
 {
@@ -28,28 +29,33 @@ public static class Gemm
         return GemmKernel.Blocked;
     }
 
-    /// <summary><c>C = A·B</c> (or <c>C += A·B</c> when <paramref name="accumulate"/>), with the kernel <see cref="Default"/>.</summary>
-    /// <remarks>See <see cref="Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>.</remarks>
+    /// <summary><c>C = relu?(A·B (+ C) + bias)</c>, with the kernel <see cref="Default"/>.</summary>
+    /// <remarks>See <see cref="Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>.</remarks>
     public static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
-        Span<float> c, int cRowStride, bool accumulate = false)
-        => Multiply(Default, m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate);
+        Span<float> c, int cRowStride, bool accumulate = false,
+        ReadOnlySpan<float> rowBias = default, ReadOnlySpan<float> columnBias = default, bool relu = false)
+        => Multiply(Default, m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
 
-    /// <summary><c>C = A·B</c> (or <c>C += A·B</c> when <paramref name="accumulate"/>).</summary>
+    /// <summary><c>C[i, j] = relu?(Σ_p A[i, p]·B[p, j] (+ C[i, j]) + columnBias[j] + rowBias[i])</c>.</summary>
     /// <remarks>
     /// A is (m, k) with element (i, p) at <c>a[i*aRowStride + p*aColStride]</c>;
     /// B is (k, n) with element (p, j) at <c>b[p*bRowStride + j*bColStride]</c>;
     /// C is (m, n) with element (i, j) at <c>c[i*cRowStride + j]</c> (unit column stride).
     /// Strides are in elements and may be anything ≥ 0; the spans start at the first element.
-    /// k = 0 sets C to 0 (or leaves it unchanged when accumulating). C must not overlap A or B.
+    /// <paramref name="accumulate"/> adds the product to C instead of overwriting it. <paramref name="rowBias"/> (m
+    /// values) and <paramref name="columnBias"/> (n values) are empty for none; with <paramref name="relu"/> every
+    /// element ends as <c>max(x, 0)</c>. All three are applied once per element, as the product is stored.
+    /// k = 0 sets C to relu?(bias) (or relu?(C + bias) when accumulating). C must not overlap A, B or a bias.
     /// Elements of <paramref name="c"/> outside the (m, n) view (row padding) are never touched.
     /// </remarks>
-    /// <exception cref="ArgumentException">A dimension or stride is negative, rows of C overlap, or a span is too short.</exception>
+    /// <exception cref="ArgumentException">A dimension or stride is negative, rows of C overlap, a span is too short, or a bias has the wrong length.</exception>
     public static void Multiply(GemmKernel kernel, int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
-        Span<float> c, int cRowStride, bool accumulate = false)
+        Span<float> c, int cRowStride, bool accumulate = false,
+        ReadOnlySpan<float> rowBias = default, ReadOnlySpan<float> columnBias = default, bool relu = false)
     {
         if (m < 0 || n < 0 || k < 0)
             throw new ArgumentException($"Gemm.Multiply: dimensions must be non-negative, got (m={m}, n={n}, k={k}).", m < 0 ? nameof(m) : n < 0 ? nameof(n) : nameof(k));
@@ -62,14 +68,23 @@ public static class Gemm
         CheckLength(a.Length, nameof(a), "m", m, "k", k, aRowStride, aColStride);
         CheckLength(b.Length, nameof(b), "k", k, "n", n, bRowStride, bColStride);
         CheckLength(c.Length, nameof(c), "m", m, "n", n, cRowStride, 1);
+        if (!rowBias.IsEmpty && rowBias.Length != m)
+            throw new ArgumentException($"Gemm.Multiply: rowBias has {rowBias.Length} elements, expected m={m} (or none).", nameof(rowBias));
+        if (!columnBias.IsEmpty && columnBias.Length != n)
+            throw new ArgumentException($"Gemm.Multiply: columnBias has {columnBias.Length} elements, expected n={n} (or none).", nameof(columnBias));
 
         if (m == 0 || n == 0)
             return;
         if (k == 0)
         {
-            if (!accumulate)
-                for (int i = 0; i < m; i++)
-                    c.Slice(i * cRowStride, n).Clear();
+            for (int i = 0; i < m; i++)
+            {
+                Span<float> row = c.Slice(i * cRowStride, n);
+                if (!accumulate)
+                    row.Clear();
+                if (GemmEpilogue.IsPresent(rowBias, columnBias, relu))
+                    GemmEpilogue.ApplyRow(row, rowBias, i, columnBias, relu);
+            }
             return;
         }
 
@@ -78,13 +93,13 @@ public static class Gemm
         switch (kernel)
         {
             case GemmKernel.Naive:
-                GemmNaive.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate);
+                GemmNaive.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
                 break;
             case GemmKernel.Vectorized:
-                GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate);
+                GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
                 break;
             case GemmKernel.Blocked:
-                GemmBlocked.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate);
+                GemmBlocked.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
                 break;
             default:
                 throw new ArgumentException($"Gemm.Multiply: unknown kernel {kernel}.", nameof(kernel));

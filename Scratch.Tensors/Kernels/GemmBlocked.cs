@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -13,19 +14,26 @@ namespace Scratch.Tensors.Kernels;
 //         for jr in 0..NC step NR     one sliver of B          (KC, NR) sliver stays in L1
 //           for ir in 0..MC step MR   one sliver of A          micro-kernel: C[ir.., jr..] += A sliver · B sliver
 //
-// The register tile (MR, NR) and the block sizes come from a struct implementing IGemmMicroKernel: the driver is
-// generic over it, so the JIT compiles it once per tile with MR and NR as constants. Packing reads A and B
+// The register tile (MR, NR) comes from a struct implementing IGemmMicroKernel: the driver is generic over it, so
+// the JIT compiles it once per tile with MR and NR as constants. The block sizes (KC, MC, NC) follow from the tile
+// and this machine's caches (GemmBlockSizes). Packing reads A and B
 // through any strides (transposed views and broadcasts cost nothing extra) and pads the last slivers with zeros,
 // so the micro-kernel always computes a full (MR, NR) tile; edge tiles go through a small buffer and only their
-// valid part is written back. Packed buffers are 64-byte aligned, so no Vector512 load of B splits a cache line. The first pc block overwrites C (unless
-// accumulating), later ones add to it.
+// valid part is written back. Packed buffers are 64-byte aligned, so no Vector512 load of B splits a cache line.
+// The first pc block overwrites C (unless accumulating), later ones add to it, and the last one also applies the
+// epilogue (bias, ReLU) to the tile in registers before its store, so C is written once more at most.
 //
 // Threads: for each (jc, pc) the B panel is packed, then C's rows of the panel (or, for short C, its slivers of
 // columns) are cut into disjoint tasks that run in parallel, each packing its own A blocks. Every element of C
 // is summed by one task in the fixed order pc = 0, KC, …, then p within the block, so the result does not
 // depend on the number of threads or on their timing.
 
-/// <summary>Cache-blocked, packed, register-tiled GEMM: <c>C = A·B</c> (or <c>C += A·B</c>) on Vector512 or Vector256 + FMA.</summary>
+/// <summary>Cache-blocked, packed, register-tiled GEMM: <c>C = relu?(A·B (+ C) + bias)</c> on Vector512, Vector256 + FMA or Vector128.</summary>
+/// <remarks>
+/// The tile follows the instruction sets present, not the runtime's preferred vector width: .NET reports
+/// <c>Vector512.IsHardwareAccelerated == false</c> on many AVX-512 CPUs (it prefers 256-bit vectors there) but
+/// still compiles Vector512 operations to AVX-512 instructions when <c>Avx512F.IsSupported</c>.
+/// </remarks>
 internal static unsafe class GemmBlocked
 {
     /// <summary>
@@ -37,44 +45,51 @@ internal static unsafe class GemmBlocked
     /// <summary>Whether this machine runs <paramref name="tile"/>'s micro-kernel in hardware.</summary>
     internal static bool IsSupported(GemmTile tile) => tile switch
     {
-        GemmTile.Vector256 => Vector256.IsHardwareAccelerated && Fma.IsSupported,
-        GemmTile.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
+        GemmTile.Vector128 => Vector128.IsHardwareAccelerated,
+        GemmTile.Vector256 => Avx2.IsSupported && Fma.IsSupported,
+        GemmTile.Vector512 => Avx512F.IsSupported,
         _ => false,
     };
 
-    /// <summary>The tiles this machine supports, narrowest first: empty without FMA, both with AVX-512F.</summary>
+    /// <summary>The tiles this machine supports, narrowest first: Vector128 on any x86-64 or Arm64 machine, all three with AVX-512F.</summary>
     internal static IEnumerable<GemmTile> SupportedTiles() => Enum.GetValues<GemmTile>().Where(IsSupported);
 
-    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>) on up to <see cref="Environment.ProcessorCount"/> threads, with the widest supported tile.</summary>
+    /// <summary><c>C = relu?(A·B (+ C) + bias)</c> on up to <see cref="Environment.ProcessorCount"/> threads, with the widest supported tile.</summary>
     public static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
-        Span<float> c, int cRowStride, bool accumulate)
-        => Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, Environment.ProcessorCount);
+        Span<float> c, int cRowStride, bool accumulate,
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu)
+        => Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate,
+            rowBias, columnBias, relu, Environment.ProcessorCount);
 
-    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>) on up to <paramref name="maxThreads"/> threads, with the widest supported tile no wider than <paramref name="maxTile"/>.</summary>
+    /// <summary><c>C = relu?(A·B (+ C) + bias)</c> on up to <paramref name="maxThreads"/> threads, with the widest supported tile no wider than <paramref name="maxTile"/>.</summary>
     /// <remarks>
-    /// Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>, already validated.
-    /// Without any supported tile (no FMA) this falls back to <see cref="GemmVectorized"/>.
+    /// Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>, already validated.
+    /// Without any supported tile (no SIMD at all) this falls back to <see cref="GemmVectorized"/>.
     /// </remarks>
     internal static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
-        Span<float> c, int cRowStride, bool accumulate, int maxThreads, GemmTile maxTile = GemmTile.Vector512)
+        Span<float> c, int cRowStride, bool accumulate,
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads, GemmTile maxTile = GemmTile.Vector512)
     {
         if (maxTile >= GemmTile.Vector512 && IsSupported(GemmTile.Vector512))
-            Multiply<GemmMicroKernel512>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, maxThreads);
-        else if (IsSupported(GemmTile.Vector256))
-            Multiply<GemmMicroKernel256>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, maxThreads);
+            Multiply<GemmMicroKernel512>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu, maxThreads);
+        else if (maxTile >= GemmTile.Vector256 && IsSupported(GemmTile.Vector256))
+            Multiply<GemmMicroKernel256>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu, maxThreads);
+        else if (IsSupported(GemmTile.Vector128))
+            Multiply<GemmMicroKernel128>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu, maxThreads);
         else
-            GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate);
+            GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
     }
 
-    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>) with the register tile <typeparamref name="TKernel"/>, which the caller checked is supported.</summary>
+    /// <summary><c>C = relu?(A·B (+ C) + bias)</c> with the register tile <typeparamref name="TKernel"/>, which the caller checked is supported.</summary>
     internal static void Multiply<TKernel>(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
-        Span<float> c, int cRowStride, bool accumulate, int maxThreads)
+        Span<float> c, int cRowStride, bool accumulate,
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads)
         where TKernel : struct, IGemmMicroKernel
     {
         Debug.Assert(m >= 0 && n >= 0 && k >= 0 && maxThreads >= 1);
@@ -82,9 +97,14 @@ internal static unsafe class GemmBlocked
             return;
         if (k == 0)
         {
-            if (!accumulate)
-                for (int i = 0; i < m; i++)
-                    c.Slice(i * cRowStride, n).Clear();
+            for (int i = 0; i < m; i++)
+            {
+                Span<float> row = c.Slice(i * cRowStride, n);
+                if (!accumulate)
+                    row.Clear();
+                if (GemmEpilogue.IsPresent(rowBias, columnBias, relu))
+                    GemmEpilogue.ApplyRow(row, rowBias, i, columnBias, relu);
+            }
             return;
         }
 
@@ -93,8 +113,11 @@ internal static unsafe class GemmBlocked
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
+        fixed (float* pRowBias = rowBias)          // null when empty
+        fixed (float* pColumnBias = columnBias)
         {
             job.Start(m, n, k, pa, aRowStride, aColStride, pb, bRowStride, bColStride, pc, cRowStride, accumulate, threads);
+            job.SetEpilogue(pRowBias, pColumnBias, relu);
             try
             {
                 job.Run();
@@ -117,8 +140,11 @@ internal static unsafe class GemmBlocked
 
         private static int MR => TKernel.MR;
         private static int NR => TKernel.NR;
+        private static readonly GemmBlockSizes Blocks = GemmBlockSizes.For(TKernel.MR, TKernel.NR);
 
         private float* _a, _b, _c, _bPack;
+        private float* _rowBias, _columnBias;   // null for none
+        private bool _relu;
         private nint _aRs, _aCs, _bRs, _bCs, _cRs;
         private int _m, _n, _k, _threads;
         private bool _accumulate;
@@ -147,29 +173,36 @@ internal static unsafe class GemmBlocked
             (_accumulate, _threads) = (accumulate, threads);
         }
 
+        public void SetEpilogue(float* rowBias, float* columnBias, bool relu)
+        {
+            _rowBias = rowBias;
+            _columnBias = columnBias;
+            _relu = relu;
+        }
+
         public void Finish()
         {
             if (_bPackArray is not null)
                 ArrayPool<float>.Shared.Return(_bPackArray);
             _bPackArray = null;
-            _a = _b = _c = _bPack = null;
+            _a = _b = _c = _bPack = _rowBias = _columnBias = null;
         }
 
         public void Run()
         {
-            int ncMax = Math.Min(TKernel.NC, RoundUp(_n, NR));
-            _bPackArray = ArrayPool<float>.Shared.Rent(Math.Min(TKernel.KC, _k) * ncMax + AlignFloats);
+            int ncMax = Math.Min(Blocks.NC, RoundUp(_n, NR));
+            _bPackArray = ArrayPool<float>.Shared.Rent(Math.Min(Blocks.KC, _k) * ncMax + AlignFloats);
             fixed (float* bPack = _bPackArray)
             {
                 _bPack = Align(bPack);
-                for (_jc = 0; _jc < _n; _jc += TKernel.NC)
+                for (_jc = 0; _jc < _n; _jc += Blocks.NC)
                 {
-                    _nc = Math.Min(TKernel.NC, _n - _jc);
+                    _nc = Math.Min(Blocks.NC, _n - _jc);
                     _slivers = (_nc + NR - 1) / NR;
                     PlanTasks();
-                    for (_pc = 0; _pc < _k; _pc += TKernel.KC)
+                    for (_pc = 0; _pc < _k; _pc += Blocks.KC)
                     {
-                        _kc = Math.Min(TKernel.KC, _k - _pc);
+                        _kc = Math.Min(Blocks.KC, _k - _pc);
                         if (_threads == 1)
                         {
                             PackBPart(0);
@@ -224,10 +257,12 @@ internal static unsafe class GemmBlocked
             int r0 = task / _colTasks * _rowsPerTask, r1 = Math.Min(_m, r0 + _rowsPerTask);
             int s0 = task % _colTasks * _sliversPerTask, s1 = Math.Min(_slivers, s0 + _sliversPerTask);
             bool overwrite = _pc == 0 && !_accumulate;
+            bool last = _pc + _kc == _k;   // the epilogue goes with the last depth block
+            bool relu = last && _relu;
 
             // The task's rows in blocks of at most MC, sized evenly so the last block is not a sliver of a block.
             int rows = r1 - r0;
-            int blocks = (rows + TKernel.MC - 1) / TKernel.MC;
+            int blocks = (rows + Blocks.MC - 1) / Blocks.MC;
             int mcStep = RoundUp((rows + blocks - 1) / blocks, MR);
 
             float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kc + AlignFloats);
@@ -250,15 +285,17 @@ internal static unsafe class GemmBlocked
                             int mr = Math.Min(MR, mc - ir);
                             float* aSliver = aPack + (nint)ir * _kc;
                             float* cTile = _c + (ic + ir) * _cRs + _jc + jr;
+                            float* rowBias = last && _rowBias != null ? _rowBias + ic + ir : null;
+                            float* columnBias = last && _columnBias != null ? _columnBias + _jc + jr : null;
                             if (mr == MR && nr == NR)
                             {
-                                TKernel.Run(_kc, aSliver, bSliver, cTile, _cRs, overwrite);
+                                TKernel.Run(_kc, aSliver, bSliver, cTile, _cRs, overwrite, rowBias, columnBias, relu);
                             }
                             else
                             {
-                                TKernel.Run(_kc, aSliver, bSliver, tile, NR, overwrite: true);
+                                TKernel.Run(_kc, aSliver, bSliver, tile, NR, overwrite: true, null, null, relu: false);
                                 for (int r = 0; r < mr; r++)
-                                    WriteBack(tile + r * NR, cTile + r * _cRs, nr, overwrite);
+                                    WriteBack(tile + r * NR, cTile + r * _cRs, nr, overwrite, rowBias == null ? null : rowBias + r, columnBias, relu);
                             }
                         }
                     }
@@ -352,11 +389,7 @@ internal static unsafe class GemmBlocked
             if (nr == NR && colStride == 1)
             {
                 for (int p = 0; p < kc; p++, dst += NR)
-                {
-                    float* row = b + p * rowStride;
-                    for (int j = 0; j < NR; j += Vector256<float>.Count)
-                        Vector256.Load(row + j).Store(dst + j);
-                }
+                    Unsafe.CopyBlockUnaligned(dst, b + p * rowStride, (uint)(NR * sizeof(float)));
                 return;
             }
             for (int p = 0; p < kc; p++, dst += NR)
@@ -371,14 +404,25 @@ internal static unsafe class GemmBlocked
         }
     }
 
-    /// <summary><c>dst[j] (=|+=) src[j]</c> for j &lt; <paramref name="n"/>: the valid part of one row of an edge tile.</summary>
-    private static void WriteBack(float* src, float* dst, int n, bool overwrite)
+    /// <summary><c>dst[j] = relu?(src[j] (+ dst[j]) + (columnBias[j] + *rowBias))</c> for j &lt; <paramref name="n"/>: the valid part of one row of an edge tile.</summary>
+    /// <remarks>The same arithmetic as the micro-kernels' store; a null bias is none.</remarks>
+    private static void WriteBack(float* src, float* dst, int n, bool overwrite, float* rowBias, float* columnBias, bool relu)
     {
         int j = 0;
-        for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
+        if (rowBias != null || columnBias != null || relu)
         {
-            Vector256<float> v = Vector256.Load(src + j);
-            (overwrite ? v : v + Vector256.Load(dst + j)).Store(dst + j);
+            float rb = rowBias == null ? 0f : *rowBias;
+            for (; j < n; j++)
+            {
+                float x = (overwrite ? src[j] : src[j] + dst[j]) + ((columnBias == null ? 0f : columnBias[j]) + rb);
+                dst[j] = relu ? MathF.Max(x, 0f) : x;
+            }
+            return;
+        }
+        for (; j <= n - Vector128<float>.Count; j += Vector128<float>.Count)
+        {
+            Vector128<float> v = Vector128.Load(src + j);
+            (overwrite ? v : v + Vector128.Load(dst + j)).Store(dst + j);
         }
         for (; j < n; j++)
             dst[j] = overwrite ? src[j] : dst[j] + src[j];

@@ -1,6 +1,6 @@
 namespace Scratch.Tensors.Kernels;
 
-/// <summary>Which implementation <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/> runs.</summary>
+/// <summary>Which implementation <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/> runs.</summary>
 public enum GemmKernel
 {
     /// <summary>Let <see cref="Gemm.Choose"/> pick the fastest kernel for the shape.</summary>

@@ -3,7 +3,7 @@ namespace Scratch.Tensors.Kernels;
 /// <summary>A register tile of <see cref="GemmBlocked"/>: an (MR, NR) block of C from packed slivers of A and B.</summary>
 /// <remarks>
 /// Implemented by structs, so <c>GemmBlocked</c>'s generic driver is compiled once per tile, with MR and NR as
-/// constants in its packing loops. The block sizes belong to the tile, since they are sized from its slivers.
+/// constants in its packing loops. Its block sizes follow from the tile's slivers and the caches (<see cref="GemmBlockSizes"/>).
 /// </remarks>
 internal unsafe interface IGemmMicroKernel
 {
@@ -13,27 +13,23 @@ internal unsafe interface IGemmMicroKernel
     /// <summary>Columns of the register tile (width of a packed sliver of B).</summary>
     static abstract int NR { get; }
 
-    /// <summary>Depth of a block: a (KC, NR) sliver of B should stay in L1.</summary>
-    static abstract int KC { get; }
-
-    /// <summary>Rows of a packed (MC, KC) block of A, which should stay in L2. A multiple of MR.</summary>
-    static abstract int MC { get; }
-
-    /// <summary>Columns of a packed (KC, NC) panel of B. A multiple of NR.</summary>
-    static abstract int NC { get; }
-
-    /// <summary><c>C[r, j] (=|+=) Σ_p a[p*MR + r] · b[p*NR + j]</c> for r &lt; MR, j &lt; NR, p &lt; kc.</summary>
+    /// <summary><c>C[r, j] = relu?(Σ_p a[p*MR + r] · b[p*NR + j] (+ C[r, j]) + (columnBias[j] + rowBias[r]))</c> for r &lt; MR, j &lt; NR, p &lt; kc.</summary>
     /// <remarks>
     /// a: packed sliver of A, (kc, MR) p-major. b: packed sliver of B, (kc, NR) p-major, 64-byte aligned. c: the
     /// tile's top-left element, rows <paramref name="ldc"/> apart. Overwrites C when <paramref name="overwrite"/>,
-    /// else adds to it.
+    /// else adds to it. The epilogue (see <see cref="GemmEpilogue"/>): <paramref name="rowBias"/> (MR values) and
+    /// <paramref name="columnBias"/> (NR values) are null for none, and <paramref name="relu"/> clamps at 0; the
+    /// driver passes them only with the last depth block of the tile.
     /// </remarks>
-    static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite);
+    static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu);
 }
 
 /// <summary>The register tiles <see cref="GemmBlocked"/> can use, narrowest first.</summary>
 internal enum GemmTile
 {
+    /// <summary><see cref="GemmMicroKernel128"/>: (4, 8) on Vector128 (SSE or AdvSimd, machines without AVX2 + FMA).</summary>
+    Vector128,
+
     /// <summary><see cref="GemmMicroKernel256"/>: (6, 16) on Vector256 + FMA (AVX2 machines).</summary>
     Vector256,
 

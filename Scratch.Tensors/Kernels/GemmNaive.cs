@@ -2,15 +2,16 @@ using System.Diagnostics;
 
 namespace Scratch.Tensors.Kernels;
 
-/// <summary>The reference GEMM: <c>C[i, j] (=|+=) Σ_p A[i, p]·B[p, j]</c>, one dot product per element of C.</summary>
+/// <summary>The reference GEMM: <c>C[i, j] = relu?(Σ_p A[i, p]·B[p, j] (+ C[i, j]) + bias)</c>, one dot product per element of C.</summary>
 internal static class GemmNaive
 {
-    /// <summary><c>C[i, j] = Σ_p A[i, p]·B[p, j]</c> (or <c>+=</c>), summed in float in the order p = 0 … k-1.</summary>
-    /// <remarks>Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>, already validated.</remarks>
+    /// <summary><c>C[i, j] = Σ_p A[i, p]·B[p, j]</c> (or <c>+=</c>), summed in float in the order p = 0 … k-1, then the epilogue.</summary>
+    /// <remarks>Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>, already validated.</remarks>
     public static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
-        Span<float> c, int cRowStride, bool accumulate)
+        Span<float> c, int cRowStride, bool accumulate,
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu)
     {
         Debug.Assert(m >= 0 && n >= 0 && k >= 0);
         for (int i = 0; i < m; i++)
@@ -21,7 +22,7 @@ internal static class GemmNaive
                 for (int p = 0; p < k; p++)
                     sum += a[i * aRowStride + p * aColStride] * b[p * bRowStride + j * bColStride];
                 ref float cij = ref c[i * cRowStride + j];
-                cij = accumulate ? cij + sum : sum;
+                cij = GemmEpilogue.Apply(accumulate ? cij + sum : sum, rowBias, i, columnBias, j, relu);
             }
         }
     }

@@ -12,12 +12,13 @@ namespace Scratch.Tensors.Kernels;
 /// </remarks>
 internal static class GemmVectorized
 {
-    /// <summary><c>C = A·B</c> (or <c>C += A·B</c>), row by row.</summary>
-    /// <remarks>Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>, already validated.</remarks>
+    /// <summary><c>C = relu?(A·B (+ C) + bias)</c>, row by row; the epilogue is a second pass over each finished row.</summary>
+    /// <remarks>Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>, already validated.</remarks>
     public static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
-        Span<float> c, int cRowStride, bool accumulate)
+        Span<float> c, int cRowStride, bool accumulate,
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu)
     {
         Debug.Assert(m >= 0 && n >= 0 && k >= 0);
         if (m == 0 || n == 0)
@@ -35,6 +36,7 @@ internal static class GemmVectorized
             bRowStride = n;
         }
 
+        bool epilogue = GemmEpilogue.IsPresent(rowBias, columnBias, relu);
         for (int i = 0; i < m; i++)
         {
             Span<float> cRow = c.Slice(i * cRowStride, n);
@@ -45,6 +47,8 @@ internal static class GemmVectorized
                 ReadOnlySpan<float> bRow = b.Slice(p * bRowStride, n);
                 TensorPrimitives.MultiplyAdd(bRow, a[i * aRowStride + p * aColStride], cRow, cRow);   // cRow += aip·bRow
             }
+            if (epilogue)
+                GemmEpilogue.ApplyRow(cRow, rowBias, i, columnBias, relu);
         }
 
         if (packed is not null)

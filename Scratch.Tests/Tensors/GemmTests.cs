@@ -20,21 +20,22 @@ public class GemmTests
 
         /// <summary>As <c>Gemm.Multiply</c>; a forced tile runs on up to <paramref name="maxThreads"/> threads.</summary>
         public void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int aRs, int aCs, ReadOnlySpan<float> b, int bRs, int bCs,
-            Span<float> c, int cRs, bool accumulate = false, int maxThreads = 0)
+            Span<float> c, int cRs, bool accumulate = false, int maxThreads = 0,
+            ReadOnlySpan<float> rowBias = default, ReadOnlySpan<float> columnBias = default, bool relu = false)
         {
             if (_tile is { } tile)
-                GemmBlocked.Multiply(m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate,
+                GemmBlocked.Multiply(m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate, rowBias, columnBias, relu,
                     maxThreads > 0 ? maxThreads : Environment.ProcessorCount, tile);
             else
-                Gemm.Multiply(_kernel, m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate);
+                Gemm.Multiply(_kernel, m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate, rowBias, columnBias, relu);
         }
     }
 
     /// <summary>
-    /// Each register tile of Blocked this machine supports, forced: Vector256 (6×16) on any AVX2 + FMA machine, and
-    /// Vector512 (8×32) only where AVX-512F is accelerated. On a machine without AVX-512 the Vector512 cases are
-    /// not generated at all (rather than skipped), and Blocked through <c>Gemm.Multiply</c> runs the Vector256 tile;
-    /// without FMA there are no tile cases and Blocked falls back to Vectorized.
+    /// Each register tile of Blocked this machine supports, forced: Vector128 (4×8) everywhere, Vector256 (6×16) on
+    /// AVX2 + FMA machines and Vector512 (8×32) where AVX-512F exists, whatever the runtime's preferred vector width.
+    /// A tile the machine lacks is not generated at all (rather than skipped); Blocked through <c>Gemm.Multiply</c>
+    /// runs the widest.
     /// </summary>
     private static IEnumerable<Variant> BlockedTiles() => GemmBlocked.SupportedTiles().Select(tile => new Variant(GemmKernel.Blocked, tile));
 
@@ -257,6 +258,10 @@ public class GemmTests
         var c = new float[] { 1, 2, 3, 4, 5, 6 };
         kernel.Multiply(2, 3, 0, [], 0, 0, [], 0, 0, c, 3, accumulate: true);
         Assert.That(c, Is.EqualTo(new float[] { 1, 2, 3, 4, 5, 6 }));
+        kernel.Multiply(2, 3, 0, [], 0, 0, [], 0, 0, c, 3, accumulate: true, columnBias: [-5, 0, 1], relu: true);
+        Assert.That(c, Is.EqualTo(new float[] { 0, 2, 4, 0, 5, 7 }));     // relu(C + [-5 0 1])
+        kernel.Multiply(2, 3, 0, [], 0, 0, [], 0, 0, c, 3, rowBias: [2, -1]);
+        Assert.That(c, Is.EqualTo(new float[] { 2, 2, 2, -1, -1, -1 }));  // 0 + bias
         kernel.Multiply(2, 3, 0, [], 0, 0, [], 0, 0, c, 3);
         Assert.That(c, Is.EqualTo(new float[6]));
     }
@@ -273,10 +278,10 @@ public class GemmTests
     [Test]
     public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
-        // k > KC (384 for Vector256, 256 for Vector512): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
+        // k > KC (at most 1024 by GemmBlockSizes' rule): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
         // (700, 20): split by rows, with edge tiles in both directions.
         var rng = new Random(9);
-        foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 500), (700, 20, 700) })
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 500), (700, 20, 700) })
             foreach (bool accumulate in new[] { false, true })
                 foreach (int threads in new[] { 1, 2, 3 })
                 {
@@ -322,10 +327,126 @@ public class GemmTests
         var viaGemm = new float[m * n];
         Gemm.Multiply(GemmKernel.Blocked, m, n, k, a, k, 1, b, n, 1, viaGemm, n);
         Variant? widest = BlockedTiles().LastOrDefault();
-        Assume.That(widest, Is.Not.Null, "no FMA: Blocked falls back to Vectorized");
+        Assume.That(widest, Is.Not.Null, "no SIMD: Blocked falls back to Vectorized");
         var forced = new float[m * n];
         widest!.Multiply(m, n, k, a, k, 1, b, n, 1, forced, n);
         Assert.That(viaGemm, Is.EqualTo(forced), $"{widest}");
+    }
+
+    /// <summary>Which bias the epilogue adds: none, one per row of C, or one per column.</summary>
+    public enum BiasKind { None, PerRow, PerColumn }
+
+    /// <summary>|actual - expected| ≤ 1e-5·(k + 3) for every element: |a|, |b|, |c0|, |bias| ≤ 1.</summary>
+    private static void AssertCloseToNaive(float[] actual, float[] expected, int n, int k, string what)
+    {
+        for (int x = 0; x < expected.Length; x++)
+            if (!(Math.Abs(actual[x] - expected[x]) <= 1e-5f * (k + 3)) && !(float.IsNaN(actual[x]) && float.IsNaN(expected[x])))
+                Assert.Fail($"{what}: C[{x / n}, {x % n}] = {actual[x]}, Naive gives {expected[x]}");
+    }
+
+    [Test]
+    public void AllKernels_Epilogue_MatchesNaive([ValueSource(nameof(AllKernels))] Variant kernel)
+    {
+        // Every accumulate × bias kind × ReLU, with A plain and transposed; k = 257 and 300 cross Blocked's depth
+        // blocks (the epilogue belongs to the last one only), and the odd m, n leave edge tiles on both sides.
+        var rng = new Random(11);
+        foreach ((int m, int n, int k) in new[] { (1, 1, 1), (7, 33, 5), (33, 7, 257), (67, 130, 300), (257, 40, 33) })
+            foreach (bool transposedA in new[] { false, true })
+                foreach (bool accumulate in new[] { false, true })
+                    foreach (BiasKind biasKind in Enum.GetValues<BiasKind>())
+                        foreach (bool relu in new[] { false, true })
+                        {
+                            float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+                            float[] rowBias = biasKind == BiasKind.PerRow ? RandomArray(rng, m) : [];
+                            float[] columnBias = biasKind == BiasKind.PerColumn ? RandomArray(rng, n) : [];
+                            int aRs = transposedA ? 1 : k, aCs = transposedA ? m : 1;
+                            float[] expected = (float[])c0.Clone(), actual = (float[])c0.Clone();
+                            Gemm.Multiply(GemmKernel.Naive, m, n, k, a, aRs, aCs, b, n, 1, expected, n, accumulate, rowBias, columnBias, relu);
+                            kernel.Multiply(m, n, k, a, aRs, aCs, b, n, 1, actual, n, accumulate, 0, rowBias, columnBias, relu);
+                            AssertCloseToNaive(actual, expected, n, k,
+                                $"{kernel} (m={m}, n={n}, k={k}, aT={transposedA}, accumulate={accumulate}, bias={biasKind}, relu={relu})");
+                            if (relu)
+                                Assert.That(actual.All(x => x >= 0f), $"{kernel}: ReLU left a negative value");
+                        }
+    }
+
+    [Test]
+    public void Naive_Epilogue_Golden()
+    {
+        // A·B = [1 2; 3 4]·[5 6; 7 8] = [19 22; 43 50]
+        float[] a = [1, 2, 3, 4], b = [5, 6, 7, 8];
+        var c = new float[4];
+        Gemm.Multiply(GemmKernel.Naive, 2, 2, 2, a, 2, 1, b, 2, 1, c, 2, columnBias: [-20, 0]);
+        Assert.That(c, Is.EqualTo(new float[] { -1, 22, 23, 50 }));               // + [-20 0] on each row
+        Gemm.Multiply(GemmKernel.Naive, 2, 2, 2, a, 2, 1, b, 2, 1, c, 2, rowBias: [-50, -45], relu: true);
+        Assert.That(c, Is.EqualTo(new float[] { 0, 0, 0, 5 }));                   // relu([-31 -28; -2 5])
+        Gemm.Multiply(GemmKernel.Naive, 2, 2, 2, a, 2, 1, b, 2, 1, c, 2, accumulate: true, columnBias: [1, -100], relu: true);
+        Assert.That(c, Is.EqualTo(new float[] { 20, 0, 44, 0 }));                 // relu([0 0; 0 5] + [19 22; 43 50] + [1 -100])
+    }
+
+    [Test]
+    public void AllKernels_ReluOfNaN_StaysNaN([ValueSource(nameof(AllKernels))] Variant kernel)
+    {
+        // MathF.Max(NaN, 0) is NaN: a NaN bias must not be hidden by the fused ReLU.
+        const int m = 9, n = 33, k = 4;
+        var rng = new Random(12);
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), columnBias = RandomArray(rng, n);
+        columnBias[3] = float.NaN;
+        var c = new float[m * n];
+        kernel.Multiply(m, n, k, a, k, 1, b, n, 1, c, n, columnBias: columnBias, relu: true);
+        for (int i = 0; i < m; i++)
+            Assert.That(c[i * n + 3], Is.NaN, $"{kernel}: row {i}");
+    }
+
+    [Test]
+    public void Blocked_Epilogue_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
+    {
+        var rng = new Random(13);
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 500), (700, 20, 700) })
+            foreach (BiasKind biasKind in new[] { BiasKind.PerRow, BiasKind.PerColumn })
+            {
+                float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+                float[] rowBias = biasKind == BiasKind.PerRow ? RandomArray(rng, m) : [];
+                float[] columnBias = biasKind == BiasKind.PerColumn ? RandomArray(rng, n) : [];
+                float[] expected = (float[])c0.Clone();
+                Gemm.Multiply(GemmKernel.Naive, m, n, k, a, k, 1, b, n, 1, expected, n, true, rowBias, columnBias, relu: true);
+                float[]? first = null;
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    float[] actual = (float[])c0.Clone();
+                    tile.Multiply(m, n, k, a, k, 1, b, n, 1, actual, n, true, threads, rowBias, columnBias, relu: true);
+                    AssertCloseToNaive(actual, expected, n, k, $"{tile} (m={m}, n={n}, k={k}, bias={biasKind}, threads={threads})");
+                    first ??= actual;
+                    Assert.That(actual, Is.EqualTo(first), $"{tile}: {threads} threads vs 1");
+                }
+            }
+    }
+
+    [Test]
+    public void Multiply_BiasOfWrongLength_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(GemmKernel.Auto, 3, 2, 4, new float[12], 4, 1, new float[8], 2, 1, new float[6], 2, rowBias: new float[2]));
+        Assert.That(ex.Message, Does.StartWith("Gemm.Multiply: rowBias has 2 elements, expected m=3 (or none)."));
+        Assert.That(ex.ParamName, Is.EqualTo("rowBias"));
+        var exC = Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(GemmKernel.Auto, 3, 2, 4, new float[12], 4, 1, new float[8], 2, 1, new float[6], 2, columnBias: new float[3]));
+        Assert.That(exC.Message, Does.StartWith("Gemm.Multiply: columnBias has 3 elements, expected n=2 (or none)."));
+    }
+
+    [Test]
+    public void BlockSizes_FollowTheCacheRule()
+    {
+        // 48 KiB L1d, 2 MiB L2, 8 MiB L3 per core, tile (8, 32): a (KC, 32) sliver of B is half of L1d → KC = 192;
+        // a (MC, 192) block of A is half of L2 → MC = 1365 → 1360 (multiple of 8); (192, NC) is half of L3 → 5461 → 5440.
+        Assert.That(GemmBlockSizes.For(8, 32, 48 << 10, 2 << 20, 8 << 20), Is.EqualTo(new GemmBlockSizes(192, 1360, 5440)));
+        // 32 KiB / 512 KiB / no L3, tile (6, 16): KC = 16 KiB / 64 B = 256, MC = 256 KiB / 1 KiB = 256 → 252, NC from L2 = 256.
+        Assert.That(GemmBlockSizes.For(6, 16, 32 << 10, 512 << 10, 0), Is.EqualTo(new GemmBlockSizes(256, 252, 256)));
+        // Absurd caches stay within bounds.
+        GemmBlockSizes tiny = GemmBlockSizes.For(8, 32, 1024, 1024, 0);
+        Assert.That((tiny.KC, tiny.MC, tiny.NC), Is.EqualTo((64, 8, 32)));
+        GemmBlockSizes here = GemmBlockSizes.For(8, 32);
+        Assert.That(here.KC % 8 == 0 && here.MC % 8 == 0 && here.NC % 32 == 0, $"{here}");
     }
 
     [Test]

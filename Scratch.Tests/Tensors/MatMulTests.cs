@@ -131,4 +131,94 @@ public class MatMulTests
                 Throws.ArgumentException.With.Message.Contains("into has shape (4, 2), expected (2, 4)"));
         });
     }
+
+    /// <summary>relu?(C0 + A·B + bias) in double for one (M, N) product, bias (N) or (M, 1) or none.</summary>
+    private static double[] ReferenceEpilogue(NDArray a, NDArray b, NDArray? c0, NDArray? bias, bool relu)
+    {
+        double[] c = Reference2D(a, b);
+        int m = a.Shape[0], n = b.Shape[1];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double x = c[i * n + j] + (c0 is null ? 0 : c0[i, j]);
+                if (bias is not null)
+                    x += bias.Rank == 1 ? bias[j] : bias[i, 0];
+                c[i * n + j] = relu ? Math.Max(x, 0) : x;
+            }
+        return c;
+    }
+
+    [Test]
+    public void MatMul_Epilogue_EveryKernelAccumulateBiasAndRelu_MatchesReference()
+    {
+        // Batched (2, M, K) · (K, N) with A as a transposed view; bias (N), (M, 1) or a strided (N) view.
+        foreach ((int m, int n, int k) in new[] { (1, 7, 33), (7, 33, 1), (33, 16, 257), (100, 30, 25) })
+            foreach (GemmKernel kernel in Enum.GetValues<GemmKernel>())
+                foreach (bool accumulate in new[] { false, true })
+                    foreach (string biasKind in new[] { "none", "(N)", "(M, 1)", "(N) strided" })
+                        foreach (bool relu in new[] { false, true })
+                        {
+                            string where = $"m={m} n={n} k={k} {kernel} accumulate={accumulate} bias {biasKind} relu={relu}";
+                            var a = Reference.Random(m + 3 * k, 2, k, m).Transpose(0, 2, 1);          // (2, M, K), strides (K·M, 1, M)
+                            var b = Reference.Random(n + 5 * k, k, n);
+                            NDArray? bias = biasKind switch
+                            {
+                                "(N)" => Reference.Random(7, n),
+                                "(M, 1)" => Reference.Random(8, m, 1),
+                                "(N) strided" => Reference.Random(9, 2 * n).Slice(0, 0, 2 * n, 2),
+                                _ => null,
+                            };
+                            var c0 = Reference.Random(10, 2, m, n);
+                            NDArray? into = accumulate ? c0.Clone() : null;
+                            NDArray c = NDArray.MatMul(a, b, into, kernel, accumulate, bias, relu);
+                            Assert.That(c.Shape, Is.EqualTo(new[] { 2, m, n }), where);
+                            for (int batch = 0; batch < 2; batch++)
+                                AssertClose(c.At(batch).ToArray(), ReferenceEpilogue(a.At(batch), b, accumulate ? c0.At(batch) : null, bias, relu), k + 3,
+                                    $"{where} batch {batch}");
+                        }
+    }
+
+    [Test]
+    public void MatMul_Accumulate_IntoAStridedView_AddsTheProduct()
+    {
+        var a = Reference.Random(1, 5, 6);
+        var b = Reference.Random(2, 6, 4);
+        var buffer = Reference.Random(3, 4, 5);
+        NDArray into = buffer.T;                                                    // (5, 4), not contiguous
+        double[] expected = ReferenceEpilogue(a, b, into.Clone(), null, false);
+        NDArray result = NDArray.MatMul(a, b, into: into, accumulate: true);
+        Assert.That(result, Is.SameAs(into));
+        AssertClose(buffer.T.ToArray(), expected, 6, "buffer.T += a·b");
+    }
+
+    [Test]
+    public void MatMul_FusedBiasRelu_Golden()
+    {
+        // relu([1 2; 3 4]·[5 6; 7 8] + [-20 -30]) = relu([19 22; 43 50] + [-20 -30]) = [0 0; 23 20]
+        var a = NDArray.FromArray([1, 2, 3, 4], 2, 2);
+        var b = NDArray.FromArray([5, 6, 7, 8], 2, 2);
+        NDArray c = NDArray.MatMul(a, b, bias: NDArray.FromArray([-20, -30]), relu: true);
+        Assert.That(c.ToArray(), Is.EqualTo(new float[] { 0, 0, 23, 20 }));
+        // one bias per row: [19 22; 43 50] + [[-19], [1]] = [0 3; 44 51]
+        Assert.That(NDArray.MatMul(a, b, bias: NDArray.FromArray([-19, 1], 2, 1)).ToArray(), Is.EqualTo(new float[] { 0, 3, 44, 51 }));
+    }
+
+    [Test]
+    public void MatMul_BadEpilogueArguments_Throw()
+    {
+        var a = NDArray.Zeros(3, 4);
+        var b = NDArray.Zeros(4, 5);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => NDArray.MatMul(a, b, accumulate: true),
+                Throws.ArgumentException.With.Message.StartsWith("MatMul: accumulate adds the product to into, so into (3, 5) must be given."));
+            Assert.That(() => NDArray.MatMul(a, b, bias: NDArray.Zeros(3)),
+                Throws.ArgumentException.With.Message.StartsWith("MatMul: bias must be (N) = (5,) or (M, 1) = (3, 1) for a (3, 4) · b (4, 5), got (3,)."));
+            Assert.That(() => NDArray.MatMul(a, b, bias: NDArray.Zeros(1, 5)),
+                Throws.ArgumentException.With.Message.Contains("got (1, 5)"));
+            var buffer = NDArray.Zeros(20);
+            Assert.That(() => NDArray.MatMul(a, b, into: buffer.Slice(0, 0, 15).Reshape(3, 5), bias: buffer.Slice(0, 15, 20)),
+                Throws.ArgumentException.With.Message.StartsWith("MatMul: into shares storage with bias"));
+        });
+    }
 }
