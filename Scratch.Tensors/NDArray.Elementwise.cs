@@ -223,6 +223,8 @@ public sealed partial class NDArray
     public NDArray SubtractInPlace(NDArray other) => Binary<SubtractOp>("SubtractInPlace", this, other, this);
     /// <summary><c>this ·= other</c>.</summary>
     public NDArray MultiplyInPlace(NDArray other) => Binary<MultiplyOp>("MultiplyInPlace", this, other, this);
+    /// <summary><c>this /= other</c>.</summary>
+    public NDArray DivideInPlace(NDArray other) => Binary<DivideOp>("DivideInPlace", this, other, this);
 
     /// <summary><c>this ·= factor</c>.</summary>
     public NDArray MultiplyInPlace(float factor)
