@@ -33,6 +33,93 @@ public sealed partial class NDArray
     /// <summary>A zeroed array of the same shape as <paramref name="like"/>.</summary>
     public static NDArray ZerosLike(NDArray like) => new(like._shape.ToArray());
 
+    /// <summary>An array of ones of the same shape as <paramref name="like"/>.</summary>
+    public static NDArray OnesLike(NDArray like) => FullLike(like, 1f);
+
+    /// <summary>An array of the same shape as <paramref name="like"/> with every element equal to <paramref name="value"/>.</summary>
+    public static NDArray FullLike(NDArray like, float value)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        return Full(like._shape, value);
+    }
+
+    /// <summary>A contiguous array whose elements are not set (NumPy's <c>empty</c>): for results a kernel overwrites entirely.</summary>
+    /// <remarks>The values are whatever the allocator returns (often zeros, not always); never read before writing.</remarks>
+    public static NDArray Empty(params int[] shape) => Uninitialized(Tensors.Shape.Validate("Empty", shape));
+
+    /// <summary>An uninitialised array of the same shape as <paramref name="like"/> (NumPy's <c>empty_like</c>).</summary>
+    public static NDArray EmptyLike(NDArray like)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        return Uninitialized(like._shape.ToArray());
+    }
+
+    /// <summary>The <paramref name="n"/> × <paramref name="m"/> matrix with ones on diagonal <paramref name="k"/> and zeros elsewhere (NumPy's <c>eye</c>).</summary>
+    /// <remarks>m defaults to n; k &gt; 0 is above the main diagonal, k &lt; 0 below. Shape (n, m).</remarks>
+    public static NDArray Eye(int n, int? m = null, int k = 0)
+    {
+        int cols = m ?? n;
+        var result = new NDArray(Tensors.Shape.Validate("Eye", [n, cols]));
+        for (int i = Math.Max(0, -k); i < n && i + k < cols; i++)
+            result._storage[i * cols + i + k] = 1f;
+        return result;
+    }
+
+    /// <summary><paramref name="num"/> evenly spaced values from <paramref name="start"/> to <paramref name="stop"/> (NumPy's <c>linspace</c>).</summary>
+    /// <remarks>With <paramref name="endpoint"/> the last value is exactly <paramref name="stop"/> and the step is (stop − start) / (num − 1); without it, (stop − start) / num. Computed in double, then cast. Shape (num,).</remarks>
+    public static NDArray Linspace(float start, float stop, int num = 50, bool endpoint = true)
+    {
+        if (num < 0)
+            throw new ArgumentException($"Linspace: num must be ≥ 0, got {num}.", nameof(num));
+        if (!float.IsFinite(start) || !float.IsFinite(stop))
+            throw new ArgumentException($"Linspace: start ({start}) and stop ({stop}) must be finite.", nameof(start));
+        var data = new float[num];
+        int div = endpoint ? num - 1 : num;
+        double step = div > 0 ? ((double)stop - start) / div : 0;
+        for (int i = 0; i < num; i++)
+            data[i] = (float)(start + i * step);
+        if (endpoint && num > 1) data[^1] = stop;
+        return new NDArray(data, [num], Tensors.Shape.ContiguousStrides([num]), 0);
+    }
+
+    /// <summary>Wraps the caller's <paramref name="data"/> as a contiguous array of <paramref name="shape"/>, without copying: writes to either are seen by both.</summary>
+    /// <remarks>With no shape, the result is 1-D of length <c>data.Length</c>; one length may be −1. The shape must use every element (as <see cref="FromArray"/>).</remarks>
+    public static NDArray Wrap(float[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        int[] resolved = shape.Length == 0 ? [data.Length] : ResolveShape("Wrap", shape, data.Length);
+        if (Tensors.Shape.Size(resolved) != data.Length)
+            throw new ArgumentException($"Wrap: {data.Length} elements do not fill shape {Tensors.Shape.Format(shape)} ({Tensors.Shape.Size(resolved)} elements).", nameof(shape));
+        return new NDArray(data, resolved, Tensors.Shape.ContiguousStrides(resolved), 0);
+    }
+
+    /// <summary>For experts: wraps <paramref name="storage"/> as the view <c>(shape, strides, offset)</c> without copying (NumPy's <c>as_strided</c>).</summary>
+    /// <remarks>
+    /// Element <c>[i0, i1, …]</c> is <c>storage[offset + Σ ik·strides[k]]</c>; strides count elements and may be 0
+    /// (read-only repetition) or negative. Every element the view can reach must lie inside <paramref name="storage"/>.
+    /// Views whose elements overlap (other than by stride 0) are allowed but, as in NumPy, writing them is undefined.
+    /// </remarks>
+    public static NDArray Wrap(float[] storage, int[] shape, int[] strides, int offset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(strides);
+        int[] dims = Tensors.Shape.Validate("Wrap", shape);
+        if (strides.Length != dims.Length)
+            throw new ArgumentException($"Wrap: {strides.Length} strides {Tensors.Shape.Format(strides)} for shape {Tensors.Shape.Format(dims)}; expected one per axis.", nameof(strides));
+        var normalized = strides.ToArray();
+        long low = offset, high = offset;
+        for (int k = 0; k < dims.Length; k++)
+        {
+            if (dims[k] == 1) normalized[k] = 0;   // a length-1 axis never steps
+            long reach = (long)(dims[k] - 1) * normalized[k];
+            if (reach < 0) low += reach; else high += reach;
+        }
+        if (Tensors.Shape.Size(dims) > 0 && (low < 0 || high >= storage.Length))
+            throw new ArgumentException(
+                $"Wrap: shape {Tensors.Shape.Format(dims)} with strides {Tensors.Shape.Format(strides)} and offset {offset} reaches storage indices [{low}, {high}], outside a float[{storage.Length}].", nameof(strides));
+        return new NDArray(storage, dims, normalized, offset);
+    }
+
     /// <summary><c>[0, 1, …, stop − 1]</c>.</summary>
     public static NDArray Arange(int stop) => Arange(0f, stop, 1f);
 

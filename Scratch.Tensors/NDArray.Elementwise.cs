@@ -11,9 +11,12 @@ public sealed partial class NDArray
     // A contiguous, same-shaped pair is a single run: one TensorPrimitives call over the whole span.
 
     /// <summary><c>dst = a ∘ b</c> with broadcasting; <paramref name="dst"/> has the broadcast shape.</summary>
+    /// <remarks>An operand that overlaps <paramref name="dst"/> (other than as an exact alias) is read from a copy.</remarks>
     internal static void BinaryInto<TOp>(NDArray a, NDArray b, NDArray dst) where TOp : struct, IBinaryOp
     {
-        var runs = BinaryRuns(a, b, dst);
+        a = Unaliased(a, dst);
+        b = Unaliased(b, dst);
+        var runs = new Runs(dst._shape, dst, a, b);
         float[] sa = a._storage, sb = b._storage, sd = dst._storage;
         int n = runs.Length;
         while (runs.MoveNext())
@@ -34,15 +37,13 @@ public sealed partial class NDArray
     /// <summary>The reference path: the same result as <see cref="BinaryInto{TOp}"/> by one scalar loop per run.</summary>
     internal static void BinaryIntoStrided<TOp>(NDArray a, NDArray b, NDArray dst) where TOp : struct, IBinaryOp
     {
-        var runs = BinaryRuns(a, b, dst);
+        a = Unaliased(a, dst);
+        b = Unaliased(b, dst);
+        var runs = new Runs(dst._shape, dst, a, b);
         while (runs.MoveNext())
             StridedRun<TOp>(a._storage, runs.Offset(1), runs.InnerStride(1), b._storage, runs.Offset(2), runs.InnerStride(2),
                 dst._storage, runs.Offset(0), runs.InnerStride(0), runs.Length);
     }
-
-    private static Runs BinaryRuns(NDArray a, NDArray b, NDArray dst) =>
-        new(dst._shape, [dst.Offset, a.Offset, b.Offset],
-            [dst._strides, Tensors.Shape.BroadcastStrides(a._shape, a._strides, dst._shape), Tensors.Shape.BroadcastStrides(b._shape, b._strides, dst._shape)]);
 
     private static void StridedRun<TOp>(float[] sa, int oa, int ia, float[] sb, int ob, int ib, float[] sd, int od, int id, int n)
         where TOp : struct, IBinaryOp
@@ -51,10 +52,12 @@ public sealed partial class NDArray
             sd[od] = TOp.Apply(sa[oa], sb[ob]);
     }
 
-    /// <summary><c>dst = f(x)</c>; <paramref name="dst"/> has the shape of <paramref name="x"/>.</summary>
+    /// <summary><c>dst = f(x)</c>; <paramref name="x"/> broadcasts to the shape of <paramref name="dst"/>.</summary>
+    /// <remarks>An <paramref name="x"/> that overlaps <paramref name="dst"/> (other than as an exact alias) is read from a copy.</remarks>
     internal static void UnaryInto<TOp>(NDArray x, NDArray dst) where TOp : struct, IUnaryOp
     {
-        var runs = new Runs(dst._shape, [dst.Offset, x.Offset], [dst._strides, x._strides]);
+        x = Unaliased(x, dst);
+        var runs = new Runs(dst._shape, dst, x);
         float[] sx = x._storage, sd = dst._storage;
         int n = runs.Length;
         while (runs.MoveNext())
@@ -62,6 +65,8 @@ public sealed partial class NDArray
             int od = runs.Offset(0), ox = runs.Offset(1), id = runs.InnerStride(0), ix = runs.InnerStride(1);
             if (id == 1 && ix == 1)
                 TOp.Apply(sx.AsSpan(ox, n), sd.AsSpan(od, n));
+            else if (id == 1 && ix == 0)
+                sd.AsSpan(od, n).Fill(TOp.Apply(sx[ox]));
             else
                 for (int i = 0; i < n; i++, ox += ix, od += id)
                     sd[od] = TOp.Apply(sx[ox]);
@@ -72,8 +77,12 @@ public sealed partial class NDArray
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        int[] shape = Tensors.Shape.Broadcast(op, a._shape, b._shape);
-        NDArray dst = into is null ? Uninitialized(shape) : CheckInto(op, into, shape);
+        int rank = Math.Max(a._shape.Length, b._shape.Length);
+        if (rank > Runs.MaxRank)
+            throw new ArgumentException($"{op}: rank {rank} exceeds the limit of {Runs.MaxRank}.");
+        Span<int> shape = stackalloc int[rank];
+        Tensors.Shape.Broadcast(op, a._shape, b._shape, shape);
+        NDArray dst = into is null ? Uninitialized(shape.ToArray()) : CheckInto(op, into, shape);
         BinaryInto<TOp>(a, b, dst);
         return dst;
     }
@@ -214,43 +223,82 @@ public sealed partial class NDArray
     public NDArray SubtractInPlace(NDArray other) => Binary<SubtractOp>("SubtractInPlace", this, other, this);
     /// <summary><c>this ·= other</c>.</summary>
     public NDArray MultiplyInPlace(NDArray other) => Binary<MultiplyOp>("MultiplyInPlace", this, other, this);
+    /// <summary><c>this /= other</c>.</summary>
+    public NDArray DivideInPlace(NDArray other) => Binary<DivideOp>("DivideInPlace", this, other, this);
 
     /// <summary><c>this ·= factor</c>.</summary>
     public NDArray MultiplyInPlace(float factor)
     {
-        if (IsContiguous) TensorPrimitives.Multiply(ContiguousSpan, factor, ContiguousSpan);
-        else Binary<MultiplyOp>("MultiplyInPlace", this, Scalar(factor), this);
+        CheckInto("MultiplyInPlace", this, _shape);
+        var runs = Runs.Of(this);
+        int n = runs.Length;
+        while (runs.MoveNext())
+        {
+            int at = runs.Offset(0), stride = runs.InnerStride(0);
+            if (stride == 1)
+            {
+                Span<float> run = _storage.AsSpan(at, n);
+                TensorPrimitives.Multiply(run, factor, run);
+            }
+            else
+                for (int i = 0; i < n; i++, at += stride)
+                    _storage[at] *= factor;
+        }
         return this;
     }
 
     /// <summary><c>this += alpha · x</c> (NumPy <c>w += alpha * x</c>; BLAS axpy). Shapes must match.</summary>
+    /// <remarks>An <paramref name="x"/> overlapping this array (other than as the same view) is read from a copy.</remarks>
     public NDArray ScaledAddInPlace(float alpha, NDArray x)
     {
+        ArgumentNullException.ThrowIfNull(x);
         if (!_shape.AsSpan().SequenceEqual(x._shape))
             throw new ArgumentException($"ScaledAddInPlace: x has shape {Tensors.Shape.Format(x._shape)}, expected {Tensors.Shape.Format(_shape)}.", nameof(x));
-        if (IsContiguous && x.IsContiguous)
+        CheckInto("ScaledAddInPlace", this, _shape);
+        x = Unaliased(x, this);
+        var runs = new Runs(_shape, this, x);
+        int n = runs.Length;
+        while (runs.MoveNext())
         {
-            Span<float> self = ContiguousSpan;
-            TensorPrimitives.MultiplyAdd(x.ContiguousSpan, alpha, self, self);
+            int od = runs.Offset(0), ox = runs.Offset(1), id = runs.InnerStride(0), ix = runs.InnerStride(1);
+            if (id == 1 && ix == 1)
+            {
+                Span<float> self = _storage.AsSpan(od, n);
+                TensorPrimitives.MultiplyAdd(x._storage.AsSpan(ox, n), alpha, self, self);
+            }
+            else
+                for (int i = 0; i < n; i++, od += id, ox += ix)
+                    _storage[od] += alpha * x._storage[ox];
         }
-        else
-            AddInPlace(x * alpha);
         return this;
     }
 
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
     public NDArray Fill(float value)
     {
-        if (IsContiguous) ContiguousSpan.Fill(value);
-        else CopyFrom(Scalar(value));
+        CheckWritable("Fill");
+        var runs = Runs.Of(this);
+        int n = runs.Length;
+        while (runs.MoveNext())
+        {
+            int at = runs.Offset(0), stride = runs.InnerStride(0);
+            if (stride == 1 || n == 1)
+                _storage.AsSpan(at, n).Fill(value);
+            else
+                for (int i = 0; i < n; i++, at += stride)
+                    _storage[at] = value;
+        }
         return this;
     }
 
     /// <summary>Copies <paramref name="source"/> (broadcast to this shape) into this array's elements.</summary>
+    /// <remarks>A source overlapping this array (other than as the same view) is read from a copy, as NumPy's <c>dst[...] = src</c>.</remarks>
     public NDArray CopyFrom(NDArray source)
     {
-        CheckInto("CopyFrom", this, Tensors.Shape.Broadcast("CopyFrom", source._shape, _shape));
-        UnaryInto<CopyOp>(source.BroadcastTo(_shape), this);
+        ArgumentNullException.ThrowIfNull(source);
+        Tensors.Shape.CheckBroadcastsTo("CopyFrom", source._shape, _shape);
+        CheckWritable("CopyFrom");
+        UnaryInto<CopyOp>(source, this);
         return this;
     }
 

@@ -1,57 +1,194 @@
+using Scratch.Tensors.Kernels;
 using System.Numerics.Tensors;
 
 namespace Scratch.Tensors;
 
 public sealed partial class NDArray
 {
-    private enum ReduceKind { Sum, Max, Min }
+    // ---- how a reduction runs ----------------------------------------------------------------------
+    // The result (keepDims shape) is seen with stride 0 on every reduced axis, so it has the source's shape;
+    // Runs then walks (result, source) together and each run either folds into one result element (the
+    // reduced axis is innermost: one TensorPrimitives.Sum/Max/Min) or combines two spans elementwise (a kept
+    // axis is innermost). No copy of the source, and nothing allocated when `into` is given.
 
     /// <summary>Σ of all elements, or along <paramref name="axis"/>; <paramref name="keepDims"/> keeps that axis with length 1.</summary>
-    public NDArray Sum(int? axis = null, bool keepDims = false, NDArray? into = null) => Reduce("Sum", ReduceKind.Sum, axis, keepDims, into);
+    /// <remarks>x: (d0, …, dn) → () or, along axis k, the shape without dk (dk = 1 with <paramref name="keepDims"/>).</remarks>
+    public NDArray Sum(int? axis = null, bool keepDims = false, NDArray? into = null) =>
+        Reduce<AddOp>("Sum", axis, keepDims, into);
+
+    /// <summary>Σ over every axis in <paramref name="axes"/> at once (NumPy's <c>sum(axis=(0, 2))</c>).</summary>
+    /// <remarks>The reduced axes are dropped, or kept with length 1 when <paramref name="keepDims"/>. No axes: nothing is reduced.</remarks>
+    public NDArray Sum(ReadOnlySpan<int> axes, bool keepDims = false, NDArray? into = null) =>
+        Reduce<AddOp>("Sum", axes, false, keepDims, into);
 
     /// <summary>Largest element (NaN if any is NaN), overall or along <paramref name="axis"/>.</summary>
-    public NDArray Max(int? axis = null, bool keepDims = false, NDArray? into = null) => Reduce("Max", ReduceKind.Max, axis, keepDims, into);
+    public NDArray Max(int? axis = null, bool keepDims = false, NDArray? into = null) =>
+        Reduce<MaximumOp>("Max", axis, keepDims, into);
+
+    /// <summary>Largest element (NaN if any is NaN) over every axis in <paramref name="axes"/>.</summary>
+    public NDArray Max(ReadOnlySpan<int> axes, bool keepDims = false, NDArray? into = null) =>
+        Reduce<MaximumOp>("Max", axes, false, keepDims, into);
 
     /// <summary>Smallest element (NaN if any is NaN), overall or along <paramref name="axis"/>.</summary>
-    public NDArray Min(int? axis = null, bool keepDims = false, NDArray? into = null) => Reduce("Min", ReduceKind.Min, axis, keepDims, into);
+    public NDArray Min(int? axis = null, bool keepDims = false, NDArray? into = null) =>
+        Reduce<MinimumOp>("Min", axis, keepDims, into);
+
+    /// <summary>Smallest element (NaN if any is NaN) over every axis in <paramref name="axes"/>.</summary>
+    public NDArray Min(ReadOnlySpan<int> axes, bool keepDims = false, NDArray? into = null) =>
+        Reduce<MinimumOp>("Min", axes, false, keepDims, into);
 
     /// <summary>Arithmetic mean <c>Σx / n</c>, overall or along <paramref name="axis"/> (NaN for an empty reduction).</summary>
-    public NDArray Mean(int? axis = null, bool keepDims = false, NDArray? into = null)
-    {
-        NDArray sum = Reduce("Mean", ReduceKind.Sum, axis, keepDims, into);
-        int n = axis is int a ? _shape[Tensors.Shape.NormalizeAxis("Mean", a, _shape)] : Size;
-        return sum.MultiplyInPlace(1f / n);
-    }
+    public NDArray Mean(int? axis = null, bool keepDims = false, NDArray? into = null) =>
+        Mean("Mean", axis is null ? [] : [axis.Value], axis is null, keepDims, into);
+
+    /// <summary>Arithmetic mean <c>Σx / n</c> over every axis in <paramref name="axes"/> (n = the product of their lengths).</summary>
+    public NDArray Mean(ReadOnlySpan<int> axes, bool keepDims = false, NDArray? into = null) =>
+        Mean("Mean", axes, false, keepDims, into);
 
     /// <summary>Population variance <c>Σ(x − mean)² / n</c> (NumPy's default, ddof = 0), overall or along <paramref name="axis"/>.</summary>
-    public NDArray Var(int? axis = null, bool keepDims = false)
+    public NDArray Var(int? axis = null, bool keepDims = false) => Var("Var", axis is null ? [] : [axis.Value], axis is null, keepDims);
+
+    /// <summary>Population variance <c>Σ(x − mean)² / n</c> over every axis in <paramref name="axes"/>.</summary>
+    public NDArray Var(ReadOnlySpan<int> axes, bool keepDims = false) => Var("Var", axes, false, keepDims);
+
+    /// <summary>Standard deviation <c>√(Σ(x − mean)² / n)</c> (NumPy's default, ddof = 0), overall or along <paramref name="axis"/>.</summary>
+    public NDArray Std(int? axis = null, bool keepDims = false)
     {
-        NDArray mean = Mean(axis, keepDims: true);
+        NDArray variance = Var("Std", axis is null ? [] : [axis.Value], axis is null, keepDims);
+        return variance.Sqrt(into: variance);
+    }
+
+    /// <summary>Standard deviation <c>√(Σ(x − mean)² / n)</c> over every axis in <paramref name="axes"/>.</summary>
+    public NDArray Std(ReadOnlySpan<int> axes, bool keepDims = false)
+    {
+        NDArray variance = Var("Std", axes, false, keepDims);
+        return variance.Sqrt(into: variance);
+    }
+
+    /// <summary>Folds <paramref name="axis"/>, or every axis when it is null.</summary>
+    private NDArray Reduce<TOp>(string op, int? axis, bool keepDims, NDArray? into) where TOp : struct, IFoldOp =>
+        Reduce<TOp>(op, axis is null ? [] : [axis.Value], axis is null, keepDims, into);
+
+    private NDArray Mean(string op, ReadOnlySpan<int> axes, bool all, bool keepDims, NDArray? into)
+    {
+        NDArray sum = Reduce<AddOp>(op, axes, all, keepDims, into);
+        return sum.MultiplyInPlace(1f / (Size == 0 ? 0 : Size / sum.Size));   // n = the product of the reduced lengths
+    }
+
+    private NDArray Var(string op, ReadOnlySpan<int> axes, bool all, bool keepDims)
+    {
+        NDArray mean = Mean(op, axes, all, keepDims: true, into: null);
         NDArray deviation = this - mean;
-        return deviation.Square(into: deviation).Mean(axis, keepDims);
+        NDArray square = deviation.Square(into: deviation);
+        return square.Mean(op, axes, all, keepDims, into: null);
+    }
+
+    /// <summary>Folds the axes in <paramref name="axes"/> (every axis when <paramref name="all"/>) with <typeparamref name="TOp"/>.</summary>
+    private NDArray Reduce<TOp>(string op, ReadOnlySpan<int> axes, bool all, bool keepDims, NDArray? into) where TOp : struct, IFoldOp
+    {
+        int rank = _shape.Length;
+        if (rank > Runs.MaxRank)
+            throw new ArgumentException($"{op}: rank {rank} exceeds the limit of {Runs.MaxRank}.");
+        Span<bool> reduced = stackalloc bool[rank];
+        int count = all ? rank : 0;
+        if (all) reduced.Fill(true);
+        foreach (int axis in axes)
+        {
+            int a = Tensors.Shape.NormalizeAxis(op, axis, _shape);
+            if (reduced[a])
+                throw new ArgumentException($"{op}: axis {axis} repeated in the axes of shape {Tensors.Shape.Format(_shape)}.", nameof(axes));
+            reduced[a] = true;
+            count++;
+        }
+        if (typeof(TOp) != typeof(AddOp))
+            for (int k = 0; k < rank; k++)
+                if (reduced[k] && _shape[k] == 0)
+                    throw new ArgumentException($"{op}: axis {k} of shape {Tensors.Shape.Format(_shape)} is empty; the reduction has no identity.", nameof(axes));
+
+        Span<int> outShape = stackalloc int[keepDims ? rank : rank - count];
+        for (int k = 0, j = 0; k < rank; k++)
+            if (!reduced[k]) outShape[j++] = _shape[k];
+            else if (keepDims) outShape[j++] = 1;
+        NDArray result = into is null ? Uninitialized(outShape.ToArray()) : CheckInto(op, into, outShape);
+        // An `into` that overlaps the source would be read after being written: reduce into a scratch array.
+        NDArray target = MayShareMemory(result, this) ? Uninitialized(outShape.ToArray()) : result;
+
+        Span<int> targetStrides = stackalloc int[rank];   // the result seen with the source's shape
+        for (int k = 0, j = 0; k < rank; k++)
+        {
+            if (!reduced[k]) targetStrides[k] = target._strides[j++];
+            else if (keepDims) j++;
+        }
+        ReduceInto<TOp>(this, new Operand(_shape, targetStrides, target.Offset), target);
+        if (!ReferenceEquals(target, result)) result.CopyFrom(target);
+        return result;
+    }
+
+    /// <summary>
+    /// <c>target[i] = fold of x over the reduced axes</c>, where <paramref name="view"/> is <paramref name="target"/>
+    /// with x's shape and stride 0 on the reduced axes.
+    /// </summary>
+    private static void ReduceInto<TOp>(NDArray x, Operand view, NDArray target) where TOp : struct, IFoldOp
+    {
+        target.Fill(TOp.Identity);
+        var runs = new Runs(x._shape, view, x);
+        float[] sd = target._storage, sx = x._storage;
+        int n = runs.Length;
+        while (runs.MoveNext())
+        {
+            int od = runs.Offset(0), ox = runs.Offset(1), id = runs.InnerStride(0), ix = runs.InnerStride(1);
+            if (id == 0)                       // the run is along a reduced axis: fold it into one element
+            {
+                float folded;
+                if (ix == 1)
+                    folded = TOp.Fold(sx.AsSpan(ox, n));
+                else
+                {
+                    folded = TOp.Identity;
+                    for (int i = 0; i < n; i++, ox += ix)
+                        folded = TOp.Apply(folded, sx[ox]);
+                }
+                sd[od] = TOp.Apply(sd[od], folded);
+            }
+            else if (id == 1 && ix == 1)       // along a kept axis: combine two spans
+            {
+                Span<float> row = sd.AsSpan(od, n);
+                TOp.Apply(row, sx.AsSpan(ox, n), row);
+            }
+            else
+                for (int i = 0; i < n; i++, od += id, ox += ix)
+                    sd[od] = TOp.Apply(sd[od], sx[ox]);
+        }
     }
 
     /// <summary>Index of the largest element (the first one on ties; the first NaN if any): of the flattened array, or along <paramref name="axis"/>.</summary>
     /// <remarks>Indices are returned as floats (exact up to 2^24), since an NDArray holds float32.</remarks>
-    public NDArray ArgMax(int? axis = null, bool keepDims = false)
+    public NDArray ArgMax(int? axis = null, bool keepDims = false) => ArgExtremum("ArgMax", largest: true, axis, keepDims);
+
+    /// <summary>Index of the smallest element (the first one on ties; the first NaN if any): of the flattened array, or along <paramref name="axis"/>.</summary>
+    /// <remarks>Indices are returned as floats (exact up to 2^24), as <see cref="ArgMax"/>.</remarks>
+    public NDArray ArgMin(int? axis = null, bool keepDims = false) => ArgExtremum("ArgMin", largest: false, axis, keepDims);
+
+    private NDArray ArgExtremum(string op, bool largest, int? axis, bool keepDims)
     {
         if (Size == 0)
-            throw new ArgumentException($"ArgMax: attempt to take the argmax of an empty array of shape {Tensors.Shape.Format(_shape)}.");
+            throw new ArgumentException($"{op}: attempt to take the {op.ToLowerInvariant()} of an empty array of shape {Tensors.Shape.Format(_shape)}.");
         if (axis is null)
         {
-            float index = TensorPrimitives.IndexOfMax(Contiguous().ContiguousSpan);
+            ReadOnlySpan<float> all = Contiguous().ContiguousSpan;
+            float index = largest ? TensorPrimitives.IndexOfMax(all) : TensorPrimitives.IndexOfMin(all);
             return keepDims ? Full(Enumerable.Repeat(1, Rank).ToArray(), index) : Scalar(index);
         }
-        var (outer, length, inner, outShape) = ReductionLayout("ArgMax", axis.Value, keepDims);
+        var (outer, length, inner, outShape) = ReductionLayout(op, axis.Value, keepDims);
         var result = Uninitialized(outShape);
-        ReadOnlySpan<float> src = Contiguous().ContiguousSpan;
+        ReadOnlySpan<float> src = Contiguous().ContiguousSpan;   // (outer, length, inner), row-major
         Span<float> dst = result.ContiguousSpan;
         for (int o = 0; o < outer; o++)
         {
             ReadOnlySpan<float> block = src.Slice(o * length * inner, length * inner);
             if (inner == 1)
             {
-                dst[o] = TensorPrimitives.IndexOfMax(block);
+                dst[o] = largest ? TensorPrimitives.IndexOfMax(block) : TensorPrimitives.IndexOfMin(block);
                 continue;
             }
             for (int j = 0; j < inner; j++)
@@ -61,68 +198,11 @@ public sealed partial class NDArray
                 for (int l = 1; l < length && !float.IsNaN(bestValue); l++)
                 {
                     float v = block[l * inner + j];
-                    if (v > bestValue || float.IsNaN(v)) { best = l; bestValue = v; }
+                    if ((largest ? v > bestValue : v < bestValue) || float.IsNaN(v)) { best = l; bestValue = v; }
                 }
                 dst[o * inner + j] = best;
             }
         }
-        return result;
-    }
-
-    private NDArray Reduce(string op, ReduceKind kind, int? axis, bool keepDims, NDArray? into)
-    {
-        if (axis is null)
-        {
-            if (Size == 0 && kind != ReduceKind.Sum)
-                throw new ArgumentException($"{op}: zero-size array of shape {Tensors.Shape.Format(_shape)} has no {op.ToLowerInvariant()}.");
-            ReadOnlySpan<float> all = Contiguous().ContiguousSpan;
-            float value = kind switch
-            {
-                ReduceKind.Sum => TensorPrimitives.Sum(all),
-                ReduceKind.Max => TensorPrimitives.Max(all),
-                _ => TensorPrimitives.Min(all),
-            };
-            int[] scalarShape = keepDims ? Enumerable.Repeat(1, Rank).ToArray() : [];
-            if (into is null) return Full(scalarShape, value);
-            return CheckInto(op, into, scalarShape).Fill(value);
-        }
-
-        var (outer, length, inner, outShape) = ReductionLayout(op, axis.Value, keepDims);
-        if (length == 0 && kind != ReduceKind.Sum)
-            throw new ArgumentException($"{op}: axis {axis} of shape {Tensors.Shape.Format(_shape)} is empty; the reduction has no identity.", nameof(axis));
-        NDArray result = into is null ? Uninitialized(outShape) : CheckInto(op, into, outShape);
-        // Reduce into a contiguous buffer: the result itself, or a scratch copy when `into` is a strided view.
-        NDArray target = result.IsContiguous ? result : Uninitialized(outShape);
-        ReadOnlySpan<float> src = Contiguous().ContiguousSpan;   // (outer, length, inner), row-major
-        Span<float> dst = target.ContiguousSpan;                  // (outer, inner)
-        for (int o = 0; o < outer; o++)
-        {
-            ReadOnlySpan<float> block = src.Slice(o * length * inner, length * inner);
-            Span<float> row = dst.Slice(o * inner, inner);
-            if (inner == 1)
-            {
-                row[0] = kind switch
-                {
-                    ReduceKind.Sum => TensorPrimitives.Sum(block),
-                    ReduceKind.Max => TensorPrimitives.Max(block),
-                    _ => TensorPrimitives.Min(block),
-                };
-                continue;
-            }
-            if (length == 0) { row.Clear(); continue; }
-            block[..inner].CopyTo(row);                           // row = slice 0, then fold in slices 1 … length − 1
-            for (int l = 1; l < length; l++)
-            {
-                ReadOnlySpan<float> slice = block.Slice(l * inner, inner);
-                switch (kind)
-                {
-                    case ReduceKind.Sum: TensorPrimitives.Add(row, slice, row); break;
-                    case ReduceKind.Max: TensorPrimitives.Max(row, slice, row); break;
-                    default: TensorPrimitives.Min(row, slice, row); break;
-                }
-            }
-        }
-        if (!ReferenceEquals(target, result)) result.CopyFrom(target);
         return result;
     }
 

@@ -32,4 +32,29 @@ public sealed partial class NDArray
         }
         return result;
     }
+
+    /// <summary>The slices at <paramref name="indices"/> along <paramref name="axis"/>, copied in that order (NumPy's <c>take(x, indices, axis)</c>).</summary>
+    /// <remarks>
+    /// x: (…, n, …) → (…, len(indices), …); indices may repeat, negative ones count from the end, all lie in
+    /// [−n, n). Writes into <paramref name="into"/> when given (any layout).
+    /// </remarks>
+    public NDArray Take(ReadOnlySpan<int> indices, int axis, NDArray? into = null)
+    {
+        int a = Tensors.Shape.NormalizeAxis("Take", axis, _shape);
+        int n = _shape[a];
+        int[] shape = Shape;
+        shape[a] = indices.Length;
+        NDArray result = into is null ? Uninitialized(shape) : CheckInto("Take", into, shape);
+        NDArray target = MayShareMemory(result, this) ? Uninitialized(shape) : result;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int index = indices[i] < 0 ? indices[i] + n : indices[i];
+            if ((uint)index >= (uint)n)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[i],
+                    $"Take: indices[{i}] = {indices[i]} is out of range for axis {a} of x {Tensors.Shape.Format(_shape)} (length {n}).");
+            target.Slice(a, i, i + 1).CopyFrom(Slice(a, index, index + 1));
+        }
+        if (!ReferenceEquals(target, result)) result.CopyFrom(target);
+        return result;
+    }
 }

@@ -84,17 +84,25 @@ public sealed partial class NDArray
     internal ReadOnlySpan<int> StridesSpan => _strides;
 
     /// <summary>Element access: <c>x[i, j]</c>; negative indices count from the end.</summary>
+    /// <remarks>One integer per axis gives the float element, as NumPy gives a scalar; any range, <c>^i</c> or
+    /// <see cref="Ix"/> gives a view instead (<c>x[0, ..]</c>). Writing through a broadcast view throws.</remarks>
     [System.Runtime.CompilerServices.IndexerName("Element")]
     public float this[params int[] index]
     {
         get => _storage[StorageIndex(index)];
-        set => _storage[StorageIndex(index)] = value;
+        set
+        {
+            int at = StorageIndex(index);
+            CheckWritable("Indexer");
+            _storage[at] = value;
+        }
     }
 
     private int StorageIndex(int[] index)
     {
         if (index.Length != _shape.Length)
-            throw new ArgumentException($"Indexer: {index.Length} indices for an array of shape {Tensors.Shape.Format(_shape)}.", nameof(index));
+            throw new ArgumentException($"Indexer: {index.Length} indices for an array of shape {Tensors.Shape.Format(_shape)}; "
+                + "an element needs one integer per axis (for a view, add .. for the rest: x[0, ..]).", nameof(index));
         int at = Offset;
         for (int k = 0; k < index.Length; k++)
         {

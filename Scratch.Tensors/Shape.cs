@@ -71,8 +71,15 @@ public static class Shape
     /// <summary>NumPy broadcasting: align at the right; a length of 1 stretches, otherwise lengths must agree.</summary>
     public static int[] Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
-        int rank = Math.Max(a.Length, b.Length);
-        var result = new int[rank];
+        var result = new int[Math.Max(a.Length, b.Length)];
+        Broadcast(op, a, b, result);
+        return result;
+    }
+
+    /// <summary>The broadcast shape of <paramref name="a"/> and <paramref name="b"/> written into <paramref name="result"/> (of rank max(a, b)), allocating nothing.</summary>
+    internal static void Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b, Span<int> result)
+    {
+        int rank = result.Length;
         for (int k = 1; k <= rank; k++)
         {
             int da = k <= a.Length ? a[^k] : 1;
@@ -82,7 +89,16 @@ public static class Shape
                     $"{op}: cannot broadcast {Format(a)} with {Format(b)}: dimension -{k} is {da} vs {db}.");
             result[rank - k] = da == 1 ? db : da;
         }
-        return result;
+    }
+
+    /// <summary>Checks that <paramref name="source"/> broadcasts to exactly <paramref name="target"/> (NumPy's assignment rule), allocating nothing.</summary>
+    internal static void CheckBroadcastsTo(string op, ReadOnlySpan<int> source, ReadOnlySpan<int> target)
+    {
+        bool ok = source.Length <= target.Length;
+        for (int k = 1; ok && k <= source.Length; k++)
+            ok = source[^k] == 1 || source[^k] == target[^k];
+        if (!ok)
+            throw new ArgumentException($"{op}: cannot broadcast {Format(source)} to {Format(target)}.");
     }
 
     /// <summary>Strides that read an array of <paramref name="shape"/> as if it had <paramref name="target"/> (stride 0 where it stretches).</summary>

@@ -16,8 +16,19 @@ internal interface IBinaryOp
     static abstract void Apply(float x, ReadOnlySpan<float> y, Span<float> d);
 }
 
-internal readonly struct AddOp : IBinaryOp
+/// <summary>A binary op that also folds a whole span into one value (a reduction), starting from its identity.</summary>
+internal interface IFoldOp : IBinaryOp
 {
+    /// <summary>The value that leaves every element unchanged: 0 for +, −∞ for max, +∞ for min.</summary>
+    static abstract float Identity { get; }
+    /// <summary><c>x[0] ∘ x[1] ∘ … ∘ x[n−1]</c> for a non-empty span.</summary>
+    static abstract float Fold(ReadOnlySpan<float> x);
+}
+
+internal readonly struct AddOp : IFoldOp
+{
+    public static float Identity => 0f;
+    public static float Fold(ReadOnlySpan<float> x) => TensorPrimitives.Sum(x);
     public static float Apply(float x, float y) => x + y;
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Add(x, y, d);
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Add(x, y, d);
@@ -49,8 +60,10 @@ internal readonly struct DivideOp : IBinaryOp
 }
 
 /// <summary>max(x, y), NaN if either is NaN (NumPy's <c>maximum</c>).</summary>
-internal readonly struct MaximumOp : IBinaryOp
+internal readonly struct MaximumOp : IFoldOp
 {
+    public static float Identity => float.NegativeInfinity;
+    public static float Fold(ReadOnlySpan<float> x) => TensorPrimitives.Max(x);
     public static float Apply(float x, float y) => MathF.Max(x, y);
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Max(x, y, d);
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Max(x, y, d);
@@ -58,8 +71,10 @@ internal readonly struct MaximumOp : IBinaryOp
 }
 
 /// <summary>min(x, y), NaN if either is NaN (NumPy's <c>minimum</c>).</summary>
-internal readonly struct MinimumOp : IBinaryOp
+internal readonly struct MinimumOp : IFoldOp
 {
+    public static float Identity => float.PositiveInfinity;
+    public static float Fold(ReadOnlySpan<float> x) => TensorPrimitives.Min(x);
     public static float Apply(float x, float y) => MathF.Min(x, y);
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Min(x, y, d);
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Min(x, y, d);
