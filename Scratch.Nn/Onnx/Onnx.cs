@@ -6,13 +6,13 @@ namespace Scratch.Nn;
 /// <summary>Exports a network to a standard ONNX model and imports one made of the book's operators.</summary>
 /// <remarks>
 /// <para>
-/// An exported model (opset 17) reads <c>input</c>, (N, …) with a dynamic batch N, and has two outputs:
+/// An exported model (opset 18) reads <c>input</c>, (N, …) with a dynamic batch N, and has two outputs:
 /// <c>output</c> = <c>softmax(logits)</c> over the last axis, the class probabilities, and <c>logits</c>, what
 /// <see cref="Sequential.Predict"/> returns. The test-time behaviour is exported (running statistics, dropout at test time).
 /// </para>
 /// <para>
 /// Layer → ONNX: Affine → Gemm (Flatten + Gemm on (N, C, H, W)); Convolution → Conv; Relu, Sigmoid, Tanh → the same;
-/// MaxPooling → MaxPool (after a zero Pad when pad &gt; 0, since the layer pads with zeros and MaxPool with −∞);
+/// MaxPooling → MaxPool (after a zero Pad of H and W when pad &gt; 0, since the layer pads with zeros and MaxPool with −∞);
 /// AvgPooling → AveragePool with <c>count_include_pad=1</c>; BatchNormalization2d → BatchNormalization;
 /// BatchNormalization → BatchNormalization on (N, D), or Shape + Flatten + BatchNormalization + Reshape on (N, C, H, W),
 /// where each of the C·H·W positions is a feature; Dropout → nothing (Modern) or Mul by 1 − p (Book);
@@ -28,7 +28,7 @@ namespace Scratch.Nn;
 public static class Onnx
 {
     /// <summary>The ONNX operator set <see cref="Save"/> writes.</summary>
-    public const int OpsetVersion = 17;
+    public const int OpsetVersion = 18;
 
     /// <summary>The name of the exported model's input, (N, …).</summary>
     public const string InputName = "input";

@@ -38,7 +38,7 @@ internal sealed class OnnxExporter
 
         var model = new Proto.ModelProto
         {
-            IrVersion = 8,   // the IR version that goes with opset 17
+            IrVersion = 8,   // the IR version that goes with opset 18
             ProducerName = "Scratch",
             ProducerVersion = typeof(Onnx).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
             DocString = $"{network.GetType().Name} exported by Scratch. Outputs: '{Onnx.OutputName}' = softmax('{Onnx.LogitsName}') over the last axis, the class probabilities; '{Onnx.LogitsName}' = the scores of Predict.",
@@ -82,9 +82,12 @@ internal sealed class OnnxExporter
                 Expect(k, layer, 4, null, "(N, C, H, W)");
                 if (pool.Pad > 0)   // MaxPool pads with −∞; the layer's padding is zeros, as the book's im2col: pad first
                 {
+                    // Naming the axes (H and W) also keeps ONNX Runtime from fusing this Pad into the MaxPool's own −∞ padding.
                     int q = pool.Pad;
-                    string pads = Constant(node + "/pads", OnnxTensors.FromInt64(node + "/pads", 0, 0, q, q, 0, 0, q, q));
-                    Node("Pad", node + "/Pad", [_value, pads], [Attr.String("mode", "constant")],
+                    string pads = Constant(node + "/pads", OnnxTensors.FromInt64(node + "/pads", q, q, q, q));
+                    string zero = Constant(node + "/zero", OnnxTensors.FromNDArray(node + "/zero", NDArray.Scalar(0f)));
+                    string axes = Constant(node + "/axes", OnnxTensors.FromInt64(node + "/axes", 2, 3));
+                    Node("Pad", node + "/Pad", [_value, pads, zero, axes], [Attr.String("mode", "constant")],
                         [null, _dims[1], _dims[2] + 2 * q, _dims[3] + 2 * q]);
                 }
                 Node("MaxPool", node, [_value], [Attr.Ints("kernel_shape", pool.PoolH, pool.PoolW), Attr.Ints("strides", pool.Stride, pool.Stride)],

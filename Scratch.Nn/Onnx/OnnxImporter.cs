@@ -169,18 +169,23 @@ internal sealed class OnnxImporter
     }
 
     /// <summary>Pad by zeros on H and W followed by a MaxPool without pads: MaxPooling with that pad.</summary>
+    /// <remarks>The pads are (0, 0, p, p, 0, 0, p, p) over all four axes, or (p, p, p, p) with axes (2, 3) as Save writes them.</remarks>
     private void ReadPaddedMaxPool(Proto.NodeProto node)
     {
-        const string Expected = "is not a zero Pad of H and W alike ([0, 0, p, p, 0, 0, p, p]) followed by a MaxPool; no other padding has a layer";
-        if (Attr.GetString(node, "mode", "constant") != "constant" || node.Input.Count < 2 || node.Input.Count > 3)
+        const string Expected = "is not a zero Pad of H and W alike followed by a MaxPool; no other padding has a layer";
+        if (Attr.GetString(node, "mode", "constant") != "constant" || node.Input.Count is < 2 or > 4)
             throw Unsupported(node, Expected);
         long[] pads = OnnxTensors.ToInt64(Constant(node, 1), _model);
         bool zeroValue = node.Input.Count < 3 || node.Input[2].Length == 0 || OnnxTensors.ToNDArray(Constant(node, 2), _model).ToArray().All(v => v == 0f);
+        long[] axes = node.Input.Count < 4 || node.Input[3].Length == 0 ? [0, 1, 2, 3] : OnnxTensors.ToInt64(Constant(node, 3), _model);
+        long[] padded = axes.Select(a => a < 0 ? a + 4 : a).ToArray();
+        long p = pads.Length > 0 ? pads.Max() : 0;
+        // Each padded axis gets pads[i] before and pads[i + axes] after; only H and W may be padded, by p on every side.
+        bool onlyHW = pads.Length == 2 * padded.Length && p > 0 && p <= int.MaxValue
+            && padded.Select((axis, i) => axis is 2 or 3 ? pads[i] == p && pads[i + padded.Length] == p : pads[i] == 0 && pads[i + padded.Length] == 0).All(ok => ok)
+            && padded.Count(axis => axis is 2 or 3) == 2;
         Proto.NodeProto? pool = _next + 1 < _nodes.Count ? _nodes[_next + 1] : null;
-        long p = pads.Length == 8 ? pads[2] : -1;
-        if (!zeroValue || pads.Length != 8 || p < 0 || p > int.MaxValue || pads.Any(q => q != 0 && q != p) || pads[0] != 0 || pads[1] != 0
-            || pads[3] != p || pads[4] != 0 || pads[5] != 0 || pads[6] != p || pads[7] != p
-            || pool is not { OpType: "MaxPool" } || pool.Input.Count != 1 || pool.Input[0] != node.Output[0])
+        if (!zeroValue || !onlyHW || pool is not { OpType: "MaxPool" } || pool.Input.Count != 1 || pool.Input[0] != node.Output[0])
             throw Unsupported(node, Expected);
         _value = node.Output[0];
         _next++;
