@@ -69,13 +69,13 @@ public static class Checkpoint
     /// <summary>Reads a checkpoint image of the given format from the seekable <paramref name="stream"/> into <paramref name="network"/>; <paramref name="name"/> is for messages.</summary>
     internal static void Load(Stream stream, string name, Format format, Sequential network)
     {
-        var targets = Arrays(network);
-        var expected = targets.Select(t => (t.Key, t.Array.Shape)).ToList();
+        var targets = Targets(network);
+        var expected = targets.Select(t => (t.Key, t.Shape)).ToList();
         NDArray[] values = format == Format.Npz
             ? NpzFormat.Read(stream, name, expected)
             : SafetensorsFormat.ReadTensors(stream, name, SafetensorsFormat.ReadHeader(stream, name), expected);
         for (int i = 0; i < targets.Count; i++)   // every array read and checked: only now change the network
-            targets[i].Array.CopyFrom(values[i]);
+            targets[i].Set(values[i]);
     }
 
     /// <summary>Rebuilds the network a safetensors image in the seekable <paramref name="stream"/> describes; <paramref name="name"/> is for messages.</summary>
@@ -100,10 +100,10 @@ public static class Checkpoint
         {
             throw new InvalidDataException($"Checkpoint.Load: {name}: its __metadata__ does not describe a network Scratch can build: {e.Message}", e);
         }
-        var targets = Arrays(network);
-        NDArray[] values = SafetensorsFormat.ReadTensors(stream, name, header, targets.Select(t => (t.Key, t.Array.Shape)).ToList());
+        var targets = Targets(network);
+        NDArray[] values = SafetensorsFormat.ReadTensors(stream, name, header, targets.Select(t => (t.Key, t.Shape)).ToList());
         for (int i = 0; i < targets.Count; i++)
-            targets[i].Array.CopyFrom(values[i]);
+            targets[i].Set(values[i]);
         return network;
     }
 
@@ -139,12 +139,24 @@ public static class Checkpoint
         int k = 0;
         foreach (IRunningStatistics bn in network.Layers.OfType<IRunningStatistics>())
         {
-            k++;
-            bn.RunningMean ??= NDArray.ZerosLike(bn.Gamma.Value);   // before the first Forward: the zeros the layer starts from
-            bn.RunningVar ??= NDArray.ZerosLike(bn.Gamma.Value);
-            arrays.Add(($"RunningMean{k}", bn.RunningMean));
-            arrays.Add(($"RunningVar{k}", bn.RunningVar));
+            k++;   // before the first Forward the statistics are null: save the zeros the layer starts from
+            arrays.Add(($"RunningMean{k}", bn.RunningMean ?? NDArray.ZerosLike(bn.Gamma.Value)));
+            arrays.Add(($"RunningVar{k}", bn.RunningVar ?? NDArray.ZerosLike(bn.Gamma.Value)));
         }
         return arrays;
+    }
+
+    /// <summary>What loading fills, in the order of <see cref="Arrays"/>: each key, its shape, and how to store a loaded value.</summary>
+    private static List<(string Key, int[] Shape, Action<NDArray> Set)> Targets(Sequential network)
+    {
+        var targets = network.Params.Select(p => (p.Key, p.Value.Value.Shape, (Action<NDArray>)(v => p.Value.Value.CopyFrom(v)))).ToList();
+        int k = 0;
+        foreach (IRunningStatistics bn in network.Layers.OfType<IRunningStatistics>())
+        {
+            k++;
+            targets.Add(($"RunningMean{k}", bn.Gamma.Value.Shape, v => bn.RunningMean = v));
+            targets.Add(($"RunningVar{k}", bn.Gamma.Value.Shape, v => bn.RunningVar = v));
+        }
+        return targets;
     }
 }

@@ -44,7 +44,8 @@ internal static class AtomicFile
         }
         catch
         {
-            File.Delete(temp);   // no-op when it was never created
+            if (File.Exists(temp))
+                File.Delete(temp);
             throw;
         }
     }
