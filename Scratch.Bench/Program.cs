@@ -21,6 +21,7 @@ public static class Program
             ExperimentCommands.Xor(),
             TourCommand.Create(),
             ProfileCommand.Create(),
+            ExportCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

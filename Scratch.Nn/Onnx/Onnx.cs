@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Proto = Onnx;
 
@@ -43,8 +44,9 @@ public static class Onnx
     /// <param name="network">The layers to export; the loss layer is replaced by a Softmax.</param>
     /// <param name="path">The .onnx file; written to a temporary file first, then moved, so it is never half written.</param>
     /// <param name="inputShape">
-    /// One sample's shape, e.g. <c>[1, 28, 28]</c>, −1 for a free length. By default taken from the first layer:
-    /// (D) for Affine and BatchNormalization, (C, −1, −1) for Convolution and BatchNormalization2d.
+    /// One sample's shape, e.g. <c>[1, 28, 28]</c>, −1 for a free length. By default the <c>inputDim</c> of a book network
+    /// (<see cref="IDescribedNetwork"/>), else taken from the first layer: (D) for Affine and BatchNormalization,
+    /// (C, −1, −1) for Convolution and BatchNormalization2d.
     /// </param>
     /// <exception cref="NotSupportedException">A layer has no ONNX counterpart.</exception>
     /// <exception cref="ArgumentException">The layers do not fit together, or the input shape cannot be told.</exception>
@@ -53,17 +55,7 @@ public static class Onnx
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(path);
         Proto.ModelProto model = OnnxExporter.Export(network, inputShape ?? SampleShape(network));
-        string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            using (var stream = File.Create(temp))
-                model.WriteTo(stream);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.Write(path, "Onnx.Save", model.WriteTo);
     }
 
     /// <summary>Builds a network from the ONNX model in <paramref name="path"/>; its initializers become the parameters.</summary>
@@ -87,14 +79,19 @@ public static class Onnx
         return OnnxImporter.Import(model, name);
     }
 
-    /// <summary>One sample's shape as the first layer fixes it.</summary>
-    private static int[] SampleShape(Sequential network) => network.Layers.FirstOrDefault() switch
+    /// <summary>One sample's shape: the <c>inputDim</c> a book network was built with, else as the first layer fixes it.</summary>
+    private static int[] SampleShape(Sequential network)
     {
-        Affine affine => [affine.W.Value.Dim(0)],
-        BatchNormalization bn => [bn.Gamma.Value.Size],
-        Convolution conv => [conv.W.Value.Dim(1), -1, -1],
-        BatchNormalization2d bn => [bn.Gamma.Value.Size, -1, -1],
-        var first => throw new ArgumentException(
-            $"Onnx.Save: the first layer ({first?.GetType().Name ?? "none"}) does not fix the input shape; pass inputShape, e.g. [1, 28, 28].", "inputShape"),
-    };
+        if (network is IDescribedNetwork described && JsonNode.Parse(described.Description.Arguments)?["inputDim"] is JsonArray inputDim)
+            return inputDim.Select(d => d!.GetValue<int>()).ToArray();
+        return network.Layers.FirstOrDefault() switch
+        {
+            Affine affine => [affine.W.Value.Dim(0)],
+            BatchNormalization bn => [bn.Gamma.Value.Size],
+            Convolution conv => [conv.W.Value.Dim(1), -1, -1],
+            BatchNormalization2d bn => [bn.Gamma.Value.Size, -1, -1],
+            var first => throw new ArgumentException(
+                $"Onnx.Save: the first layer ({first?.GetType().Name ?? "none"}) does not fix the input shape; pass inputShape, e.g. [1, 28, 28].", "inputShape"),
+        };
+    }
 }

@@ -46,6 +46,8 @@ internal sealed class OnnxExporter
         };
         model.OpsetImport.Add(new Proto.OperatorSetIdProto { Domain = "", Version = Onnx.OpsetVersion });
         model.MetadataProps.Add(new Proto.StringStringEntryProto { Key = "network", Value = network.GetType().Name });
+        if (network is IDescribedNetwork described)   // how to build it again, as a safetensors checkpoint records it
+            model.MetadataProps.Add(new Proto.StringStringEntryProto { Key = "args", Value = described.Description.Arguments });
         return model;
     }
 
