@@ -22,6 +22,7 @@ public static class Program
             TourCommand.Create(),
             ProfileCommand.Create(),
             PeersCommand.Create(),
+            ExportCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

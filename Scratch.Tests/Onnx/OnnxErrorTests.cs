@@ -1,0 +1,93 @@
+using Scratch.Nn;
+using Scratch.Optim;
+using Scratch.Tensors;
+
+namespace Scratch.Tests.Nn;
+
+/// <summary>Unsupported operators and layers, corrupt files and mismatched layers fail with the right exception and a message naming the culprit.</summary>
+public class OnnxErrorTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), "scratch-onnx-" + Guid.NewGuid().ToString("N")));
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    [Test]
+    public void Load_UnsupportedOperator_NamesOperatorAndNode()
+    {
+        // leaky.onnx: Conv → LeakyRelu → Flatten → Gemm, exported by PyTorch (make_lenet.py).
+        var e = Assert.Throws<NotSupportedException>(() => Onnx.Load(OnnxImportTests.DataFile("leaky.onnx")));
+        Assert.That(e!.Message, Does.Contain("LeakyRelu").And.Contain("leaky.onnx").And.Match("node '[^']+'"));
+    }
+
+    [Test]
+    public void Load_TruncatedFile_ThrowsInvalidData()
+    {
+        byte[] model = File.ReadAllBytes(OnnxImportTests.DataFile("lenet.onnx"));
+        foreach (int length in new[] { 0, 1, 100, model.Length / 2, model.Length - 1 })
+        {
+            string path = Path.Combine(_dir, $"cut{length}.onnx");
+            File.WriteAllBytes(path, model[..length]);
+            var e = Assert.Throws<InvalidDataException>(() => Onnx.Load(path), $"length {length}");
+            Assert.That(e!.Message, Does.Contain($"cut{length}.onnx"));
+        }
+    }
+
+    [Test]
+    public void Load_NotAModel_ThrowsInvalidData()
+    {
+        string path = Path.Combine(_dir, "weights.npy");
+        Npy.Save(path, NDArray.Ones(3, 4));
+        Assert.Throws<InvalidDataException>(() => Onnx.Load(path));
+        var random = new byte[4096];
+        new Random(1).NextBytes(random);
+        File.WriteAllBytes(path = Path.Combine(_dir, "noise.onnx"), random);
+        Assert.That(() => Onnx.Load(path), Throws.InstanceOf<InvalidDataException>().Or.InstanceOf<NotSupportedException>());
+    }
+
+    [Test]
+    public void Load_MissingFile_ThrowsFileNotFound() =>
+        Assert.Throws<FileNotFoundException>(() => Onnx.Load(Path.Combine(_dir, "absent.onnx")));
+
+    [Test]
+    public void Save_UnsupportedLayer_ThrowsAndWritesNothing()
+    {
+        string path = Path.Combine(_dir, "network.onnx");
+        File.WriteAllText(path, "previous");
+        var network = new Sequential([new Affine(NDArray.Ones(4, 3), NDArray.Zeros(3)), new Doubler()], new SoftmaxWithLoss());
+        var e = Assert.Throws<NotSupportedException>(() => Onnx.Save(network, path));
+        Assert.That(e!.Message, Does.Contain("layer 1 (Doubler)"));
+        Assert.That(File.ReadAllText(path), Is.EqualTo("previous"));
+        Assert.That(Directory.GetFiles(_dir), Has.Length.EqualTo(1), "no temporary file left behind");
+    }
+
+    [Test]
+    public void Save_LayersThatDoNotFit_NameTheLayer()
+    {
+        var network = new Sequential([new Affine(NDArray.Ones(4, 3), NDArray.Zeros(3)), new Affine(NDArray.Ones(5, 2), NDArray.Zeros(2))], new SoftmaxWithLoss());
+        var e = Assert.Throws<ArgumentException>(() => Onnx.Save(network, Path.Combine(_dir, "network.onnx")));
+        Assert.That(e!.Message, Does.Contain("layer 1 (Affine)").And.Contain("(N, 3)"));
+    }
+
+    [Test]
+    public void Save_FirstLayerWithoutShape_AsksForInputShape()
+    {
+        var network = new Sequential([new Relu(), new Affine(NDArray.Ones(4, 3), NDArray.Zeros(3))], new SoftmaxWithLoss());
+        var e = Assert.Throws<ArgumentException>(() => Onnx.Save(network, Path.Combine(_dir, "network.onnx")));
+        Assert.That(e!.Message, Does.Contain("inputShape"));
+        Onnx.Save(network, Path.Combine(_dir, "network.onnx"), inputShape: [4]);
+    }
+
+    /// <summary>A layer ONNX export knows nothing about.</summary>
+    private sealed class Doubler : ILayer
+    {
+        public IReadOnlyList<Parameter> Parameters => [];
+
+        public NDArray Forward(NDArray x, bool training = false) => x * 2f;
+
+        public NDArray Backward(NDArray dout) => dout * 2f;
+    }
+}
