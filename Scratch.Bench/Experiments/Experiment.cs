@@ -39,7 +39,7 @@ internal sealed class ExperimentContext(string OutputDir, bool Smoke, TextWriter
     public void Report(string name, double value, string? course = null, string format = "F4")
     {
         Numbers[name] = value;
-        Out.WriteLine($"  {name,-44} {value.ToString(format, CultureInfo.InvariantCulture),12}{(course is null ? "" : $"   (course: {course})")}");
+        Out.WriteLine($"  {name,-48} {value.ToString(format, CultureInfo.InvariantCulture),12}{(course is null ? "" : $"   (course: {course})")}");
     }
 
     /// <summary>A line of explanation (data sizes, what differs from the course).</summary>
@@ -60,7 +60,9 @@ internal static class ExperimentRunner
     public static IReadOnlyList<Experiment> All { get; } =
     [
         new LogicGatesExperiment(), new GradientDescentExperiment(), new ComputationalGraphExperiment(), new ConvArithmeticExperiment(),
-        new LrSchedulesExperiment(), new OptimizersXorExperiment(), new SpiralExperiment(),
+        new LrSchedulesExperiment(), new OptimizersXorExperiment(), new SpiralExperiment(), new RegularizationExperiment(),
+        new NumericalGradientExperiment(), new EdgesExperiment(), new WeightInitExperiment(), new BatchNormExperiment(),
+        new OverfittingExperiment(), new OptimizersMnistExperiment(),
     ];
 
     /// <summary>Runs one experiment into <paramref name="outputDir"/>, printing its header, numbers, figures and time.</summary>

@@ -70,7 +70,15 @@ internal static class Panels
         heatmap.Colormap = colormap ?? new ScottPlot.Colormaps.Grayscale();
         heatmap.Opacity = opacity;
         plot.Title(title);
-        plot.HideAxesAndGrid();
+        plot.HideGrid();
+        foreach (var axis in new ScottPlot.IAxis[] { plot.Axes.Left, plot.Axes.Bottom, plot.Axes.Right })   // no ticks or frame, but keep the title
+        {
+            axis.TickLabelStyle.IsVisible = false;
+            axis.MajorTickStyle.Length = 0;
+            axis.MinorTickStyle.Length = 0;
+            axis.FrameLineStyle.Width = 0;
+        }
+        plot.Axes.Top.FrameLineStyle.Width = 0;
         plot.Axes.SquareUnits();
     }
 
