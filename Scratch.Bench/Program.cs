@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BenchmarkDotNet.Running;
 using Scratch.Bench.Commands;
+using Scratch.Nn;
 
 namespace Scratch.Bench;
 
@@ -17,22 +18,43 @@ public static class Program
         var root = new RootCommand("Scratch: a from-scratch tensor engine and the book's networks. `bench --filter *Gemm*` runs the kernel benchmarks.")
         {
             TrainCommand.Create(),
-            ExperimentCommands.Spiral(),
-            ExperimentCommands.Xor(),
+            EvaluateCommand.Create(),
+            PredictCommand.Create(),
+            SummaryCommand.Create(),
+            ExperimentsCommand.Create(),
             TourCommand.Create(),
             ProfileCommand.Create(),
             PeersCommand.Create(),
             ExportCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)   // a bad option or value: one line naming it, exit code 2
+        {
+            Console.Error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+            return 2;
+        }
+        return parsed.Invoke();
     }
 
-    /// <summary>Runs a command, turning bad input (a wrong option, a missing or corrupt data file) into one line on stderr and exit code 1.</summary>
+    /// <summary>
+    /// Runs a command, turning a bad option value into one line on stderr and exit code 2, and bad input (a missing or
+    /// corrupt data file) or a diverged training run into one line and exit code 1.
+    /// </summary>
     internal static int Guarded(Func<int> command)
     {
         try
         {
             return command();
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (NonFiniteException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using Scratch.Optim;
 using Scratch.Optim.Schedules;
 using Scratch.Tensors;
@@ -14,6 +15,14 @@ namespace Scratch.Nn;
 /// <param name="Seconds">Wall time of the epoch's training steps (evaluation excluded).</param>
 public sealed record EpochResult(int Epoch, float TrainLoss, float TrainAccuracy, float TestAccuracy, float LearningRate, double Seconds);
 
+/// <summary>What one training step of <see cref="Trainer"/> did (a value type: raising it allocates nothing).</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="Step">1-based step within the epoch.</param>
+/// <param name="StepsPerEpoch">Steps in every epoch.</param>
+/// <param name="BatchSize">Samples in this step's mini-batch (the last one of an epoch may be smaller).</param>
+/// <param name="Loss">The mini-batch loss of this step's forward pass.</param>
+public readonly record struct StepResult(int Epoch, int Step, int StepsPerEpoch, int BatchSize, float Loss);
+
 /// <summary>The book's <c>Trainer</c>: mini-batch gradient descent for a number of epochs, recording loss and accuracy.</summary>
 /// <remarks>
 /// Each step draws a mini-batch, backpropagates (<see cref="INetwork.Gradient"/>) and lets the optimizer update the
@@ -22,6 +31,9 @@ public sealed record EpochResult(int Epoch, float TrainLoss, float TrainAccuracy
 /// replacement every step (<c>np.random.choice(train_size, batch_size)</c>) for <c>⌈trainSize / batchSize⌉</c> steps an
 /// epoch; <see cref="Semantics.Modern"/> walks a fresh permutation each epoch, every sample once (the last batch may be smaller).
 /// Accuracy is measured at the end of every epoch. A schedule, when given, sets the learning rate at the start of each epoch.
+/// Every step checks that the loss and every gradient are finite (one vectorized pass over the gradients, no allocation)
+/// before the optimizer runs; on a NaN or ±∞ it throws <see cref="NonFiniteException"/> naming the epoch, the step and the
+/// first parameter whose gradient is not finite, with the parameters left as the last good step made them.
 /// </remarks>
 public sealed class Trainer
 {
@@ -29,11 +41,13 @@ public sealed class Trainer
     private readonly NDArray _xTrain, _tTrain, _xTest, _tTest;
     private readonly RandomState _random;
     private readonly List<float> _trainLoss = [], _trainAcc = [], _testAcc = [];
+    private readonly (Parameter Parameter, string Key, string Layer)[] _watched;   // every parameter, in forward order
+    private int _epoch = 1, _step;                                                  // where TrainStep is, for error messages
 
     /// <summary>Prepares training of <paramref name="network"/> on (<paramref name="xTrain"/>, <paramref name="tTrain"/>), evaluated on both sets.</summary>
     public Trainer(INetwork network, NDArray xTrain, NDArray tTrain, NDArray xTest, NDArray tTest,
         int epochs = 20, int miniBatchSize = 100, IOptimizer? optimizer = null, ILearningRateSchedule? schedule = null,
-        int? evaluateSampleNumPerEpoch = null, Semantics semantics = Semantics.Modern, uint seed = 0)
+        int? evaluateSampleNumPerEpoch = null, Semantics semantics = Semantics.Modern, uint seed = 0, bool checkNonFiniteInput = false)
     {
         _network = network ?? throw new ArgumentNullException(nameof(network));
         CheckPair(nameof(xTrain), xTrain, tTrain);
@@ -48,7 +62,9 @@ public sealed class Trainer
         Schedule = schedule;
         EvaluateSampleNumPerEpoch = evaluateSampleNumPerEpoch;
         Semantics = semantics;
+        CheckNonFiniteInput = checkNonFiniteInput;
         _random = new RandomState(seed);
+        _watched = WatchedParameters(network);
     }
 
     /// <summary>Number of passes over the training set.</summary>
@@ -69,6 +85,9 @@ public sealed class Trainer
     /// <summary>Book or modern mini-batch sampling.</summary>
     public Semantics Semantics { get; }
 
+    /// <summary>Whether every input batch is checked for NaN and ±∞ before its forward pass (one extra pass over the batch).</summary>
+    public bool CheckNonFiniteInput { get; }
+
     /// <summary>The loss of every training step.</summary>
     public IReadOnlyList<float> TrainLossList => _trainLoss;
 
@@ -81,7 +100,11 @@ public sealed class Trainer
     /// <summary>Called after every epoch (for progress display).</summary>
     public event Action<EpochResult>? EpochCompleted;
 
+    /// <summary>Called after every training step, once the optimizer has updated the parameters (for live progress).</summary>
+    public event Action<StepResult>? StepCompleted;
+
     /// <summary>Runs all epochs and returns the accuracy on the whole test set.</summary>
+    /// <exception cref="NonFiniteException">A loss or gradient (or, with <see cref="CheckNonFiniteInput"/>, an input) is NaN or ±∞.</exception>
     public float Train()
     {
         int trainSize = _xTrain.Dim(0);
@@ -105,7 +128,12 @@ public sealed class Trainer
                     ? _random.Choice(trainSize, BatchSize)
                     : order.AsSpan(step * BatchSize, Math.Min(BatchSize, trainSize - step * BatchSize));
                 bool full = batch.Length == BatchSize;   // full batches reuse one pair of buffers
-                lossSum += TrainStep(_xTrain.Take(batch, full ? xBatch : null), _tTrain.Take(batch, full ? tBatch : null));
+                (_epoch, _step) = (epoch + 1, step + 1);
+                NDArray x = _xTrain.Take(batch, full ? xBatch : null);
+                if (CheckNonFiniteInput) CheckInput(x, batch);
+                float loss = TrainStep(x, _tTrain.Take(batch, full ? tBatch : null));
+                lossSum += loss;
+                StepCompleted?.Invoke(new StepResult(epoch + 1, step + 1, stepsPerEpoch, batch.Length, loss));
             }
             double seconds = clock.Elapsed.TotalSeconds;
             var result = new EpochResult(epoch + 1, (float)(lossSum / stepsPerEpoch), Evaluate(_xTrain, _tTrain), Evaluate(_xTest, _tTest),
@@ -117,13 +145,65 @@ public sealed class Trainer
         return _network.Accuracy(_xTest, _tTest);
     }
 
-    /// <summary>One step: backpropagate on the batch and update the parameters; returns (and records) the batch loss.</summary>
+    /// <summary>One step: backpropagate on the batch, check the loss and gradients are finite, and update the parameters; returns (and records) the batch loss.</summary>
+    /// <exception cref="NonFiniteException">The loss or a gradient is NaN or ±∞; the parameters are left unchanged.</exception>
     public float TrainStep(NDArray xBatch, NDArray tBatch)
     {
         var (loss, _) = _network.Gradient(xBatch, tBatch);
+        CheckFinite(loss);
         Optimizer.Update(_network.Parameters);
         _trainLoss.Add(loss);
         return loss;
+    }
+
+    /// <summary>Throws <see cref="NonFiniteException"/> unless the loss and every gradient are finite.</summary>
+    private void CheckFinite(float loss)
+    {
+        int bad = Array.FindIndex(_watched, w => !AllFinite(w.Parameter.Grad));   // allocation-free: the lambda is static
+        if (float.IsFinite(loss) && bad < 0) return;
+        string lossText = float.IsFinite(loss) ? $"the loss is {loss} but" : $"the loss is {loss};";
+        string gradText = bad < 0
+            ? "every gradient is finite"
+            : $"the first non-finite gradient (in layer order) is {_watched[bad].Key} of layer {_watched[bad].Layer}";
+        throw new NonFiniteException(
+            $"Training stopped at epoch {_epoch}, step {_step}: {lossText} {gradText}. The parameters keep the values of the previous step; " +
+            "lower the learning rate or check the data for NaN/∞ (checkNonFiniteInput).",
+            _epoch, _step, bad < 0 ? null : _watched[bad].Key, bad < 0 ? null : _watched[bad].Layer);
+    }
+
+    /// <summary>True when no element is NaN or ±∞: one vectorized sum (NaN and ∞ propagate), then an exact scan only if the sum is not finite.</summary>
+    private static bool AllFinite(NDArray a)
+    {
+        if (!a.IsContiguous) return a.ToArray().All(float.IsFinite);
+        ReadOnlySpan<float> span = a.AsSpan();
+        if (float.IsFinite(TensorPrimitives.Sum(span))) return true;
+        foreach (float v in span)   // the sum may overflow on large finite values
+            if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
+    /// <summary>Throws <see cref="NonFiniteException"/> naming the training sample that holds a NaN or ±∞.</summary>
+    private void CheckInput(NDArray x, ReadOnlySpan<int> batch)
+    {
+        if (AllFinite(x)) return;
+        float[] values = x.ToArray();
+        int perSample = values.Length / batch.Length;
+        int first = Array.FindIndex(values, v => !float.IsFinite(v));
+        throw new NonFiniteException(
+            $"Training stopped at epoch {_epoch}, step {_step}: training sample {batch[first / perSample]} holds {values[first]} " +
+            $"(element {first % perSample} of {perSample}).", _epoch, _step, null, null);
+    }
+
+    /// <summary>Every parameter with its book key and its layer's 1-based position and type, in forward order.</summary>
+    private static (Parameter, string, string)[] WatchedParameters(INetwork network)
+    {
+        var keys = new Dictionary<Parameter, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (key, parameter) in network.Params) keys[parameter] = key;
+        if (network is not Sequential sequential)
+            return network.Parameters.Select(p => (p, keys.GetValueOrDefault(p, p.Name), "?")).ToArray();
+        return sequential.Layers
+            .SelectMany((layer, i) => layer.Parameters.Select(p => (p, keys.GetValueOrDefault(p, p.Name), $"{i + 1} ({layer.GetType().Name})")))
+            .ToArray();
     }
 
     private float Evaluate(NDArray x, NDArray t)

@@ -38,7 +38,7 @@ public sealed class AdaGrad : IOptimizer
     /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Check.All(nameof(AdaGrad), parameters);   // every parameter valid before any changes
         for (int p = 0; p < parameters.Count; p++)
         {
             Check.ValueAndGrad(nameof(AdaGrad), parameters, p, out Span<float> w, out ReadOnlySpan<float> g);

@@ -56,7 +56,7 @@ public sealed class AdamW : IOptimizer
     /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Check.All(nameof(AdamW), parameters);   // every parameter valid before any changes
         for (int p = 0; p < parameters.Count; p++)
         {
             Check.ValueAndGrad(nameof(AdamW), parameters, p, out Span<float> w, out ReadOnlySpan<float> g);
@@ -65,9 +65,7 @@ public sealed class AdamW : IOptimizer
             // then Adam's step:
             s.T++;                                                      // t += 1
             float lrT = s.BiasCorrectedLr(_lr, Beta1, Beta2);           // lr_t = lr·√(1 − β2ᵗ)/(1 − β1ᵗ)
-            Fused.MoveToward(s.M, 1f - Beta1, g);                       // m += (1 − β1)·(g − m)
-            Fused.MoveTowardSquare(s.V, 1f - Beta2, g);                 // v += (1 − β2)·(g² − v)
-            Fused.SubtractScaledRatio(w, lrT, s.M, s.V, _epsilon);      // W −= lr_t·m / (√v + ε)
+            Fused.AdamStep(w, g, s.M, s.V, 1f - Beta1, 1f - Beta2, lrT, 1f, _epsilon);   // m, v moved toward g, g²; W −= lr_t·m / (√v + ε)
         }
     }
 }

@@ -35,6 +35,17 @@ internal static class Check
         epoch >= 0 ? epoch : throw new ArgumentException($"{owner}: epoch must be ≥ 0 (epochs count from 0), got {epoch}.", nameof(epoch));
 
     /// <summary>
+    /// Validates every parameter of the list (not null, Grad of Value's shape and contiguous) before an optimizer changes
+    /// any of them, so a bad parameter late in the list leaves the earlier ones untouched. Allocates nothing unless it throws.
+    /// </summary>
+    public static void All(string owner, IReadOnlyList<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        for (int p = 0; p < parameters.Count; p++)
+            ValueAndGrad(owner, parameters, p, out _, out _);
+    }
+
+    /// <summary>
     /// The spans an optimizer walks for one parameter: <paramref name="w"/> over <c>Value</c> and <paramref name="g"/>
     /// over <c>Grad</c>, after checking that Grad has Value's shape and is contiguous. Allocates nothing unless it throws.
     /// </summary>

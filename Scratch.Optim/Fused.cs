@@ -28,43 +28,6 @@ internal static class Fused
             h[i] = a * h[i] + b * g[i] * g[i];
     }
 
-    /// <summary><c>m[i] += a·(g[i] − m[i])</c> (Adam's first moment, the book's form).</summary>
-    public static void MoveToward(Span<float> m, float a, ReadOnlySpan<float> g)
-    {
-        Debug.Assert(m.Length == g.Length);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var va = new Vector<float>(a);
-            for (; i <= m.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var mi = new Vector<float>(m[i..]);
-                (mi + va * (new Vector<float>(g[i..]) - mi)).CopyTo(m[i..]);
-            }
-        }
-        for (; i < m.Length; i++)
-            m[i] += a * (g[i] - m[i]);
-    }
-
-    /// <summary><c>v[i] += a·(g[i]² − v[i])</c> (Adam's second moment, the book's form).</summary>
-    public static void MoveTowardSquare(Span<float> v, float a, ReadOnlySpan<float> g)
-    {
-        Debug.Assert(v.Length == g.Length);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var va = new Vector<float>(a);
-            for (; i <= v.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var vi = new Vector<float>(v[i..]);
-                var gi = new Vector<float>(g[i..]);
-                (vi + va * (gi * gi - vi)).CopyTo(v[i..]);
-            }
-        }
-        for (; i < v.Length; i++)
-            v[i] += a * (g[i] * g[i] - v[i]);
-    }
-
     /// <summary><c>w[i] −= s·n[i] / (√d[i] + ε)</c> (the AdaGrad / RMSprop / Adam step).</summary>
     public static void SubtractScaledRatio(Span<float> w, float s, ReadOnlySpan<float> n, ReadOnlySpan<float> d, float epsilon)
     {
@@ -82,5 +45,43 @@ internal static class Fused
         }
         for (; i < w.Length; i++)
             w[i] -= s * n[i] / (MathF.Sqrt(d[i]) + epsilon);
+    }
+
+    /// <summary>
+    /// Adam's whole step in one pass: <c>m[i] += a1·(g[i] − m[i]);  v[i] += a2·(g[i]² − v[i]);  w[i] −= s·m[i] / (√(k·v[i]) + ε)</c>.
+    /// </summary>
+    /// <remarks>
+    /// The book's form is <c>s = lr_t, k = 1</c>; PyTorch's bias-corrected form is <c>s = lr/(1−β1ᵗ), k = 1/(1−β2ᵗ)</c>, which
+    /// gives <c>lr·m̂/(√v̂ + ε)</c>. One read of w, g, m, v and one write of w, m, v per element instead of three passes.
+    /// </remarks>
+    public static void AdamStep(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float a1, float a2, float s, float k, float epsilon)
+    {
+        Debug.Assert(w.Length == g.Length && w.Length == m.Length && w.Length == v.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va1 = new Vector<float>(a1);
+            var va2 = new Vector<float>(a2);
+            var vs = new Vector<float>(s);
+            var vk = new Vector<float>(k);
+            var ve = new Vector<float>(epsilon);
+            for (; i <= w.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var gi = new Vector<float>(g[i..]);
+                var mi = new Vector<float>(m[i..]);
+                var vi = new Vector<float>(v[i..]);
+                mi += va1 * (gi - mi);
+                vi += va2 * (gi * gi - vi);
+                mi.CopyTo(m[i..]);
+                vi.CopyTo(v[i..]);
+                (new Vector<float>(w[i..]) - vs * mi / (Vector.SquareRoot(vk * vi) + ve)).CopyTo(w[i..]);
+            }
+        }
+        for (; i < w.Length; i++)
+        {
+            m[i] += a1 * (g[i] - m[i]);
+            v[i] += a2 * (g[i] * g[i] - v[i]);
+            w[i] -= s * m[i] / (MathF.Sqrt(k * v[i]) + epsilon);
+        }
     }
 }

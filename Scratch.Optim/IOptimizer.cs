@@ -11,6 +11,7 @@ public interface IOptimizer
     float LearningRate { get; set; }
 
     /// <summary>Updates every parameter's <c>Value</c> in place from its <c>Grad</c>.</summary>
-    /// <exception cref="ArgumentException">A parameter's Grad shape differs from its Value's, or Grad is a non-contiguous view.</exception>
+    /// <remarks>Every parameter is validated before any is changed: a bad one anywhere in the list leaves all of them as they were.</remarks>
+    /// <exception cref="ArgumentException">A parameter is null, its Grad shape differs from its Value's, or Grad is a non-contiguous view.</exception>
     void Update(IReadOnlyList<Parameter> parameters);
 }

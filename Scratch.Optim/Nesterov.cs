@@ -35,7 +35,7 @@ public sealed class Nesterov : IOptimizer
     /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Check.All(nameof(Nesterov), parameters);   // every parameter valid before any changes
         float momentum = MomentumFactor;
         for (int p = 0; p < parameters.Count; p++)
         {

@@ -44,7 +44,7 @@ public sealed class RmsProp : IOptimizer
     /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Check.All(nameof(RmsProp), parameters);   // every parameter valid before any changes
         for (int p = 0; p < parameters.Count; p++)
         {
             Check.ValueAndGrad(nameof(RmsProp), parameters, p, out Span<float> w, out ReadOnlySpan<float> g);

@@ -24,7 +24,7 @@ public sealed class Sgd : IOptimizer
     /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Check.All(nameof(Sgd), parameters);   // every parameter valid before any changes
         for (int p = 0; p < parameters.Count; p++)
         {
             Check.ValueAndGrad(nameof(Sgd), parameters, p, out Span<float> w, out ReadOnlySpan<float> g);

@@ -1,66 +1,111 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Scratch.Bench.Plots;
+using Scratch.Bench.Runs;
 using Scratch.Data;
 using Scratch.Nn;
+using Scratch.Optim;
+using Scratch.Optim.Schedules;
 using Scratch.Tensors;
 
 namespace Scratch.Bench.Commands;
 
-/// <summary><c>train</c>: trains one of the book's networks on MNIST (the embedded 10k digits by default) and prints the test accuracy.</summary>
+/// <summary>
+/// <c>train</c>: trains one of the book's networks on MNIST (the embedded 10k digits by default), shows live progress, and
+/// writes a run directory with <c>metrics.json</c>, <c>loss.png</c>, <c>accuracy.png</c> and the model checkpoint.
+/// </summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
-        var network = new Option<string>("--network") { Description = "simpleconv, deepconv, mlp (MultiLayerNetExtend 4×100 with batch norm and dropout 0.2) or twolayer", DefaultValueFactory = _ => "simpleconv" };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw", DefaultValueFactory = _ => "adam" };
-        var lr = new Option<float>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 1e-3f };
-        var epochs = new Option<int>("--epochs") { Description = "passes over the training set", DefaultValueFactory = _ => 10 };
-        var batchSize = new Option<int>("--batch-size") { Description = "samples per mini-batch", DefaultValueFactory = _ => 100 };
-        var seed = new Option<uint>("--seed") { Description = "seed of the weights and the batch order", DefaultValueFactory = _ => 0u };
-        var init = new Option<string>("--init") { Description = "he, xavier or a number σ (the book's weight_init_std)", DefaultValueFactory = _ => "he" };
-        var semantics = new Option<Semantics>("--semantics") { Description = "Modern (inverted dropout, permutation per epoch) or Book", DefaultValueFactory = _ => Semantics.Modern };
-        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "a directory with the four MNIST/Fashion-MNIST IDX files (raw or .gz) instead of the embedded 10k digits" };
-        var save = new Option<FileInfo?>("--save") { Description = "write the trained parameters to this .npz checkpoint" };
-        var command = new Command("train", "Train a network on MNIST and report the test accuracy.")
-        {
-            network, optimizer, lr, epochs, batchSize, seed, init, semantics, dataDir, save,
-        };
-        command.SetAction(result => Program.Guarded(() => Run(result.GetValue(network)!, result.GetValue(optimizer)!, result.GetValue(lr), result.GetValue(epochs),
-            result.GetValue(batchSize), result.GetValue(seed), result.GetValue(init)!, result.GetValue(semantics), result.GetValue(dataDir), result.GetValue(save))));
+        var o = new TrainOptions.Cli();
+        var command = new Command("train", "Train a network on MNIST, show progress, and write a run directory (metrics.json, loss.png, accuracy.png, model checkpoint).");
+        foreach (Option option in o.All) command.Options.Add(option);
+        command.SetAction(result => Program.Guarded(() => Run(o.Read(result))));
         return command;
     }
 
-    private static int Run(string networkName, string optimizerName, float lr, int epochs, int batchSize, uint seed, string initName,
-        Semantics semantics, DirectoryInfo? dataDir, FileInfo? save)
+    public static int Run(TrainOptions options)
     {
-        bool flatten = networkName is "mlp" or "twolayer";
-        var ((xTrain, tTrain), (xTest, tTest)) = dataDir is null
-            ? Mnist.LoadEmbedded(normalize: true, flatten: flatten)
-            : Mnist.Load(dataDir.FullName, normalize: true, flatten: flatten);
-        WeightInit init = WeightInit.Parse(initName);
-        int[] inputDim = xTrain.Shape[1..];
-        int classes = 10;
-        Sequential network = networkName switch
+        options.Validate();
+        if (options.Threads is int threads) UseCores(threads);
+        string runDir = options.Output ?? Path.Combine("runs", $"{options.Network}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        RunFiles.EnsureWritable(runDir, "--output");                                           // before the first epoch, not after the last
+        if (options.Save is not null) RunFiles.EnsureWritable(Path.GetDirectoryName(Path.GetFullPath(options.Save))!, "--save");
+
+        bool flat = NetworkSpec.Flat(options.Network);
+        var ((xTrain, tTrain), (xTest, tTest)) = options.DataDir is null
+            ? Mnist.LoadEmbedded(normalize: true, flatten: flat)
+            : Mnist.Load(options.DataDir, normalize: true, flatten: flat);
+        int classes = (int)tTrain.Max().Item() + 1;
+        var spec = new NetworkSpec(options.Network, xTrain.Shape[1..], Math.Max(classes, 10), options.Hidden, options.Dropout, options.BatchNorm,
+            options.WeightDecay, options.Init, options.Semantics, options.Seed);
+        Sequential network = spec.Build();
+        var trainer = new Trainer(network, xTrain, tTrain, xTest, tTest, options.Epochs, options.BatchSize, options.CreateOptimizer(),
+            options.CreateSchedule(), options.EvalSamples, options.Semantics, options.Seed, options.CheckInput);
+
+        int parameters = network.Parameters.Sum(p => p.Value.Size);
+        string batch = trainer.BatchSize == options.BatchSize
+            ? $"batch {trainer.BatchSize}"
+            : $"batch {trainer.BatchSize} (asked {options.BatchSize}; the training set holds {xTrain.Dim(0)})";
+        TrainingView.WriteLine($"{options.Network}: {parameters:N0} parameters; train {Shape.Format(xTrain.Shape)}, test {Shape.Format(xTest.Shape)}; " +
+            $"{options.Optimizer} lr {Invariant(options.Lr)}{(options.Schedule == "none" ? "" : $" ({options.Schedule} schedule)")}, {batch}, {options.Epochs} epochs, seed {options.Seed}, {options.Semantics}");
+
+        const string checkpointName = "model.npz";
+        var metrics = new RunMetrics
         {
-            "simpleconv" => new SimpleConvNet(inputDim, weightInit: init, outputSize: classes, semantics: semantics, seed: seed),
-            "deepconv" => new DeepConvNet(inputDim, outputSize: classes, semantics: semantics, seed: seed),
-            "mlp" => new MultiLayerNetExtend(inputDim[0], [100, 100, 100, 100], classes, weightInit: init, useDropout: true, dropoutRatio: 0.2f,
-                useBatchnorm: true, semantics: semantics, seed: seed),
-            "twolayer" => new TwoLayerNet(inputDim[0], 50, classes, seed: seed),
-            _ => throw new ArgumentException($"train: unknown network '{networkName}'; expected simpleconv, deepconv, mlp or twolayer."),
+            Options = options.ToDictionary(), Spec = spec, Parameters = parameters, TrainSamples = xTrain.Dim(0), TestSamples = xTest.Dim(0),
+            BatchSize = trainer.BatchSize, Checkpoint = checkpointName,
         };
-        Console.WriteLine($"{networkName}: {network.Parameters.Sum(p => p.Value.Size):N0} parameters; train {Shape.Format(xTrain.Shape)}, test {Shape.Format(xTest.Shape)}; " +
-            $"{optimizerName} lr {lr}, batch {batchSize}, {epochs} epochs, seed {seed}, {semantics}");
-        var trainer = new Trainer(network, xTrain, tTrain, xTest, tTest, epochs, batchSize, Trainer.CreateOptimizer(optimizerName, lr),
-            semantics: semantics, seed: seed);
-        trainer.EpochCompleted += e => Console.WriteLine(
-            $"epoch {e.Epoch,3}  loss {e.TrainLoss:F4}  train acc {e.TrainAccuracy:F4}  test acc {e.TestAccuracy:F4}  {e.Seconds:F2} s");
-        float accuracy = trainer.Train();
-        Console.WriteLine($"test accuracy: {accuracy:F4}");
-        if (save is not null)
+        int samplesPerEpoch = trainer.Semantics == Semantics.Book
+            ? (xTrain.Dim(0) + trainer.BatchSize - 1) / trainer.BatchSize * trainer.BatchSize
+            : xTrain.Dim(0);
+        trainer.EpochCompleted += e =>
         {
-            Checkpoint.Save(save.FullName, network);
-            Console.WriteLine($"saved {save.FullName}");
-        }
+            metrics.Epochs.Add(new EpochMetrics(e.Epoch, e.TrainLoss, e.TrainAccuracy, e.TestAccuracy, e.LearningRate, e.Seconds, samplesPerEpoch / e.Seconds));
+            SaveRun(runDir, metrics, trainer, network, checkpointName);   // after every epoch: an interrupted run keeps its last good epoch
+        };
+        float accuracy = TrainingView.Run(trainer,
+            e => $"epoch {e.Epoch,3}  loss {e.TrainLoss:F4}  train acc {e.TrainAccuracy:F4}  test acc {e.TestAccuracy:F4}  lr {Invariant(e.LearningRate)}  {e.Seconds:F2} s",
+            trainer.Train);
+        metrics.FinalTestAccuracy = accuracy;
+        SaveRun(runDir, metrics, trainer, network, checkpointName);
+        if (options.Save is not null) Checkpoint.Save(options.Save, network);
+        Console.WriteLine($"test accuracy: {accuracy:F4}");
+        Console.WriteLine($"run directory: {runDir}");
         return 0;
     }
+
+    /// <summary>Writes the checkpoint, metrics.json, loss.png and accuracy.png (each through a temporary file).</summary>
+    private static void SaveRun(string runDir, RunMetrics metrics, Trainer trainer, Sequential network, string checkpointName)
+    {
+        Checkpoint.Save(Path.Combine(runDir, checkpointName), network);
+        metrics.StepLoss.Clear();
+        metrics.StepLoss.AddRange(trainer.TrainLossList);
+        metrics.Save(runDir);
+        double[] steps = Enumerable.Range(1, trainer.TrainLossList.Count).Select(i => (double)i).ToArray();
+        Figure.Lines(Path.Combine(runDir, "loss.png"), $"{metrics.Spec.Network}: training loss per step", "step", "loss",
+        [
+            new Series("loss", steps, trainer.TrainLossList.Select(v => (double)v).ToArray()),
+            new Series("smoothed (smooth_curve)", steps, Figure.SmoothCurve(trainer.TrainLossList)),
+        ]);
+        double[] epochs = metrics.Epochs.Select(e => (double)e.Epoch).ToArray();
+        Figure.Lines(Path.Combine(runDir, "accuracy.png"), $"{metrics.Spec.Network}: accuracy per epoch", "epoch", "accuracy",
+        [
+            new Series("train", epochs, metrics.Epochs.Select(e => (double)e.TrainAccuracy).ToArray()),
+            new Series("test", epochs, metrics.Epochs.Select(e => (double)e.TestAccuracy).ToArray()),
+        ], yMax: 1.0);
+    }
+
+    /// <summary>Pins the process to the first <paramref name="threads"/> cores, so every kernel's threads share those cores.</summary>
+    private static void UseCores(int threads)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+            Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << threads) - 1);
+        else
+            throw new UsageException("--threads: pinning to cores is supported on Linux and Windows only.");
+    }
+
+    private static string Invariant(float value) => value.ToString(CultureInfo.InvariantCulture);
 }

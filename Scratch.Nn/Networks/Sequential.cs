@@ -114,10 +114,22 @@ public class Sequential : INetwork
         for (int start = 0; start < n; start += batchSize)
         {
             int stop = Math.Min(n, start + batchSize);
-            NDArray predicted = Predict(x.Slice(0, start, stop)).ArgMax(1);
+            NDArray scores = Predict(x.Slice(0, start, stop));
+            if (start == 0) CheckLabels(t, labels, scores.Dim(1));
+            NDArray predicted = scores.ArgMax(1);
             correct += (long)NDArray.Equal(predicted, labels.Slice(0, start, stop)).Sum().Item();
         }
         return (float)((double)correct / n);
+    }
+
+    /// <summary>Rejects targets the network cannot score: one-hot rows of another width, or class indices outside [0, classes).</summary>
+    private static void CheckLabels(NDArray t, NDArray labels, int classes)
+    {
+        if (t.Rank == 2 && t.Dim(1) != classes)
+            throw new ArgumentException($"Accuracy: one-hot t {Shape.Format(t.Shape)} has {t.Dim(1)} classes but the network scores {classes}.", nameof(t));
+        float min = labels.Min().Item(), max = labels.Max().Item();
+        if (min < 0 || max >= classes || float.IsNaN(min) || float.IsNaN(max))
+            throw new ArgumentException($"Accuracy: labels must be class indices in [0, {classes}), got values from {min} to {max}.", nameof(t));
     }
 
     /// <inheritdoc/>
