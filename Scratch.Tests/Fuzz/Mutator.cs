@@ -30,7 +30,7 @@ internal sealed partial class Mutator(int seed)
 
     /// <summary>Numbers to write into a text header.</summary>
     private static readonly string[] InterestingNumbers =
-        ["0", "1", "-1", "2", "3", "7", "-0", "1.5", "1e3", "1e30", "-2147483648", "2147483647", "2147483648", "4294967295", "4294967296",
+        ["0", "1", "-1", "2", "3", "7", "-0", "1.5", "1e3", "1e30", "65536", "16777216", "100000000", "-2147483648", "2147483647", "2147483648", "4294967295", "4294967296",
          "1099511627776", "9223372036854775807", "9223372036854775808", "18446744073709551616", "99999999999999999999999", "NaN", "", "00", "0x10"];
 
     /// <summary>Strings to write into a text header: dtypes, names, and awkward text.</summary>

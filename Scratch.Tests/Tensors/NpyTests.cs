@@ -77,4 +77,17 @@ public class NpyTests
             Assert.That(() => Npy.Load(shortHeader), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("truncated header"));
         });
     }
+
+    [Test]
+    public void Save_IntoAMissingDirectory_NamesTheTarget_NotTheTemporaryFile()
+    {
+        string path = Path.Combine(_dir, "missing", "out.npy");
+        Assert.That(() => Npy.Save(path, NDArray.Arange(3)), Throws.InstanceOf<DirectoryNotFoundException>()
+            .With.Message.EqualTo($"Npy.Save: cannot write {path}: the directory {Path.Combine(_dir, "missing")} does not exist."));
+        string directory = Path.Combine(_dir, "a-directory.npy");
+        Directory.CreateDirectory(directory);
+        Assert.That(() => Npy.Save(directory, NDArray.Arange(3)), Throws.InstanceOf<IOException>()
+            .With.Message.StartsWith($"Npy.Save: cannot write {directory}: ").And.Message.Not.Contains(".tmp"));
+        Assert.That(Directory.GetFiles(_dir), Is.Empty, "no temporary file is left");
+    }
 }
