@@ -15,7 +15,9 @@ internal static class FuzzRunner
     public const long AllocationAllowance = 1 << 20;   // buffers of the zip, gzip and JSON libraries, whatever the input
 
     /// <summary>Runs every case; <paramref name="oracle"/> returns null for a correct result, else what is wrong with it.</summary>
-    public static void Run(string reader, IEnumerable<FuzzCase> cases, Func<byte[], object?> read, Func<FuzzCase, object?, string?> oracle)
+    /// <remarks><paramref name="afterRejection"/>, if given, checks the state a rejected case left behind (null: as it should be).</remarks>
+    public static void Run(string reader, IEnumerable<FuzzCase> cases, Func<byte[], object?> read, Func<FuzzCase, object?, string?> oracle,
+        Func<string?>? afterRejection = null)
     {
         int total = 0, accepted = 0;
         long largestAllocation = 0;
@@ -45,7 +47,11 @@ internal static class FuzzRunner
             if (allocated > AllocationFactor * c.Bytes.Length + AllocationAllowance)
                 failures.Add($"{c.Name}: allocated {allocated:N0} bytes for a {c.Bytes.Length}-byte input");
             if (error is InvalidDataException rejected)
+            {
                 rejections[Reason(rejected.Message)] = rejections.GetValueOrDefault(Reason(rejected.Message)) + 1;
+                if (afterRejection?.Invoke() is string changed)
+                    failures.Add($"{c.Name}: rejected, but {changed}");
+            }
             else if (error is not null)
                 failures.Add($"{c.Name}: {error.GetType().Name}: {error.Message}\n{error.StackTrace}");
             else if (oracle(c, result) is string wrong)
