@@ -26,34 +26,24 @@ public static partial class Npy
         string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = Open(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write)))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
                 Save(stream, array);
-            Open(() => { File.Move(temp, full, overwrite: true); return 0; });
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+            throw e switch   // name the target, not the temporary file
+            {
+                DirectoryNotFoundException => new DirectoryNotFoundException($"Npy.Save: cannot write {path}: the directory {directory} does not exist.", e),
+                UnauthorizedAccessException => new UnauthorizedAccessException($"Npy.Save: cannot write {path}: access to {directory} is denied.", e),
+                _ => new IOException($"Npy.Save: cannot write {path}: {e.Message.Replace(temp, path)}", e),
+            };
         }
         catch
         {
             if (File.Exists(temp)) File.Delete(temp);
             throw;
-        }
-
-        T Open<T>(Func<T> action)   // file-system errors name the target, not the temporary file
-        {
-            try
-            {
-                return action();
-            }
-            catch (DirectoryNotFoundException e)
-            {
-                throw new DirectoryNotFoundException($"Npy.Save: cannot write {path}: the directory {directory} does not exist.", e);
-            }
-            catch (UnauthorizedAccessException e)
-            {
-                throw new UnauthorizedAccessException($"Npy.Save: cannot write {path}: access to {directory} is denied.", e);
-            }
-            catch (IOException e)
-            {
-                throw new IOException($"Npy.Save: cannot write {path}: {e.Message.Replace(temp, path)}", e);
-            }
         }
     }
 
