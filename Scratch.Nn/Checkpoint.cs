@@ -24,6 +24,16 @@ namespace Scratch.Nn;
 /// </remarks>
 public static class Checkpoint
 {
+    /// <summary>The safetensors metadata keys of a <see cref="NetworkDescription"/>: its kind and its arguments.</summary>
+    private const string NetworkKey = "network", ArgumentsKey = "args";
+
+    /// <summary>The two checkpoint formats.</summary>
+    internal enum Format
+    {
+        Npz,
+        Safetensors,
+    }
+
     /// <summary>Writes every parameter and running statistic of <paramref name="network"/> to <paramref name="path"/> (<c>.npz</c> or <c>.safetensors</c>).</summary>
     /// <exception cref="ArgumentException">The extension is neither <c>.npz</c> nor <c>.safetensors</c>.</exception>
     public static void Save(string path, Sequential network) => Save(path, network, open: null);
@@ -106,16 +116,6 @@ public static class Checkpoint
             targets[i].Set(values[i]);
         return network;
     }
-
-    /// <summary>The two checkpoint formats.</summary>
-    internal enum Format
-    {
-        Npz,
-        Safetensors,
-    }
-
-    private const string NetworkKey = "network";
-    private const string ArgumentsKey = "args";
 
     /// <summary>The format the extension names; anything else is an <see cref="ArgumentException"/>.</summary>
     internal static Format FormatOf(string path)

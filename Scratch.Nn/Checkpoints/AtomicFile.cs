@@ -31,7 +31,10 @@ internal static class AtomicFile
             using (stream)
             {
                 write(stream);
-                stream.Flush();
+                if (stream is FileStream file)
+                    file.Flush(flushToDisk: true);   // on disk before the rename makes it the checkpoint
+                else
+                    stream.Flush();
             }
             try
             {

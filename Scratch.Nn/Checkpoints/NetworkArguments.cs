@@ -30,7 +30,7 @@ internal sealed class NetworkArguments
         }
         return node is JsonObject values
             ? new NetworkArguments(kind, values)
-            : throw new ArgumentException($"NetworkDescription: the arguments of {kind} must be a JSON object, got {json}.", nameof(json));
+            : throw new ArgumentException($"NetworkDescription: the arguments of {kind} must be a JSON object, got {Excerpt(json)}.", nameof(json));
     }
 
     public string ToJson() => _values.ToJsonString();
@@ -84,7 +84,10 @@ internal sealed class NetworkArguments
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException or ArgumentException)
         {
-            throw new ArgumentException($"NetworkDescription: {_kind} argument '{name}' must be {expected}, got {value.ToJsonString()}.", e);
+            throw new ArgumentException($"NetworkDescription: {_kind} argument '{name}' must be {expected}, got {Excerpt(value.ToJsonString())}.", e);
         }
     }
+
+    /// <summary>At most 100 characters of <paramref name="text"/>, for messages about values read from a file.</summary>
+    private static string Excerpt(string text) => text.Length <= 100 ? text : text[..100] + "…";
 }

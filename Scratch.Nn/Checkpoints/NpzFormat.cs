@@ -86,11 +86,12 @@ internal static class NpzFormat
         {
             return call();
         }
-        catch (Exception e) when (e is InvalidDataException or NotSupportedException or ArgumentException
+        catch (Exception e) when (e is InvalidDataException
                                   || e is IOException and not FileNotFoundException and not DirectoryNotFoundException)
         {
-            string where = entry is null ? "" : $" entry '{entry}'";
-            throw new InvalidDataException($"Checkpoint.Load: {name}{where} is not a readable zip archive: {e.Message}", e);
+            throw new InvalidDataException(entry is null
+                ? $"Checkpoint.Load: {name} is not a readable zip archive: {e.Message}"
+                : $"Checkpoint.Load: {name}: entry '{entry}' cannot be read: {e.Message}", e);
         }
     }
 

@@ -39,7 +39,7 @@ internal static class SafetensorsFormat
     /// <summary>One tensor as the header lists it.</summary>
     public sealed record Entry(string Name, long[] Shape, long Begin, long End);
 
-    /// <summary>A parsed and checked header: the metadata, the tensors in header order, where the data starts.</summary>
+    /// <summary>A parsed and checked header: the metadata, the tensors in header order, the stream position where the data starts.</summary>
     public sealed record Header(IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<Entry> Tensors, long DataStart);
 
     /// <summary>Writes <paramref name="arrays"/> as F32 tensors, with <paramref name="metadata"/> (if any) as <c>__metadata__</c>.</summary>
@@ -95,7 +95,7 @@ internal static class SafetensorsFormat
     /// <exception cref="InvalidDataException">The first problem found, naming <paramref name="name"/> and the tensor.</exception>
     public static Header ReadHeader(Stream stream, string name)
     {
-        long fileLength = stream.Length - stream.Position;
+        long origin = stream.Position, fileLength = stream.Length - origin;
         Span<byte> prefix = stackalloc byte[8];
         if (stream.ReadAtLeast(prefix, 8, throwOnEndOfStream: false) < 8)
             throw Bad(name, $"truncated: {fileLength} bytes, too short for the 8-byte header length.");
@@ -109,7 +109,7 @@ internal static class SafetensorsFormat
         var bytes = new byte[n];
         if (stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false) < bytes.Length)
             throw Bad(name, "truncated header.");
-        long dataStart = 8 + (long)n, dataLength = fileLength - dataStart;
+        long dataStart = origin + 8 + (long)n, dataLength = fileLength - 8 - (long)n;
 
         if (bytes[0] != (byte)'{')
             throw Bad(name, $"the header does not start with '{{' (byte 0x{bytes[0]:X2}).");
@@ -158,7 +158,7 @@ internal static class SafetensorsFormat
         foreach (var (key, shape) in expected)   // every name and shape first, before reading any data
         {
             if (!byName.TryGetValue(key, out Entry? tensor))
-                throw Bad(name, $"has no tensor '{key}'.");
+                throw Bad(name, $"no tensor '{key}' (the network has one of shape {Shape.Format(shape)}).");
             if (!tensor.Shape.SequenceEqual(shape.Select(d => (long)d)))
                 throw Bad(name, $"'{key}' has shape {FormatShape(tensor.Shape)}, the network expects {Shape.Format(shape)}.");
         }
