@@ -46,6 +46,7 @@ public class NumPyApiTests
             Assert.That(x[Ix.NewAxis, 0].Shape, Is.EqualTo(new[] { 1, 4 }));
             Assert.That(x[Ix.Ellipsis, 1].ToArray(), Is.EqualTo(new[] { 1f, 5, 9 }));
             Assert.That(Ix.Step(1, null, -1).ToString(), Is.EqualTo("1::-1"));
+            Assert.That(x[0, Ix.Step(1..4, 2)].ToArray(), Is.EqualTo(new[] { 1f, 3 }));   // x[0, 1:4:2]
         });
     }
 
@@ -69,6 +70,8 @@ public class NumPyApiTests
             Assert.That(() => b[.., 0] = 5f, Throws.InvalidOperationException.With.Message.Contains("read-only"));
             Assert.That(() => b.Fill(0f), Throws.InvalidOperationException.With.Message.Contains("Fill"));
             Assert.That(() => b.CopyFrom(NDArray.Zeros(3)), Throws.InvalidOperationException.With.Message.Contains("CopyFrom"));
+            Assert.That(() => b.AddInPlace(1f), Throws.InvalidOperationException.With.Message.Contains("AddInPlace"));
+            Assert.That(() => b.MultiplyInPlace(2f), Throws.InvalidOperationException.With.Message.Contains("MultiplyInPlace"));
             Assert.That(b[1, 2], Is.EqualTo(3f), "reading is fine");
         });
     }
@@ -127,6 +130,14 @@ public class NumPyApiTests
         NDArray x = NDArray.Arange(6);
         NDArray.Concatenate([x[3..], x[..3]], into: x);       // rotate by 3: NumPy buffers overlapping inputs
         Assert.That(x.ToArray(), Is.EqualTo(new[] { 3f, 4, 5, 0, 1, 2 }));
+    }
+
+    [Test]
+    public void TakeRows_IntoItsOwnSource_ReadsTheRowsFirst()
+    {
+        NDArray x = NDArray.Arange(6).Reshape(3, 2);
+        x.Take([2, 1, 0], into: x);                            // NumPy: np.take(x, [2, 1, 0], axis=0, out=x)
+        Assert.That(x.ToArray(), Is.EqualTo(new[] { 4f, 5, 2, 3, 0, 1 }));
     }
 
     [Test]
