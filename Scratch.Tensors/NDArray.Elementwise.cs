@@ -102,6 +102,8 @@ public sealed partial class NDArray
         for (int k = 0; k < shape.Length; k++)
             if (into._strides[k] == 0 && shape[k] > 1)
                 throw new ArgumentException($"{op}: into is a broadcast view (stride 0 on axis {k} of {Tensors.Shape.Format(shape)}); it cannot be written.", nameof(into));
+        if (into._readOnly)
+            throw new ArgumentException($"{op}: into {Tensors.Shape.Format(shape)} is a view of a BroadcastTo result, which is read-only.", nameof(into));
         return into;
     }
 

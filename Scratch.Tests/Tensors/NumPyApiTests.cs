@@ -66,13 +66,16 @@ public class NumPyApiTests
         NDArray b = NDArray.FromArray([1f, 2, 3]).BroadcastTo(2, 3);
         Assert.Multiple(() =>
         {
-            Assert.That(() => b[0, 1] = 5f, Throws.InvalidOperationException.With.Message.Contains("broadcast view").And.Message.Contains("(2, 3)"));
-            Assert.That(() => b[.., 0] = 5f, Throws.InvalidOperationException.With.Message.Contains("read-only"));
+            Assert.That(() => b[0, 1] = 5f, Throws.InvalidOperationException.With.Message.Contains("BroadcastTo").And.Message.Contains("(2, 3)"));
+            Assert.That(() => b[0, ..] = 5f, Throws.InvalidOperationException.With.Message.Contains("read-only"));
             Assert.That(() => b.Fill(0f), Throws.InvalidOperationException.With.Message.Contains("Fill"));
             Assert.That(() => b.CopyFrom(NDArray.Zeros(3)), Throws.InvalidOperationException.With.Message.Contains("CopyFrom"));
             Assert.That(() => b.AddInPlace(1f), Throws.InvalidOperationException.With.Message.Contains("AddInPlace"));
             Assert.That(() => b.MultiplyInPlace(2f), Throws.InvalidOperationException.With.Message.Contains("MultiplyInPlace"));
+            Assert.That(() => b[.., 0] = 5f, Throws.InvalidOperationException.With.Message.Contains("read-only"));
+            Assert.That(() => NDArray.Add(b, b, into: b.T.T), Throws.ArgumentException.With.Message.Contains("into"));
             Assert.That(b[1, 2], Is.EqualTo(3f), "reading is fine");
+            Assert.That(b[0, ..].IsReadOnly && b.T.IsReadOnly && !b.Clone().IsReadOnly, Is.True, "views of a broadcast stay read-only");
         });
     }
 
