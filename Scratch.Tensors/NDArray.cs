@@ -5,8 +5,9 @@ namespace Scratch.Tensors;
 /// Element <c>[i0, i1, …]</c> lives at <c>Offset + Σ ik·Strides[k]</c>.
 /// </summary>
 /// <remarks>
-/// Views (Reshape when the layout allows it, Transpose, Slice, BroadcastTo, Squeeze, Unsqueeze) share the
-/// storage and never copy; <see cref="Contiguous"/> and <see cref="Clone"/> copy. See <see cref="Tensors.Shape"/>
+/// Views (Reshape when the layout allows it, Transpose, Slice, indexing such as <c>x[1..3, ..]</c> (see <see cref="Ix"/>),
+/// BroadcastTo, Squeeze, Unsqueeze, Split) share the storage and never copy; <see cref="Contiguous"/> and
+/// <see cref="Clone"/> copy. See <see cref="Tensors.Shape"/>
 /// for a drawing of a view inside its buffer.
 /// </remarks>
 public sealed partial class NDArray
