@@ -178,6 +178,17 @@ public class NumPyApiTests
     }
 
     [Test]
+    public void Reductions_IntoAStridedOrOverlappingView()
+    {
+        NDArray x = NDArray.Arange(6).Reshape(2, 3);            // [[0 1 2] [3 4 5]]
+        x.Sum(axis: 0, into: x[0, ..]);                         // np.sum(x, axis=0, out=x[0]) reads x before writing
+        Assert.That(x.ToArray(), Is.EqualTo(new[] { 3f, 5, 7, 3, 4, 5 }));
+        NDArray column = NDArray.Zeros(2, 2)[.., 1];            // a strided destination
+        NDArray.Arange(6).Reshape(2, 3).Mean(axis: 1, into: column);
+        Assert.That(column.ToArray(), Is.EqualTo(new[] { 1f, 4 }));
+    }
+
+    [Test]
     public void Softmax_ShiftsByTheMax()
     {
         // softmax([1000, 1001]) = [1/(1+e), e/(1+e)] = [0.2689, 0.7311]; naive exp overflows to NaN
