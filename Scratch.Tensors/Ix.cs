@@ -96,7 +96,7 @@ public readonly struct Ix
         return new(Kind.Slice, range.Start, range.End, step);
     }
 
-    /// <summary>The slice's first position, count and stride multiplier on an axis of <paramref name="length"/> (Python's <c>slice.indices</c>).</summary>
+    /// <summary>The slice's first position and element count on an axis of <paramref name="length"/> (Python's <c>slice.indices</c>, clipped).</summary>
     internal (int Begin, int Count) Resolve(int length)
     {
         int step = StepSize;

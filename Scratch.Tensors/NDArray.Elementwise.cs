@@ -102,6 +102,8 @@ public sealed partial class NDArray
         for (int k = 0; k < shape.Length; k++)
             if (into._strides[k] == 0 && shape[k] > 1)
                 throw new ArgumentException($"{op}: into is a broadcast view (stride 0 on axis {k} of {Tensors.Shape.Format(shape)}); it cannot be written.", nameof(into));
+        if (into._readOnly)
+            throw new ArgumentException($"{op}: into {Tensors.Shape.Format(shape)} is a view of a BroadcastTo result, which is read-only.", nameof(into));
         return into;
     }
 
@@ -218,18 +220,28 @@ public sealed partial class NDArray
     // ---- in place (the optimizers' hot loops: no allocation) ---------------------------------------
 
     /// <summary><c>this += other</c> (other broadcasts to this shape).</summary>
-    public NDArray AddInPlace(NDArray other) => Binary<AddOp>("AddInPlace", this, other, this);
-    /// <summary><c>this −= other</c>.</summary>
-    public NDArray SubtractInPlace(NDArray other) => Binary<SubtractOp>("SubtractInPlace", this, other, this);
-    /// <summary><c>this ·= other</c>.</summary>
-    public NDArray MultiplyInPlace(NDArray other) => Binary<MultiplyOp>("MultiplyInPlace", this, other, this);
-    /// <summary><c>this /= other</c>.</summary>
-    public NDArray DivideInPlace(NDArray other) => Binary<DivideOp>("DivideInPlace", this, other, this);
+    /// <remarks>An operand overlapping this array (other than as the same view) is read from a copy, as NumPy's <c>x += y</c>.</remarks>
+    public NDArray AddInPlace(NDArray other) => InPlace<AddOp>("AddInPlace", other);
+    /// <summary><c>this −= other</c> (other broadcasts to this shape).</summary>
+    public NDArray SubtractInPlace(NDArray other) => InPlace<SubtractOp>("SubtractInPlace", other);
+    /// <summary><c>this ·= other</c> (other broadcasts to this shape).</summary>
+    public NDArray MultiplyInPlace(NDArray other) => InPlace<MultiplyOp>("MultiplyInPlace", other);
+    /// <summary><c>this /= other</c> (other broadcasts to this shape).</summary>
+    public NDArray DivideInPlace(NDArray other) => InPlace<DivideOp>("DivideInPlace", other);
+
+    private NDArray InPlace<TOp>(string op, NDArray other) where TOp : struct, IBinaryOp
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Tensors.Shape.CheckBroadcastsTo(op, other._shape, _shape);
+        CheckWritable(op);
+        BinaryInto<TOp>(this, other, this);
+        return this;
+    }
 
     /// <summary><c>this ·= factor</c>.</summary>
     public NDArray MultiplyInPlace(float factor)
     {
-        CheckInto("MultiplyInPlace", this, _shape);
+        CheckWritable("MultiplyInPlace");
         var runs = Runs.Of(this);
         int n = runs.Length;
         while (runs.MoveNext())
@@ -254,7 +266,7 @@ public sealed partial class NDArray
         ArgumentNullException.ThrowIfNull(x);
         if (!_shape.AsSpan().SequenceEqual(x._shape))
             throw new ArgumentException($"ScaledAddInPlace: x has shape {Tensors.Shape.Format(x._shape)}, expected {Tensors.Shape.Format(_shape)}.", nameof(x));
-        CheckInto("ScaledAddInPlace", this, _shape);
+        CheckWritable("ScaledAddInPlace");
         x = Unaliased(x, this);
         var runs = new Runs(_shape, this, x);
         int n = runs.Length;

@@ -58,7 +58,7 @@ public sealed partial class NDArray
     private static string ExponentText(int exponent) =>
         "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
 
-    /// <summary>A learner's view of the layout: storage length, shape, strides, offset and contiguity.</summary>
+    /// <summary>A learner's view of the layout: storage length, shape, strides, offset, contiguity, and whether it is read-only.</summary>
     public string Describe()
     {
         var text = new StringBuilder();
@@ -68,6 +68,8 @@ public sealed partial class NDArray
         text.AppendLine($"  strides : {Tensors.Shape.Format(_strides)} (elements; 0 = repeated)");
         text.AppendLine($"  offset  : {Offset}");
         text.Append($"  contiguous: {(IsContiguous ? "yes" : "no")} (element [i0, i1, …] at {Offset} + Σ ik·strides[k])");
+        if (_readOnly)
+            text.Append("\n  read-only: yes (a BroadcastTo view: one write would change every repeat)");
         return text.ToString();
     }
 

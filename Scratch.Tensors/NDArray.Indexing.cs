@@ -37,7 +37,7 @@ public sealed partial class NDArray
             int block = Tensors.Shape.Size(rest);
             Span<float> dst = result.ContiguousSpan;
             for (int i = 0; i < selected.Length; i++)
-                new NDArray(_storage, rest, restStrides, selected[i]).CopyTo(dst.Slice(i * block, block));
+                ViewOf(rest, restStrides, selected[i]).CopyTo(dst.Slice(i * block, block));
             return result;
         }
         set
@@ -49,7 +49,7 @@ public sealed partial class NDArray
             Tensors.Shape.CheckBroadcastsTo("Mask", value._shape, target);
             NDArray source = (MayShareMemory(value, this) ? value.Clone() : value).BroadcastTo(target);
             for (int i = 0; i < selected.Length; i++)
-                new NDArray(_storage, rest, restStrides, selected[i]).CopyFrom(source.At(i));
+                ViewOf(rest, restStrides, selected[i]).CopyFrom(source.At(i));
         }
     }
 
@@ -137,7 +137,7 @@ public sealed partial class NDArray
             shape.Add(_shape[axis]);
             strides.Add(_strides[axis]);
         }
-        return new NDArray(_storage, [.. shape], [.. strides], offset);
+        return ViewOf([.. shape], [.. strides], offset);
     }
 
     /// <summary>A rank-0 array holding <paramref name="value"/>, so a float can stand for an array: <c>x[0, ..] = 1f</c>, <c>Where(c, x, 0f)</c>.</summary>

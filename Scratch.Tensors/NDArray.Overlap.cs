@@ -59,9 +59,12 @@ public sealed partial class NDArray
         return true;
     }
 
-    /// <summary>Throws when this view repeats elements (a stride-0 axis of length &gt; 1), which cannot be written.</summary>
+    /// <summary>Throws when this view is read-only (<see cref="IsReadOnly"/>) or repeats elements (a stride-0 axis of length &gt; 1).</summary>
     internal void CheckWritable(string op)
     {
+        if (_readOnly)
+            throw new InvalidOperationException(
+                $"{op}: the array {Tensors.Shape.Format(_shape)} is a view of a BroadcastTo result and is read-only, as NumPy's broadcast_to result; write to a Clone() instead.");
         for (int k = 0; k < _shape.Length; k++)
             if (_strides[k] == 0 && _shape[k] > 1)
                 throw new InvalidOperationException(

@@ -119,20 +119,39 @@ public sealed partial class NDArray
             if (!reduced[k]) targetStrides[k] = target._strides[j++];
             else if (keepDims) j++;
         }
-        ReduceInto<TOp>(this, new Operand(_shape, targetStrides, target.Offset), target);
+        // Walk the source in memory order (largest stride outermost, repeated axes first), so a transposed
+        // source is still read in unit-stride runs; the order of a sum's terms is all that changes.
+        Span<int> order = stackalloc int[rank];
+        for (int k = 0; k < rank; k++)
+        {
+            int at = k;
+            for (; at > 0 && MemoryRank(_strides[order[at - 1]]) < MemoryRank(_strides[k]); at--)
+                order[at] = order[at - 1];
+            order[at] = k;
+        }
+        Span<int> shape = stackalloc int[rank], sourceStrides = stackalloc int[rank], viewStrides = stackalloc int[rank];
+        for (int k = 0; k < rank; k++)
+        {
+            shape[k] = _shape[order[k]];
+            sourceStrides[k] = _strides[order[k]];
+            viewStrides[k] = targetStrides[order[k]];
+        }
+        target.Fill(TOp.Identity);
+        ReduceInto<TOp>(shape, new Operand(shape, viewStrides, target.Offset), new Operand(shape, sourceStrides, Offset), target._storage, _storage);
         if (!ReferenceEquals(target, result)) result.CopyFrom(target);
         return result;
     }
 
+    /// <summary>How far out an axis of this stride goes in a memory-order walk: repeated (stride 0) axes first, then by |stride|.</summary>
+    private static long MemoryRank(int stride) => stride == 0 ? long.MaxValue : Math.Abs((long)stride);
+
     /// <summary>
-    /// <c>target[i] = fold of x over the reduced axes</c>, where <paramref name="view"/> is <paramref name="target"/>
-    /// with x's shape and stride 0 on the reduced axes.
+    /// <c>target[i] = target[i] ∘ fold of x over the reduced axes</c>, where <paramref name="view"/> is the target
+    /// seen with x's (walk) shape and stride 0 on the reduced axes.
     /// </summary>
-    private static void ReduceInto<TOp>(NDArray x, Operand view, NDArray target) where TOp : struct, IFoldOp
+    private static void ReduceInto<TOp>(ReadOnlySpan<int> shape, Operand view, Operand x, float[] sd, float[] sx) where TOp : struct, IFoldOp
     {
-        target.Fill(TOp.Identity);
-        var runs = new Runs(x._shape, view, x);
-        float[] sd = target._storage, sx = x._storage;
+        var runs = new Runs(shape, view, x);
         int n = runs.Length;
         while (runs.MoveNext())
         {

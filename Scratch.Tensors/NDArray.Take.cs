@@ -16,6 +16,8 @@ public sealed partial class NDArray
             throw new ArgumentException($"Take: into has shape {Tensors.Shape.Format(into._shape)}, expected ({rows.Length}{string.Concat(_shape.Skip(1).Select(d => $", {d}"))}).", nameof(into));
         if (!result.IsContiguous)
             throw new ArgumentException($"Take: into {Tensors.Shape.Format(result._shape)} must be contiguous.", nameof(into));
+        if (MayShareMemory(result, this))   // rows would be overwritten before they are read
+            return result.CopyFrom(Take(rows));
         int rowSize = Tensors.Shape.Size(_shape.AsSpan(1));
         Span<float> dst = result.ContiguousSpan;
         bool contiguous = IsContiguous;

@@ -18,7 +18,7 @@ public sealed partial class NDArray
         if (Tensors.Shape.Size(shape) != Size) return false;
         if (IsContiguous)
         {
-            view = new NDArray(_storage, shape.ToArray(), Tensors.Shape.ContiguousStrides(shape), Offset);
+            view = ViewOf(shape.ToArray(), Tensors.Shape.ContiguousStrides(shape), Offset);
             return true;
         }
         // Walk old and new axes (ignoring length 1) in step: each group of old axes that multiplies to a
@@ -50,7 +50,7 @@ public sealed partial class NDArray
             oi = oj + 1;
             ni = nj + 1;
         }
-        view = new NDArray(_storage, shape.ToArray(), newStrides, Offset);
+        view = ViewOf(shape.ToArray(), newStrides, Offset);
         return true;
     }
 
@@ -74,7 +74,7 @@ public sealed partial class NDArray
             shape[k] = _shape[a];
             strides[k] = _strides[a];
         }
-        return new NDArray(_storage, shape, strides, Offset);
+        return ViewOf(shape, strides, Offset);
     }
 
     /// <summary>Swaps two axes (no copy).</summary>
@@ -108,7 +108,7 @@ public sealed partial class NDArray
         shape[a] = count;
         strides[a] = count == 1 ? 0 : _strides[a] * step;
         int offset = count == 0 ? Offset : Offset + begin * _strides[a];
-        return new NDArray(_storage, shape, strides, offset);
+        return ViewOf(shape, strides, offset);
     }
 
     /// <summary>Element <paramref name="index"/> along axis 0, as a view of rank − 1 (e.g. one image of a batch).</summary>
@@ -118,16 +118,17 @@ public sealed partial class NDArray
         int i = index < 0 ? index + _shape[0] : index;
         if ((uint)i >= (uint)_shape[0])
             throw new ArgumentOutOfRangeException(nameof(index), index, $"At: index {index} is out of range for shape {Tensors.Shape.Format(_shape)}.");
-        return new NDArray(_storage, _shape[1..], _strides[1..], Offset + i * _strides[0]);
+        return ViewOf(_shape[1..], _strides[1..], Offset + i * _strides[0]);
     }
 
     /// <summary>This array repeated to <paramref name="shape"/> by NumPy's rules, as a stride-0 view (no copy).</summary>
+    /// <remarks>The view and every view of it are read-only (<see cref="IsReadOnly"/>), as NumPy's <c>broadcast_to</c>: writing one element would change a whole repeated line.</remarks>
     public NDArray BroadcastTo(params int[] shape)
     {
         int[] result = Tensors.Shape.Broadcast("BroadcastTo", _shape, shape);
         if (!result.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"BroadcastTo: cannot broadcast {Tensors.Shape.Format(_shape)} to {Tensors.Shape.Format(shape)}.", nameof(shape));
-        return new NDArray(_storage, result, Tensors.Shape.BroadcastStrides(_shape, _strides, result), Offset);
+        return new NDArray(_storage, result, Tensors.Shape.BroadcastStrides(_shape, _strides, result), Offset) { _readOnly = true };
     }
 
     /// <summary>Removes length-1 axes: all of them, or only <paramref name="axis"/> (which must have length 1).</summary>
@@ -138,16 +139,16 @@ public sealed partial class NDArray
             int a = Tensors.Shape.NormalizeAxis("Squeeze", ax, _shape);
             if (_shape[a] != 1)
                 throw new ArgumentException($"Squeeze: axis {ax} of {Tensors.Shape.Format(_shape)} has length {_shape[a]}, expected 1.", nameof(axis));
-            return new NDArray(_storage, [.. _shape[..a], .. _shape[(a + 1)..]], [.. _strides[..a], .. _strides[(a + 1)..]], Offset);
+            return ViewOf([.. _shape[..a], .. _shape[(a + 1)..]], [.. _strides[..a], .. _strides[(a + 1)..]], Offset);
         }
         var keep = Enumerable.Range(0, Rank).Where(k => _shape[k] != 1).ToArray();
-        return new NDArray(_storage, keep.Select(k => _shape[k]).ToArray(), keep.Select(k => _strides[k]).ToArray(), Offset);
+        return ViewOf(keep.Select(k => _shape[k]).ToArray(), keep.Select(k => _strides[k]).ToArray(), Offset);
     }
 
     /// <summary>Inserts a length-1 axis at <paramref name="axis"/> (−1 appends), as a view.</summary>
     public NDArray Unsqueeze(int axis)
     {
         int a = Tensors.Shape.NormalizeAxis("Unsqueeze", axis, _shape, Rank + 1);
-        return new NDArray(_storage, [.. _shape[..a], 1, .. _shape[a..]], [.. _strides[..a], 0, .. _strides[a..]], Offset);
+        return ViewOf([.. _shape[..a], 1, .. _shape[a..]], [.. _strides[..a], 0, .. _strides[a..]], Offset);
     }
 }

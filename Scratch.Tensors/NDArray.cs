@@ -5,8 +5,9 @@ namespace Scratch.Tensors;
 /// Element <c>[i0, i1, …]</c> lives at <c>Offset + Σ ik·Strides[k]</c>.
 /// </summary>
 /// <remarks>
-/// Views (Reshape when the layout allows it, Transpose, Slice, BroadcastTo, Squeeze, Unsqueeze) share the
-/// storage and never copy; <see cref="Contiguous"/> and <see cref="Clone"/> copy. See <see cref="Tensors.Shape"/>
+/// Views (Reshape when the layout allows it, Transpose, Slice, indexing such as <c>x[1..3, ..]</c> (see <see cref="Ix"/>),
+/// BroadcastTo, Squeeze, Unsqueeze, Split) share the storage and never copy; <see cref="Contiguous"/> and
+/// <see cref="Clone"/> copy. See <see cref="Tensors.Shape"/>
 /// for a drawing of a view inside its buffer.
 /// </remarks>
 public sealed partial class NDArray
@@ -14,6 +15,7 @@ public sealed partial class NDArray
     private readonly float[] _storage;
     private readonly int[] _shape;
     private readonly int[] _strides;
+    private bool _readOnly;   // set once, when a BroadcastTo view (or a view of one) is made
 
     /// <summary>Wraps <paramref name="storage"/> as a view; nothing is copied. Shape and strides are trusted.</summary>
     internal NDArray(float[] storage, int[] shape, int[] strides, int offset)
@@ -31,6 +33,12 @@ public sealed partial class NDArray
     /// <summary>A new contiguous array whose buffer is not zeroed: only for results that write every element.</summary>
     private static NDArray Uninitialized(int[] shape) =>
         new(GC.AllocateUninitializedArray<float>(Tensors.Shape.Size(shape)), shape, Tensors.Shape.ContiguousStrides(shape), 0);
+
+    /// <summary>Another view of this array's storage, read-only when this one is.</summary>
+    private NDArray ViewOf(int[] shape, int[] strides, int offset) => new(_storage, shape, strides, offset) { _readOnly = _readOnly };
+
+    /// <summary>True for a <see cref="BroadcastTo"/> view and the views made from it: writing them throws (NumPy's <c>broadcast_to</c> is read-only). <see cref="Clone"/> gives a writable copy.</summary>
+    public bool IsReadOnly => _readOnly;
 
     /// <summary>The buffer shared by this array and every view of it.</summary>
     public float[] Storage => _storage;

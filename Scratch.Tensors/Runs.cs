@@ -6,10 +6,14 @@ namespace Scratch.Tensors;
 /// <summary>One operand of a <see cref="Runs"/> walk: a view's shape, strides and offset (broadcast to the walk's shape).</summary>
 internal readonly ref struct Operand(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, int offset)
 {
+    /// <summary>The operand's own lengths (aligned at the right with the walk's shape).</summary>
     public ReadOnlySpan<int> Shape { get; } = shape;
+    /// <summary>The operand's strides, one per axis of <see cref="Shape"/>.</summary>
     public ReadOnlySpan<int> Strides { get; } = strides;
+    /// <summary>Storage index of the operand's first element.</summary>
     public int Offset { get; } = offset;
 
+    /// <summary>A view as an operand: its shape, strides and offset.</summary>
     public static implicit operator Operand(NDArray x) => new(x.ShapeSpan, x.StridesSpan, x.Offset);
 }
 

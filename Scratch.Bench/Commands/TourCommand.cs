@@ -17,6 +17,8 @@ internal static class TourCommand
             Show("var view = x.Slice(0, 1, 3).Slice(1, 1, 4, 2);   // rows 1..2, every other column from 1", view);
             var t = x.T;
             Show("var t = x.T;   // no copy: the strides swap", t);
+            var flipped = x[Ix.Step(-1), 1..];
+            Show("var flipped = x[Ix.Step(-1), 1..];   // NumPy's x[::-1, 1:]: rows backwards (a negative stride), columns from 1", flipped);
             var row = NDArray.FromArray([10f, 20f, 30f, 40f]);
             Show("var row = NDArray.FromArray([10f, 20f, 30f, 40f]);\nvar sum = x + row;   // the row broadcasts over every row of x (stride 0)", x + row);
             Show("var b = row.BroadcastTo(3, 4);", row.BroadcastTo(3, 4));

@@ -31,7 +31,7 @@ public class PropertyTests
             view = view.Transpose(Enumerable.Range(0, rank).Select(k => Array.IndexOf(Order, k)).ToArray());
             for (int k = 0; k < rank; k++)
                 view = Steps[k] > 0 ? view.Slice(k, 0, int.MaxValue, Steps[k]) : view.Slice(k, -1, int.MinValue, Steps[k]);
-            return view.BroadcastTo(Shape);
+            return Broadcast.Any(b => b) ? view.BroadcastTo(Shape) : view;
         }
 
         public int StorageLength => Pad + Enumerable.Range(0, Shape.Length)
