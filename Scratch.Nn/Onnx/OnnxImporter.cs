@@ -55,6 +55,8 @@ internal sealed class OnnxImporter
     {
         if (node.Domain is not ("" or "ai.onnx"))
             throw Unsupported(node, $"is from operator domain '{node.Domain}'");
+        if (Output(node).Length == 0)
+            throw Invalid(node, "has no output");
         if (node.OpType == "Constant")
         {
             Proto.TensorProto value = Attr.Find(node, "value")?.T ?? throw Unsupported(node, "holds something other than a tensor 'value'");
@@ -206,9 +208,9 @@ internal sealed class OnnxImporter
     private void ReadPerFeatureBatchNorm(Proto.NodeProto shape)
     {
         Proto.NodeProto? Node(int offset) => _next + offset < _nodes.Count ? _nodes[_next + offset] : null;
-        if (Node(1) is not { OpType: "Flatten" } flatten || flatten.Input[0] != _value || Attr.GetInt(flatten, "axis", 1) != 1
-            || Node(2) is not { OpType: "BatchNormalization" } bn || bn.Input[0] != flatten.Output[0]
-            || Node(3) is not { OpType: "Reshape" } reshape || reshape.Input.Count != 2 || reshape.Input[0] != bn.Output[0] || reshape.Input[1] != shape.Output[0])
+        if (Node(1) is not { OpType: "Flatten" } flatten || Input(flatten, 0) != _value || Attr.GetInt(flatten, "axis", 1) != 1
+            || Node(2) is not { OpType: "BatchNormalization" } bn || Input(bn, 0) != Output(flatten) || Output(bn).Length == 0
+            || Node(3) is not { OpType: "Reshape" } reshape || reshape.Input.Count != 2 || Input(reshape, 0) != Output(bn) || Input(reshape, 1) != Output(shape))
             throw Unsupported(shape, "is not the start of Shape(x), Flatten(x), BatchNormalization, Reshape(·, shape) (the book's per-feature batch norm); Shape has no layer otherwise");
         _layers.Add(BatchNormLayer(bn, perChannel: false));
         _next += 3;
@@ -381,10 +383,8 @@ internal sealed class OnnxImporter
                 (node.Input[0], node.Input[1]) = (node.Input[1], node.Input[0]);   // c·x: read as x·c
                 return;
             }
-            throw Unsupported(node, $"reads '{(node.Input.Count > 0 ? node.Input[0] : "")}', not '{_value}' (the value before it); only a chain of layers is read");
+            throw Unsupported(node, $"reads '{Input(node, 0)}', not '{_value}' (the value before it); only a chain of layers is read");
         }
-        if (node.Output.Count == 0 || node.Output[0].Length == 0)
-            throw Invalid(node, "has no output");
     }
 
     private void RequireRank(Proto.NodeProto node, int rank)
@@ -396,9 +396,15 @@ internal sealed class OnnxImporter
     /// <summary>The node's output becomes the chain's current value.</summary>
     private void Advance(Proto.NodeProto node)
     {
-        _value = node.Output[0];
+        _value = Output(node).Length > 0 ? Output(node) : throw Invalid(node, "has no output");
         _next++;
     }
+
+    /// <summary>Input <paramref name="index"/>'s name, or "" when the node has fewer inputs.</summary>
+    private static string Input(Proto.NodeProto node, int index) => index < node.Input.Count ? node.Input[index] : "";
+
+    /// <summary>The first output's name, or "" when the node has none.</summary>
+    private static string Output(Proto.NodeProto node) => node.Output.Count > 0 ? node.Output[0] : "";
 
     /// <summary>Runs a layer constructor, turning its argument errors (shapes that do not fit) into <see cref="InvalidDataException"/>.</summary>
     private ILayer Make(Proto.NodeProto node, Func<ILayer> make)
