@@ -8,12 +8,12 @@ namespace Scratch.Nn;
 /// <remarks>
 /// The nodes are read in order; each must read the value the node before produced (its other inputs are initializers or
 /// Constant nodes), so the graph is a chain from the single data input to a graph output. A few operators come in fixed
-/// groups: Pad + MaxPool (zero padding, as the layer pads), MatMul + Add (a linear layer), and Shape + Flatten +
+/// groups: Pad + MaxPool or AveragePool (zero padding, as the layers pad), MatMul + Add (a linear layer), and Shape + Flatten +
 /// BatchNormalization + Reshape (the book's per-feature batch norm on (N, C, H, W), as <see cref="Onnx.Save"/> writes it).
 /// </remarks>
 internal sealed class OnnxImporter
 {
-    private const string Supported = "Conv, Relu, Sigmoid, Tanh, MaxPool, AveragePool, BatchNormalization, Flatten, Reshape to (N, −1), Gemm, MatMul + Add, Dropout, Identity, Mul by a scalar, and a final Softmax";
+    private const string Supported = "Conv, Relu, Sigmoid, Tanh, MaxPool, AveragePool, a zero Pad before a pool, BatchNormalization, Flatten, Reshape to (N, −1), Gemm, MatMul + Add, Dropout, Identity, Mul by a scalar, and a final Softmax";
 
     private readonly string _model;
     private readonly IReadOnlyList<Proto.NodeProto> _nodes;
@@ -82,7 +82,7 @@ internal sealed class OnnxImporter
                 ReadConv(node);
                 break;
             case "Pad":
-                ReadPaddedMaxPool(node);
+                ReadPad(node);
                 return;
             case "MaxPool":
                 ReadPool(node, pad: 0);
@@ -144,7 +144,7 @@ internal sealed class OnnxImporter
         _layers.Add(Make(node, () => new Convolution(w, b, stride, pad)));
     }
 
-    /// <summary>MaxPool, or AveragePool (padding counted as zeros), as MaxPooling/AvgPooling; <paramref name="pad"/> comes from a Pad node before a MaxPool.</summary>
+    /// <summary>MaxPool, or AveragePool (padding counted as zeros), as MaxPooling/AvgPooling; <paramref name="pad"/> comes from a Pad node before it.</summary>
     private void ReadPool(Proto.NodeProto node, int pad)
     {
         long[] kernel = Attr.GetInts(node, "kernel_shape", []);
@@ -167,27 +167,39 @@ internal sealed class OnnxImporter
         }
         if (ownPad != 0 && Attr.GetInt(node, "count_include_pad", 0) == 0)
             throw Unsupported(node, "leaves the padding out of the average (count_include_pad=0); AvgPooling divides by the whole window");
-        _layers.Add(Make(node, () => new AvgPooling((int)kernel[0], (int)kernel[1], stride, ownPad)));
+        if (ownPad != 0 && pad != 0)
+            throw Unsupported(node, "pads what a Pad node already padded");
+        _layers.Add(Make(node, () => new AvgPooling((int)kernel[0], (int)kernel[1], stride, pad + ownPad)));
     }
 
-    /// <summary>Pad by zeros on H and W followed by a MaxPool without pads: MaxPooling with that pad.</summary>
+    /// <summary>
+    /// A zero Pad of H and W: nothing when it pads by 0 (PyTorch writes one before AveragePool), else it must be followed by a
+    /// MaxPool or AveragePool without pads of its own, and the two become MaxPooling/AvgPooling with that pad (both layers pad with zeros).
+    /// </summary>
     /// <remarks>The pads are (0, 0, p, p, 0, 0, p, p) over all four axes, or (p, p, p, p) with axes (2, 3) as Save writes them.</remarks>
-    private void ReadPaddedMaxPool(Proto.NodeProto node)
+    private void ReadPad(Proto.NodeProto node)
     {
-        const string Expected = "is not a zero Pad of H and W alike followed by a MaxPool; no other padding has a layer";
+        const string Expected = "is not a zero Pad of H and W alike followed by a MaxPool or AveragePool; no other padding has a layer";
         if (Attr.GetString(node, "mode", "constant") != "constant" || node.Input.Count is < 2 or > 4)
             throw Unsupported(node, Expected);
         long[] pads = OnnxTensors.ToInt64(Constant(node, 1), _model);
-        bool zeroValue = node.Input.Count < 3 || node.Input[2].Length == 0 || OnnxTensors.ToNDArray(Constant(node, 2), _model).ToArray().All(v => v == 0f);
-        long[] axes = node.Input.Count < 4 || node.Input[3].Length == 0 ? [0, 1, 2, 3] : OnnxTensors.ToInt64(Constant(node, 3), _model);
+        bool zeroValue = Input(node, 2).Length == 0 || OnnxTensors.ToNDArray(Constant(node, 2), _model).ToArray().All(v => v == 0f);
+        long[] axes = Input(node, 3).Length == 0 ? [0, 1, 2, 3] : OnnxTensors.ToInt64(Constant(node, 3), _model);
         long[] padded = axes.Select(a => a < 0 ? a + 4 : a).ToArray();
         long p = pads.Length > 0 ? pads.Max() : 0;
         // Each padded axis gets pads[i] before and pads[i + axes] after; only H and W may be padded, by p on every side.
-        bool onlyHW = pads.Length == 2 * padded.Length && p > 0 && p <= int.MaxValue
+        bool onlyHW = pads.Length == 2 * padded.Length && p <= int.MaxValue
             && padded.Select((axis, i) => axis is 2 or 3 ? pads[i] == p && pads[i + padded.Length] == p : pads[i] == 0 && pads[i + padded.Length] == 0).All(ok => ok)
             && padded.Count(axis => axis is 2 or 3) == 2;
+        if (!zeroValue || !onlyHW)
+            throw Unsupported(node, Expected);
+        if (p == 0)
+        {
+            Advance(node);
+            return;
+        }
         Proto.NodeProto? pool = _next + 1 < _nodes.Count ? _nodes[_next + 1] : null;
-        if (!zeroValue || !onlyHW || pool is not { OpType: "MaxPool" } || pool.Input.Count != 1 || pool.Input[0] != node.Output[0])
+        if (pool is not { OpType: "MaxPool" or "AveragePool" } || pool.Input.Count != 1 || pool.Input[0] != node.Output[0])
             throw Unsupported(node, Expected);
         _value = node.Output[0];
         _next++;
