@@ -57,7 +57,8 @@ public class PackageTests
         }
 
         // A project outside the repository (so none of its Directory.*.props apply), restoring from the feed and, for the
-        // packages' own dependencies, from the machine's package cache used as a folder feed: no network needed.
+        // packages' own dependencies, from the machine's package cache used as a folder feed: no network needed. Scratch.* come
+        // from the fresh feed only, never from a copy a previous run may have left in the cache.
         Directory.CreateDirectory(app);
         string references = string.Concat(Packages.Select(p => $"""    <PackageReference Include="{p}" Version="0.1.0" />{"\n"}"""));
         File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
@@ -84,6 +85,10 @@ public class PackageTests
                 <add key="scratch" value="{feed}" />
                 <add key="cache" value="{cache}" />
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="scratch"><package pattern="Scratch.*" /></packageSource>
+                <packageSource key="cache"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
             </configuration>
             """);
 
