@@ -18,6 +18,7 @@ internal sealed class OnnxImporter
     private readonly string _model;
     private readonly IReadOnlyList<Proto.NodeProto> _nodes;
     private readonly Dictionary<string, Proto.TensorProto> _constants = [];
+    private readonly HashSet<string> _computed;   // the names nodes and the graph's data input provide
     private readonly List<ILayer> _layers = [];
     private string _value;   // the value the next node must read
     private int? _rank;      // its rank, when the model declares the input's
@@ -33,6 +34,7 @@ internal sealed class OnnxImporter
         if (inputs.Count != 1)
             throw new NotSupportedException($"Onnx.Load: {model} has {inputs.Count} data inputs ({string.Join(", ", inputs.Select(i => i.Name))}); expected one.");
         _value = inputs[0].Name;
+        _computed = [.. graph.Node.SelectMany(n => n.Output), _value];
         Proto.TensorShapeProto? shape = inputs[0].Type?.TensorType?.Shape;
         _rank = shape?.Dim.Count;
     }
@@ -305,9 +307,9 @@ internal sealed class OnnxImporter
     /// <summary>Dropout at inference is the identity: a Modern (inverted) Dropout layer with the model's ratio.</summary>
     private void ReadDropout(Proto.NodeProto node)
     {
-        if (node.Input.Count > 2 && node.Input[2].Length > 0 && OnnxTensors.ToNDArray(BoolAsFloat(node, 2), _model).ToArray().Any(v => v != 0))
+        if (Input(node, 2).Length > 0 && AnyTrue(Constant(node, 2)))
             throw Unsupported(node, "is in training mode");
-        float ratio = node.Input.Count > 1 && node.Input[1].Length > 0
+        float ratio = Input(node, 1).Length > 0
             ? OnnxTensors.ToNDArray(Constant(node, 1), _model).ToArray().Single()
             : Attr.GetFloat(node, "ratio", 0.5f);
         _layers.Add(Make(node, () => new Dropout(ratio, Semantics.Modern)));
@@ -373,17 +375,13 @@ internal sealed class OnnxImporter
     /// <summary>The initializer (or Constant node output) read as input <paramref name="index"/> of <paramref name="node"/>.</summary>
     private Proto.TensorProto Constant(Proto.NodeProto node, int index) =>
         _constants.TryGetValue(node.Input[index], out Proto.TensorProto? tensor) ? tensor
-            : throw Unsupported(node, $"reads '{node.Input[index]}' as input {index}, which is computed, not an initializer; only weights and constants may come from elsewhere than the chain");
+            : _computed.Contains(node.Input[index])
+                ? throw Unsupported(node, $"reads '{node.Input[index]}' as input {index}, which is computed, not an initializer; only weights and constants may come from elsewhere than the chain")
+                : throw Invalid(node, $"reads '{node.Input[index]}' as input {index}, which no initializer, node or graph input provides");
 
-    /// <summary>Dropout's training_mode, a bool tensor, read as floats (0 or 1).</summary>
-    private Proto.TensorProto BoolAsFloat(Proto.NodeProto node, int index)
-    {
-        Proto.TensorProto tensor = Constant(node, index);
-        bool on = tensor.RawData.Span.ToArray().Any(b => b != 0) || tensor.Int32Data.Any(v => v != 0);
-        var result = new Proto.TensorProto { Name = tensor.Name, DataType = (int)Proto.TensorProto.Types.DataType.Float };
-        result.FloatData.Add(on ? 1f : 0f);
-        return result;
-    }
+    /// <summary>Whether a bool tensor (Dropout's training_mode) holds a true: any non-zero byte or int32 value.</summary>
+    private static bool AnyTrue(Proto.TensorProto tensor) =>
+        tensor.RawData.Span.IndexOfAnyExcept((byte)0) >= 0 || tensor.Int32Data.Any(v => v != 0);
 
     /// <summary>The node's first input must be the chain's current value.</summary>
     private void CheckReadsChain(Proto.NodeProto node)
