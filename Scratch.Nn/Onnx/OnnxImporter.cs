@@ -86,10 +86,7 @@ internal sealed class OnnxImporter
             case "Pad":
                 ReadPad(node);
                 return;
-            case "MaxPool":
-                ReadPool(node, pad: 0);
-                break;
-            case "AveragePool":
+            case "MaxPool" or "AveragePool":
                 ReadPool(node, pad: 0);
                 break;
             case "BatchNormalization":
