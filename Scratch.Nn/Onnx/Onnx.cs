@@ -21,7 +21,7 @@ namespace Scratch.Nn;
 /// </para>
 /// <para>
 /// <see cref="Load"/> reads the same operators as <c>torch.onnx.export</c> writes them for a LeNet-style network:
-/// Conv, Relu, Sigmoid, Tanh, MaxPool, AveragePool, BatchNormalization, Flatten or Reshape to (N, −1), Gemm or
+/// Conv, Relu, Sigmoid, Tanh, MaxPool, AveragePool (each may follow a zero Pad of H and W), BatchNormalization, Flatten or Reshape to (N, −1), Gemm or
 /// MatMul + Add, Dropout, Identity, Mul by a scalar in (0, 1] (the book's test-time dropout), and a final Softmax,
 /// which is dropped: the network ends in <see cref="SoftmaxWithLoss"/>, so <c>Predict</c> gives the scores before it.
 /// </para>

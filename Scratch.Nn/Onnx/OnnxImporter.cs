@@ -8,16 +8,17 @@ namespace Scratch.Nn;
 /// <remarks>
 /// The nodes are read in order; each must read the value the node before produced (its other inputs are initializers or
 /// Constant nodes), so the graph is a chain from the single data input to a graph output. A few operators come in fixed
-/// groups: Pad + MaxPool (zero padding, as the layer pads), MatMul + Add (a linear layer), and Shape + Flatten +
+/// groups: Pad + MaxPool or AveragePool (zero padding, as the layers pad), MatMul + Add (a linear layer), and Shape + Flatten +
 /// BatchNormalization + Reshape (the book's per-feature batch norm on (N, C, H, W), as <see cref="Onnx.Save"/> writes it).
 /// </remarks>
 internal sealed class OnnxImporter
 {
-    private const string Supported = "Conv, Relu, Sigmoid, Tanh, MaxPool, AveragePool, BatchNormalization, Flatten, Reshape to (N, −1), Gemm, MatMul + Add, Dropout, Identity, Mul by a scalar, and a final Softmax";
+    private const string Supported = "Conv, Relu, Sigmoid, Tanh, MaxPool, AveragePool, a zero Pad before a pool, BatchNormalization, Flatten, Reshape to (N, −1), Gemm, MatMul + Add, Dropout, Identity, Mul by a scalar, and a final Softmax";
 
     private readonly string _model;
     private readonly IReadOnlyList<Proto.NodeProto> _nodes;
     private readonly Dictionary<string, Proto.TensorProto> _constants = [];
+    private readonly HashSet<string> _computed;   // the names nodes and the graph's data input provide
     private readonly List<ILayer> _layers = [];
     private string _value;   // the value the next node must read
     private int? _rank;      // its rank, when the model declares the input's
@@ -33,6 +34,7 @@ internal sealed class OnnxImporter
         if (inputs.Count != 1)
             throw new NotSupportedException($"Onnx.Load: {model} has {inputs.Count} data inputs ({string.Join(", ", inputs.Select(i => i.Name))}); expected one.");
         _value = inputs[0].Name;
+        _computed = [.. graph.Node.SelectMany(n => n.Output), _value];
         Proto.TensorShapeProto? shape = inputs[0].Type?.TensorType?.Shape;
         _rank = shape?.Dim.Count;
     }
@@ -55,6 +57,8 @@ internal sealed class OnnxImporter
     {
         if (node.Domain is not ("" or "ai.onnx"))
             throw Unsupported(node, $"is from operator domain '{node.Domain}'");
+        if (Output(node).Length == 0)
+            throw Invalid(node, "has no output");
         if (node.OpType == "Constant")
         {
             Proto.TensorProto value = Attr.Find(node, "value")?.T ?? throw Unsupported(node, "holds something other than a tensor 'value'");
@@ -80,12 +84,9 @@ internal sealed class OnnxImporter
                 ReadConv(node);
                 break;
             case "Pad":
-                ReadPaddedMaxPool(node);
+                ReadPad(node);
                 return;
-            case "MaxPool":
-                ReadPool(node, pad: 0);
-                break;
-            case "AveragePool":
+            case "MaxPool" or "AveragePool":
                 ReadPool(node, pad: 0);
                 break;
             case "BatchNormalization":
@@ -142,7 +143,7 @@ internal sealed class OnnxImporter
         _layers.Add(Make(node, () => new Convolution(w, b, stride, pad)));
     }
 
-    /// <summary>MaxPool, or AveragePool (padding counted as zeros), as MaxPooling/AvgPooling; <paramref name="pad"/> comes from a Pad node before a MaxPool.</summary>
+    /// <summary>MaxPool, or AveragePool (padding counted as zeros), as MaxPooling/AvgPooling; <paramref name="pad"/> comes from a Pad node before it.</summary>
     private void ReadPool(Proto.NodeProto node, int pad)
     {
         long[] kernel = Attr.GetInts(node, "kernel_shape", []);
@@ -165,27 +166,39 @@ internal sealed class OnnxImporter
         }
         if (ownPad != 0 && Attr.GetInt(node, "count_include_pad", 0) == 0)
             throw Unsupported(node, "leaves the padding out of the average (count_include_pad=0); AvgPooling divides by the whole window");
-        _layers.Add(Make(node, () => new AvgPooling((int)kernel[0], (int)kernel[1], stride, ownPad)));
+        if (ownPad != 0 && pad != 0)
+            throw Unsupported(node, "pads what a Pad node already padded");
+        _layers.Add(Make(node, () => new AvgPooling((int)kernel[0], (int)kernel[1], stride, pad + ownPad)));
     }
 
-    /// <summary>Pad by zeros on H and W followed by a MaxPool without pads: MaxPooling with that pad.</summary>
+    /// <summary>
+    /// A zero Pad of H and W: nothing when it pads by 0 (PyTorch writes one before AveragePool), else it must be followed by a
+    /// MaxPool or AveragePool without pads of its own, and the two become MaxPooling/AvgPooling with that pad (both layers pad with zeros).
+    /// </summary>
     /// <remarks>The pads are (0, 0, p, p, 0, 0, p, p) over all four axes, or (p, p, p, p) with axes (2, 3) as Save writes them.</remarks>
-    private void ReadPaddedMaxPool(Proto.NodeProto node)
+    private void ReadPad(Proto.NodeProto node)
     {
-        const string Expected = "is not a zero Pad of H and W alike followed by a MaxPool; no other padding has a layer";
+        const string Expected = "is not a zero Pad of H and W alike followed by a MaxPool or AveragePool; no other padding has a layer";
         if (Attr.GetString(node, "mode", "constant") != "constant" || node.Input.Count is < 2 or > 4)
             throw Unsupported(node, Expected);
         long[] pads = OnnxTensors.ToInt64(Constant(node, 1), _model);
-        bool zeroValue = node.Input.Count < 3 || node.Input[2].Length == 0 || OnnxTensors.ToNDArray(Constant(node, 2), _model).ToArray().All(v => v == 0f);
-        long[] axes = node.Input.Count < 4 || node.Input[3].Length == 0 ? [0, 1, 2, 3] : OnnxTensors.ToInt64(Constant(node, 3), _model);
+        bool zeroValue = Input(node, 2).Length == 0 || OnnxTensors.ToNDArray(Constant(node, 2), _model).ToArray().All(v => v == 0f);
+        long[] axes = Input(node, 3).Length == 0 ? [0, 1, 2, 3] : OnnxTensors.ToInt64(Constant(node, 3), _model);
         long[] padded = axes.Select(a => a < 0 ? a + 4 : a).ToArray();
         long p = pads.Length > 0 ? pads.Max() : 0;
         // Each padded axis gets pads[i] before and pads[i + axes] after; only H and W may be padded, by p on every side.
-        bool onlyHW = pads.Length == 2 * padded.Length && p > 0 && p <= int.MaxValue
+        bool onlyHW = pads.Length == 2 * padded.Length && p <= int.MaxValue
             && padded.Select((axis, i) => axis is 2 or 3 ? pads[i] == p && pads[i + padded.Length] == p : pads[i] == 0 && pads[i + padded.Length] == 0).All(ok => ok)
             && padded.Count(axis => axis is 2 or 3) == 2;
+        if (!zeroValue || !onlyHW)
+            throw Unsupported(node, Expected);
+        if (p == 0)
+        {
+            Advance(node);
+            return;
+        }
         Proto.NodeProto? pool = _next + 1 < _nodes.Count ? _nodes[_next + 1] : null;
-        if (!zeroValue || !onlyHW || pool is not { OpType: "MaxPool" } || pool.Input.Count != 1 || pool.Input[0] != node.Output[0])
+        if (pool is not { OpType: "MaxPool" or "AveragePool" } || pool.Input.Count != 1 || pool.Input[0] != node.Output[0])
             throw Unsupported(node, Expected);
         _value = node.Output[0];
         _next++;
@@ -206,9 +219,9 @@ internal sealed class OnnxImporter
     private void ReadPerFeatureBatchNorm(Proto.NodeProto shape)
     {
         Proto.NodeProto? Node(int offset) => _next + offset < _nodes.Count ? _nodes[_next + offset] : null;
-        if (Node(1) is not { OpType: "Flatten" } flatten || flatten.Input[0] != _value || Attr.GetInt(flatten, "axis", 1) != 1
-            || Node(2) is not { OpType: "BatchNormalization" } bn || bn.Input[0] != flatten.Output[0]
-            || Node(3) is not { OpType: "Reshape" } reshape || reshape.Input.Count != 2 || reshape.Input[0] != bn.Output[0] || reshape.Input[1] != shape.Output[0])
+        if (Node(1) is not { OpType: "Flatten" } flatten || Input(flatten, 0) != _value || Attr.GetInt(flatten, "axis", 1) != 1
+            || Node(2) is not { OpType: "BatchNormalization" } bn || Input(bn, 0) != Output(flatten) || Output(bn).Length == 0
+            || Node(3) is not { OpType: "Reshape" } reshape || reshape.Input.Count != 2 || Input(reshape, 0) != Output(bn) || Input(reshape, 1) != Output(shape))
             throw Unsupported(shape, "is not the start of Shape(x), Flatten(x), BatchNormalization, Reshape(·, shape) (the book's per-feature batch norm); Shape has no layer otherwise");
         _layers.Add(BatchNormLayer(bn, perChannel: false));
         _next += 3;
@@ -291,9 +304,9 @@ internal sealed class OnnxImporter
     /// <summary>Dropout at inference is the identity: a Modern (inverted) Dropout layer with the model's ratio.</summary>
     private void ReadDropout(Proto.NodeProto node)
     {
-        if (node.Input.Count > 2 && node.Input[2].Length > 0 && OnnxTensors.ToNDArray(BoolAsFloat(node, 2), _model).ToArray().Any(v => v != 0))
+        if (Input(node, 2).Length > 0 && AnyTrue(Constant(node, 2)))
             throw Unsupported(node, "is in training mode");
-        float ratio = node.Input.Count > 1 && node.Input[1].Length > 0
+        float ratio = Input(node, 1).Length > 0
             ? OnnxTensors.ToNDArray(Constant(node, 1), _model).ToArray().Single()
             : Attr.GetFloat(node, "ratio", 0.5f);
         _layers.Add(Make(node, () => new Dropout(ratio, Semantics.Modern)));
@@ -359,17 +372,13 @@ internal sealed class OnnxImporter
     /// <summary>The initializer (or Constant node output) read as input <paramref name="index"/> of <paramref name="node"/>.</summary>
     private Proto.TensorProto Constant(Proto.NodeProto node, int index) =>
         _constants.TryGetValue(node.Input[index], out Proto.TensorProto? tensor) ? tensor
-            : throw Unsupported(node, $"reads '{node.Input[index]}' as input {index}, which is computed, not an initializer; only weights and constants may come from elsewhere than the chain");
+            : _computed.Contains(node.Input[index])
+                ? throw Unsupported(node, $"reads '{node.Input[index]}' as input {index}, which is computed, not an initializer; only weights and constants may come from elsewhere than the chain")
+                : throw Invalid(node, $"reads '{node.Input[index]}' as input {index}, which no initializer, node or graph input provides");
 
-    /// <summary>Dropout's training_mode, a bool tensor, read as floats (0 or 1).</summary>
-    private Proto.TensorProto BoolAsFloat(Proto.NodeProto node, int index)
-    {
-        Proto.TensorProto tensor = Constant(node, index);
-        bool on = tensor.RawData.Span.ToArray().Any(b => b != 0) || tensor.Int32Data.Any(v => v != 0);
-        var result = new Proto.TensorProto { Name = tensor.Name, DataType = (int)Proto.TensorProto.Types.DataType.Float };
-        result.FloatData.Add(on ? 1f : 0f);
-        return result;
-    }
+    /// <summary>Whether a bool tensor (Dropout's training_mode) holds a true: any non-zero byte or int32 value.</summary>
+    private static bool AnyTrue(Proto.TensorProto tensor) =>
+        tensor.RawData.Span.IndexOfAnyExcept((byte)0) >= 0 || tensor.Int32Data.Any(v => v != 0);
 
     /// <summary>The node's first input must be the chain's current value.</summary>
     private void CheckReadsChain(Proto.NodeProto node)
@@ -381,10 +390,8 @@ internal sealed class OnnxImporter
                 (node.Input[0], node.Input[1]) = (node.Input[1], node.Input[0]);   // c·x: read as x·c
                 return;
             }
-            throw Unsupported(node, $"reads '{(node.Input.Count > 0 ? node.Input[0] : "")}', not '{_value}' (the value before it); only a chain of layers is read");
+            throw Unsupported(node, $"reads '{Input(node, 0)}', not '{_value}' (the value before it); only a chain of layers is read");
         }
-        if (node.Output.Count == 0 || node.Output[0].Length == 0)
-            throw Invalid(node, "has no output");
     }
 
     private void RequireRank(Proto.NodeProto node, int rank)
@@ -396,9 +403,15 @@ internal sealed class OnnxImporter
     /// <summary>The node's output becomes the chain's current value.</summary>
     private void Advance(Proto.NodeProto node)
     {
-        _value = node.Output[0];
+        _value = Output(node).Length > 0 ? Output(node) : throw Invalid(node, "has no output");
         _next++;
     }
+
+    /// <summary>Input <paramref name="index"/>'s name, or "" when the node has fewer inputs.</summary>
+    private static string Input(Proto.NodeProto node, int index) => index < node.Input.Count ? node.Input[index] : "";
+
+    /// <summary>The first output's name, or "" when the node has none.</summary>
+    private static string Output(Proto.NodeProto node) => node.Output.Count > 0 ? node.Output[0] : "";
 
     /// <summary>Runs a layer constructor, turning its argument errors (shapes that do not fit) into <see cref="InvalidDataException"/>.</summary>
     private ILayer Make(Proto.NodeProto node, Func<ILayer> make)

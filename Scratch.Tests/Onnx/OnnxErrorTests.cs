@@ -37,6 +37,36 @@ public class OnnxErrorTests
     }
 
     [Test]
+    public void Load_CorruptedStructure_ThrowsOnlyInvalidDataOrNotSupported()
+    {
+        // PyTorch writes the nodes first and the graph's inputs and outputs last, the weights in between: flip bytes in the
+        // first 3 KB and the last 1 KB, where a flip changes the graph rather than a weight.
+        byte[] model = File.ReadAllBytes(OnnxImportTests.DataFile("lenet.onnx"));
+        var random = new Random(7);
+        string path = Path.Combine(_dir, "flipped.onnx");
+        int failures = 0;
+        for (int trial = 0; trial < 300; trial++)
+        {
+            byte[] bytes = (byte[])model.Clone();
+            for (int flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                int at = random.Next(2) == 0 ? random.Next(3000) : model.Length - 1 - random.Next(1000);
+                bytes[at] ^= (byte)random.Next(1, 256);
+            }
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                Onnx.Load(path);   // a flip in a name's letters or an unused field can leave a loadable model
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+            {
+                failures++;
+            }
+        }
+        Assert.That(failures, Is.GreaterThan(100), "most flips break the graph");
+    }
+
+    [Test]
     public void Load_NotAModel_ThrowsInvalidData()
     {
         string path = Path.Combine(_dir, "weights.npy");

@@ -47,6 +47,21 @@ public class OnnxImportTests
     }
 
     [Test]
+    public void Load_PyTorchMatMulNet_GivesPyTorchOutputs()
+    {
+        // mlp.onnx: AveragePool, Reshape to (−1, 196), MatMul + Add, BatchNormalization on (N, D), Sigmoid, MatMul + Add; no Softmax.
+        Sequential network = Onnx.Load(DataFile("mlp.onnx"));
+        Assert.That(network.Layers.Select(l => l.GetType().Name), Is.EqualTo(new[]
+        {
+            "AvgPooling", "Flatten", "Affine", "BatchNormalization", "Sigmoid", "Affine",
+        }));
+        NDArray logits = network.Predict(Npy.Load(DataFile("lenet_x.npy")));
+        float diff = OnnxRuntimeTests.MaxAbsDiff(logits.ToArray(), Npy.Load(DataFile("mlp_logits.npy")).ToArray());
+        TestContext.Out.WriteLine($"MatMulNet: max |Scratch − PyTorch| logits {diff:E2}");
+        Assert.That(diff, Is.LessThanOrEqualTo(1e-4f));
+    }
+
+    [Test]
     public void Load_PyTorchLeNet_ThenSave_RunsInOnnxRuntime()
     {
         // PyTorch's ε = 1e-5 is folded into the running variance on import; the re-exported model still gives PyTorch's numbers.

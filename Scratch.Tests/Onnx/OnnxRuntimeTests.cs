@@ -42,7 +42,7 @@ public class OnnxRuntimeTests
     }
 
     [Test]
-    public void Export_DeclaresOpset17AndDynamicBatch()
+    public void Export_NamesInputAndOutputs_WithDynamicBatch()
     {
         string path = Path.Combine(_dir, "network.onnx");
         Onnx.Save(OnnxNetworks.Get("SimpleConvNet"), path, inputShape: [1, 28, 28]);

@@ -11,6 +11,9 @@ in eval mode (opset 17, dynamic batch). Writes, next to this script:
     lenet_x.npy        (32, 1, 28, 28) float32: the first 32 test digits (8,000 on), pixels / 255
     lenet_probs.npy    (32, 10) float32: PyTorch's outputs for them (after the softmax)
     lenet_logits.npy   (32, 10) float32: the scores before the softmax
+    mlp.onnx           average pool → reshape (−1, 196) → x @ W + b → batch norm → sigmoid → x @ W + b, random weights:
+                       PyTorch writes these as AveragePool, Reshape, MatMul + Add and BatchNormalization on (N, D)
+    mlp_logits.npy     (32, 10) float32: its outputs for lenet_x.npy
     leaky.onnx         a model with an operator Scratch does not import (LeakyRelu), for the rejection test
 """
 import gzip
@@ -50,6 +53,23 @@ class LeNet(nn.Module):
         return torch.softmax(self.scores(x), dim=1)
 
 
+class MatMulNet(nn.Module):
+    """Linear layers written as x @ W + b, which torch.onnx.export writes as MatMul + Add instead of Gemm."""
+
+    def __init__(self):
+        super().__init__()
+        self.pool = nn.AvgPool2d(2)
+        self.w1 = nn.Parameter(torch.randn(196, 32) * 0.1)
+        self.b1 = nn.Parameter(torch.randn(32) * 0.1)
+        self.bn = nn.BatchNorm1d(32)
+        self.w2 = nn.Parameter(torch.randn(32, 10) * 0.3)
+        self.b2 = nn.Parameter(torch.randn(10) * 0.1)
+
+    def forward(self, x):
+        h = self.pool(x).reshape(-1, 196) @ self.w1 + self.b1
+        return torch.sigmoid(self.bn(h)) @ self.w2 + self.b2
+
+
 def main():
     torch.manual_seed(0)
     images = read_idx("mnist10k-images-idx3-ubyte.gz").astype(np.float32) / 255.0
@@ -87,6 +107,18 @@ def main():
     np.save(os.path.join(HERE, "lenet_logits.npy"), logits.astype(np.float32))
     accuracy = (probs.argmax(1) == labels[8000:8032]).mean()
     print(f"accuracy on the 32 recorded digits {accuracy:.3f}")
+
+    mlp = MatMulNet()
+    with torch.no_grad():
+        mlp.bn.running_mean.uniform_(-0.2, 0.2)
+        mlp.bn.running_var.uniform_(0.5, 2.0)
+        mlp.bn.weight.uniform_(0.5, 1.5)
+        mlp.bn.bias.uniform_(-0.2, 0.2)
+    mlp.eval()
+    torch.onnx.export(mlp, x[:1], os.path.join(HERE, "mlp.onnx"), opset_version=17,
+                      input_names=["input"], output_names=["output"], dynamic_axes={"input": {0: "N"}, "output": {0: "N"}})
+    with torch.no_grad():
+        np.save(os.path.join(HERE, "mlp_logits.npy"), mlp(x).numpy().astype(np.float32))
 
     leaky = nn.Sequential(nn.Conv2d(1, 2, 3), nn.LeakyReLU(0.1), nn.Flatten(), nn.Linear(2 * 26 * 26, 10)).eval()
     torch.onnx.export(leaky, x[:1], os.path.join(HERE, "leaky.onnx"), opset_version=17,
