@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics.Tensors;
 using Scratch.Optim;
 using Scratch.Optim.Schedules;
@@ -161,7 +162,7 @@ public sealed class Trainer
     {
         int bad = Array.FindIndex(_watched, w => !AllFinite(w.Parameter.Grad));   // allocation-free: the lambda is static
         if (float.IsFinite(loss) && bad < 0) return;
-        string lossText = float.IsFinite(loss) ? $"the loss is {loss} but" : $"the loss is {loss};";
+        string lossText = float.IsFinite(loss) ? $"the loss is {Format(loss)} but" : $"the loss is {Format(loss)};";
         string gradText = bad < 0
             ? "every gradient is finite"
             : $"the first non-finite gradient (in layer order) is {_watched[bad].Key} of layer {_watched[bad].Layer}";
@@ -190,9 +191,11 @@ public sealed class Trainer
         int perSample = values.Length / batch.Length;
         int first = Array.FindIndex(values, v => !float.IsFinite(v));
         throw new NonFiniteException(
-            $"Training stopped at epoch {_epoch}, step {_step}: training sample {batch[first / perSample]} holds {values[first]} " +
+            $"Training stopped at epoch {_epoch}, step {_step}: training sample {batch[first / perSample]} holds {Format(values[first])} " +
             $"(element {first % perSample} of {perSample}).", _epoch, _step, null, null);
     }
+
+    private static string Format(float value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Every parameter with its book key and its layer's 1-based position and type, in forward order.</summary>
     private static (Parameter, string, string)[] WatchedParameters(INetwork network)

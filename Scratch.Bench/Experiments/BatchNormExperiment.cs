@@ -46,6 +46,7 @@ internal sealed class BatchNormExperiment : Experiment
             plot.Title($"w = {scales[s]:G3}", size: 12);
             plot.Axes.SetLimitsY(0, 1);
             if (s == 0) plot.ShowLegend(Alignment.LowerRight);
+            else plot.HideLegend();
             plots.Add(plot);
         }
         context.Report("scales (of 16) where batch norm ends higher", bnWins, "almost all: batch norm learns faster and at every scale", "F0");
