@@ -87,7 +87,7 @@ internal static class TrainCommand
         double[] steps = Enumerable.Range(1, trainer.TrainLossList.Count).Select(i => (double)i).ToArray();
         Figure.Lines(Path.Combine(runDir, "loss.png"), $"{metrics.Spec.Network}: training loss per step", "step", "loss",
         [
-            new Series("loss", steps, trainer.TrainLossList.Select(v => (double)v).ToArray()),
+            new Series("loss", steps, trainer.TrainLossList.Select(v => (double)v).ToArray(), Faint: true),
             new Series("smoothed (smooth_curve)", steps, Figure.SmoothCurve(trainer.TrainLossList)),
         ]);
         double[] epochs = metrics.Epochs.Select(e => (double)e.Epoch).ToArray();
@@ -95,7 +95,7 @@ internal static class TrainCommand
         [
             new Series("train", epochs, metrics.Epochs.Select(e => (double)e.TrainAccuracy).ToArray()),
             new Series("test", epochs, metrics.Epochs.Select(e => (double)e.TestAccuracy).ToArray()),
-        ], yMax: 1.0);
+        ], yMax: 1.002);
     }
 
     /// <summary>Pins the process to the first <paramref name="threads"/> cores, so every kernel's threads share those cores.</summary>
