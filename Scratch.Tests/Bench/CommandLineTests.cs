@@ -93,6 +93,21 @@ public class CommandLineTests
     }
 
     [Test]
+    public void Train_UnwritableSavePath_FailsBeforeTheFirstEpoch()
+    {
+        string file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "");
+        var (code, output, error) = Run("train", "--network", "twolayer", "--epochs", "1", "--output", Path.Combine(_dir, "run"),
+            "--save", Path.Combine(file, "model.npz"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(error, Does.StartWith("error: --save: cannot write to"));
+            Assert.That(output, Does.Not.Contain("epoch"));
+        });
+    }
+
+    [Test]
     public void Train_WritesTheRunDirectory_AndEvaluatePredictReadItBack()
     {
         string run = Path.Combine(_dir, "run");
