@@ -28,7 +28,7 @@ public static class Idx
     private const int MaxGzipRatio = 1032;
 
     private const int ChunkBytes = 1 << 16;                 // a multiple of every element size
-    private const int InitialElements = 1 << 20;            // first allocation when the length is unknown
+    private const int InitialElements = 1 << 12;            // first allocation when the length is unknown (16 KiB)
 
     /// <summary>The values of the IDX file at <paramref name="path"/> as an NDArray of shape = the file's dimensions.</summary>
     /// <remarks>
@@ -176,8 +176,13 @@ public static class Idx
         foreach (uint d in dims)
             if (d > int.MaxValue)
                 throw Error(name, $"too large: {says}; a dimension of {d} does not fit an NDArray.");
-        if (elements > Array.MaxLength)
-            throw Error(name, $"too large: {says}, more than the {Array.MaxLength} elements an NDArray can hold.");
+        long prefix = 1;
+        foreach (uint d in dims)   // as NDArray checks a shape: no leading product beyond an array's length, even if a later 0 empties it
+        {
+            prefix *= d;
+            if (prefix > Array.MaxLength)
+                throw Error(name, $"too large: {says}, more than the {Array.MaxLength} elements an NDArray can hold.");
+        }
 
         int count = (int)elements;
         var shape = Array.ConvertAll(dims, d => (int)d);
@@ -198,7 +203,7 @@ public static class Idx
     {
         int size = ElementSize(type);
         NDArray? result = exact || count <= InitialElements ? NDArray.Zeros(shape) : null;
-        float[] partial = result is null ? new float[InitialElements] : [];
+        float[] partial = result is null ? new float[InitialElements] : [];   // grows as data arrives
         var chunk = new byte[(int)Math.Min(ChunkBytes, Math.Max(size, (long)count * size))];
         int filled = 0;
         while (filled < count)

@@ -16,20 +16,34 @@ public static partial class Npy
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Writes <paramref name="array"/> as a little-endian float32, C-order <c>.npy</c> file (via a temporary file, so a failure leaves no partial file).</summary>
+    /// <exception cref="IOException">The file cannot be written; the message names <paramref name="path"/> (never the temporary file).</exception>
     public static void Save(string path, NDArray array)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(array);
-        string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? ".";
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
                 Save(stream, array);
-            File.Move(temp, path, overwrite: true);
+            File.Move(temp, full, overwrite: true);
         }
-        finally
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             if (File.Exists(temp)) File.Delete(temp);
+            throw e switch   // name the target, not the temporary file
+            {
+                DirectoryNotFoundException => new DirectoryNotFoundException($"Npy.Save: cannot write {path}: the directory {directory} does not exist.", e),
+                UnauthorizedAccessException => new UnauthorizedAccessException($"Npy.Save: cannot write {path}: access to {directory} is denied.", e),
+                _ => new IOException($"Npy.Save: cannot write {path}: {e.Message.Replace(temp, path)}", e),
+            };
+        }
+        catch
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+            throw;
         }
     }
 
@@ -83,6 +97,8 @@ public static partial class Npy
         long headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes) : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
         if (headerLength > 1 << 20)
             throw Bad($"header length {headerLength} is implausibly large.");
+        if (stream.CanSeek && headerLength > stream.Length - stream.Position)
+            throw Bad($"truncated header: it claims {headerLength} bytes, the file has {stream.Length - stream.Position} left.");
         var headerBytes = new byte[headerLength];
         if (stream.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false) < headerBytes.Length)
             throw Bad("truncated header.");
@@ -117,10 +133,7 @@ public static partial class Npy
         if (stream.CanSeek && stream.Length - stream.Position != count * sizeof(float))
             throw Bad($"shape ({shapeText}) needs {count * sizeof(float)} data bytes, the file has {stream.Length - stream.Position}.");
 
-        var data = new float[count];
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan());
-        if (stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false) < bytes.Length)
-            throw Bad($"truncated data: shape ({shapeText}) needs {bytes.Length} bytes.");
+        float[] data = ReadFloats(stream, (int)count, stream.CanSeek) ?? throw Bad($"truncated data: shape ({shapeText}) needs {count * sizeof(float)} bytes.");
         if (bigEndian == BitConverter.IsLittleEndian)
             for (int i = 0; i < data.Length; i++)
                 data[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReverseEndianness(BitConverter.SingleToInt32Bits(data[i])));
@@ -131,6 +144,29 @@ public static partial class Npy
             return new NDArray(data, reversed, Shape.ContiguousStrides(reversed), 0).Transpose().Clone();
         }
         return new NDArray(data, shape, Shape.ContiguousStrides(shape), 0);
+    }
+
+    /// <summary>Reads <paramref name="count"/> raw floats, or returns null if the stream ends first.</summary>
+    /// <remarks>
+    /// When the length was checked (<paramref name="checkedLength"/>) the array is allocated at once; otherwise it grows as
+    /// data arrives, so a header that claims more than a pipe delivers costs at most about twice what did arrive.
+    /// </remarks>
+    private static float[]? ReadFloats(Stream stream, int count, bool checkedLength)
+    {
+        const int initial = 1 << 12;
+        var data = new float[checkedLength ? count : Math.Min(count, initial)];
+        int filled = 0;
+        while (true)
+        {
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan(filled));
+            int got = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            if (got < bytes.Length)
+                return null;
+            filled = data.Length;
+            if (filled == count)
+                return data;
+            Array.Resize(ref data, (int)Math.Min(count, 2L * data.Length));
+        }
     }
 
     private static string? HeaderField(Regex pattern, string header)

@@ -100,6 +100,26 @@ public class IdxCorruptTests
     }
 
     [Test]
+    public void Read_ZeroDimensionAfterAHugeOne_IsTooLargeForAnNDArray()
+    {
+        // 2 × 1083965440 × 0 holds no values, but NDArray refuses a shape whose leading product exceeds an array (found by fuzzing).
+        byte[] raw = IdxBytes.File(0x08, [2, 1083965440, 0], []);
+        Assert.That(Fails("empty", raw), Does.Contain("too large: header says 2×1083965440×0 u8 (0 bytes)"));
+        Assert.That(Fails("empty.gz", IdxBytes.Gzip(raw)), Does.Contain("too large"));
+    }
+
+    [Test]
+    public void Read_GzipFromAPipe_ClaimingMoreThanItHolds_AllocatesLittle()
+    {
+        // 1000 × 1000 u8 claimed, 100 bytes present: the reader grows its buffer as data arrives (found by fuzzing: it reserved 4 MiB up front).
+        byte[] gz = IdxBytes.Gzip(IdxBytes.File(0x08, [1000, 1000], new byte[100]));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<InvalidDataException>(() => Idx.Read(new NonSeekable(gz), "pipe.gz"));
+        Assert.That(ex!.Message, Does.Contain("truncated: header says 1000×1000 u8 (1000000 bytes), the data ends after 100."));
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(256 << 10), "bytes allocated");
+    }
+
+    [Test]
     public void Read_HeaderClaimingExabytes_FailsFastWithoutAllocating()
     {
         byte[] raw = IdxBytes.File(0x0E, [0xFFFFFFFF, 0xFFFFFFFF], new byte[64]);

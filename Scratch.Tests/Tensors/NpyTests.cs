@@ -1,4 +1,5 @@
 using Scratch.Tensors;
+using Scratch.Tests.Fuzz;
 
 namespace Scratch.Tests.Tensors;
 
@@ -76,5 +77,40 @@ public class NpyTests
             Assert.That(() => Npy.Load(garbage), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("magic"));
             Assert.That(() => Npy.Load(shortHeader), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("truncated header"));
         });
+    }
+
+    [Test]
+    public void Save_IntoAMissingDirectory_NamesTheTarget_NotTheTemporaryFile()
+    {
+        string path = Path.Combine(_dir, "missing", "out.npy");
+        Assert.That(() => Npy.Save(path, NDArray.Arange(3)), Throws.InstanceOf<DirectoryNotFoundException>()
+            .With.Message.EqualTo($"Npy.Save: cannot write {path}: the directory {Path.Combine(_dir, "missing")} does not exist."));
+        string directory = Path.Combine(_dir, "a-directory.npy");
+        Directory.CreateDirectory(directory);
+        Assert.That(() => Npy.Save(directory, NDArray.Arange(3)), Throws.InstanceOf<IOException>()
+            .With.Message.StartsWith($"Npy.Save: cannot write {directory}: ").And.Message.Not.Contains(".tmp"));
+        Assert.That(Directory.GetFiles(_dir), Is.Empty, "no temporary file is left");
+    }
+
+    [Test]
+    public void Load_FromAPipe_HeaderClaimingHundredsOfMegabytes_AllocatesOnlyWhatArrives()
+    {
+        // Found by fuzzing: with no length to check, the reader used to allocate the whole claimed array (here 400 MB) up front.
+        var stream = new MemoryStream();
+        Npy.Save(stream, NDArray.Arange(6));
+        byte[] bytes = System.Text.Encoding.Latin1.GetBytes(System.Text.Encoding.Latin1.GetString(stream.ToArray()).Replace("(6,), ", "(100000000,), "));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.That(() => Npy.Load(new PipeStream(bytes), "pipe.npy"), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("truncated data: shape (100000000,)"));
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(256 << 10), "bytes allocated");
+    }
+
+    [Test]
+    public void Load_HeaderLongerThanTheFile_IsTruncated()
+    {
+        byte[] bytes = File.ReadAllBytes(DataFile("f4_2x3.npy"));
+        bytes[6] = 2;   // format 2.0 reads a 4-byte header length: 0x00000076 | data bytes → far beyond the file
+        string path = Path.Combine(_dir, "long-header.npy");
+        File.WriteAllBytes(path, bytes);
+        Assert.That(() => Npy.Load(path), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("long-header.npy"));
     }
 }
