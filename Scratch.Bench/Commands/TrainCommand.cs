@@ -13,7 +13,7 @@ namespace Scratch.Bench.Commands;
 
 /// <summary>
 /// <c>train</c>: trains one of the book's networks on MNIST (the embedded 10k digits by default), shows live progress, and
-/// writes a run directory with <c>metrics.json</c>, <c>loss.png</c>, <c>accuracy.png</c> and the model checkpoint.
+/// writes a run directory with <c>metrics.json</c>, <c>loss.png</c>, <c>accuracy.png</c> and <c>model.safetensors</c>.
 /// </summary>
 internal static class TrainCommand
 {
@@ -52,7 +52,7 @@ internal static class TrainCommand
         TrainingView.WriteLine($"{options.Network}: {parameters:N0} parameters; train {Shape.Format(xTrain.Shape)}, test {Shape.Format(xTest.Shape)}; " +
             $"{options.Optimizer} lr {Invariant(options.Lr)}{(options.Schedule == "none" ? "" : $" ({options.Schedule} schedule)")}, {batch}, {options.Epochs} epochs, seed {options.Seed}, {options.Semantics}");
 
-        const string checkpointName = "model.npz";
+        const string checkpointName = "model.safetensors";   // its metadata names the network, so the file alone rebuilds it
         var metrics = new RunMetrics
         {
             Options = options.ToDictionary(), Spec = spec, Parameters = parameters, TrainSamples = xTrain.Dim(0), TestSamples = xTest.Dim(0),

@@ -59,6 +59,8 @@ internal sealed record TrainOptions
         Require(Hidden is null || (Hidden.Length > 0 && Hidden.All(h => h > 0)), "--hidden must be positive sizes separated by commas, e.g. 100,100.");
         Require(Threads is null || (Threads >= 1 && Threads <= Environment.ProcessorCount), $"--threads must be in [1, {Environment.ProcessorCount}], got {Threads}.");
         Require(EvalSamples is null || EvalSamples >= 1, $"--eval-samples must be ≥ 1, got {EvalSamples}.");
+        Require(Save is null || Save.EndsWith(".npz", StringComparison.OrdinalIgnoreCase) || Save.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase),
+            $"--save: expected a .safetensors or .npz file name, got '{Save}'.");
         Require(DataDir is null || Directory.Exists(DataDir), $"--data-dir: directory '{DataDir}' does not exist.");
         Require(WeightInitValid(), $"--init: expected he, xavier or a number σ > 0, got '{Init}'.");
         try
@@ -145,7 +147,7 @@ internal sealed record TrainOptions
         private readonly Option<Semantics> _semantics = new("--semantics") { Description = "Modern (inverted dropout, permutation per epoch) or Book", DefaultValueFactory = _ => Semantics.Modern };
         private readonly Option<string?> _dataDir = new("--data-dir") { Description = "a directory with the four MNIST/Fashion-MNIST IDX files (raw or .gz) instead of the embedded 10k digits" };
         private readonly Option<string?> _output = new("--output") { Description = "the run directory (default runs/<network>-<yyyyMMdd-HHmmss>)" };
-        private readonly Option<string?> _save = new("--save") { Description = "also write the trained parameters to this .npz checkpoint" };
+        private readonly Option<string?> _save = new("--save") { Description = "also write the trained network to this checkpoint (.safetensors or .npz)" };
         private readonly Option<string> _schedule = new("--schedule") { Description = "none, step (lr·gamma every --step-size epochs), exp (lr·gamma^epoch) or cosine (to --eta-min at the last epoch)", DefaultValueFactory = _ => "none" };
         private readonly Option<int> _stepSize = new("--step-size") { Description = "epochs between decays of the step schedule", DefaultValueFactory = _ => 3 };
         private readonly Option<float> _gamma = new("--gamma") { Description = "decay factor of the step and exp schedules", DefaultValueFactory = _ => 0.5f };

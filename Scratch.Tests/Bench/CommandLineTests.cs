@@ -46,6 +46,7 @@ public class CommandLineTests
     [TestCase("--hidden", "100,x", "error: --hidden: expected sizes separated by commas such as 100,100, got '100,x'.")]
     [TestCase("--init", "uniform", "error: --init: expected he, xavier or a number σ > 0, got 'uniform'.")]
     [TestCase("--warmup", "10", "error: --warmup must be in [0, --epochs), got 10.")]
+    [TestCase("--save", "model.pt", "error: --save: expected a .safetensors or .npz file name, got 'model.pt'.")]
     public void Train_BadValue_PrintsOneLineNamingTheOption_AndExits2(string option, string value, string expected)
     {
         var (code, output, error) = Run("train", option, value);
@@ -122,7 +123,7 @@ public class CommandLineTests
             Assert.That(lines[^2], Does.Match(@"^test accuracy: 0\.\d{4}$"));
             Assert.That(lines[^1], Is.EqualTo($"run directory: {run}"));
             Assert.That(output, Does.Not.Contain("\u001b["), "no escape codes when the output is not a terminal");
-            foreach (string file in new[] { "metrics.json", "loss.png", "accuracy.png", "model.npz" })
+            foreach (string file in new[] { "metrics.json", "loss.png", "accuracy.png", "model.safetensors" })
                 Assert.That(File.Exists(Path.Combine(run, file)), Is.True, file);
             Assert.That(Directory.GetFiles(run, "*.tmp*"), Is.Empty, "no temporary files left behind");
         });
@@ -150,7 +151,9 @@ public class CommandLineTests
         Assert.That(evalCode, Is.EqualTo(0), evalError);
         Assert.That(evalOut, Does.Contain(lines[^2]), "evaluate reproduces the final test accuracy");
 
-        var (predictCode, predictOut, predictError) = Run("predict", "--checkpoint", Path.Combine(run, "model.npz"), "--index", "3");
+        string alone = Path.Combine(_dir, "alone.safetensors");   // without metrics.json beside it: the file's metadata rebuilds the network
+        File.Copy(Path.Combine(run, "model.safetensors"), alone);
+        var (predictCode, predictOut, predictError) = Run("predict", "--checkpoint", alone, "--index", "3");
         Assert.That(predictCode, Is.EqualTo(0), predictError);
         Assert.That(predictOut.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^  \d  [01]\.\d{4}")), Is.EqualTo(3), predictOut);
     }
