@@ -106,8 +106,19 @@ public sealed class Trainer
 
     /// <summary>Runs all epochs and returns the accuracy on the whole test set.</summary>
     /// <exception cref="NonFiniteException">A loss or gradient (or, with <see cref="CheckNonFiniteInput"/>, an input) is NaN or ±∞.</exception>
-    public float Train()
+    public float Train() => Train(startEpoch: 0);
+
+    /// <summary>Resumes after <paramref name="startEpoch"/> completed epochs and returns the accuracy on the whole test set.</summary>
+    /// <remarks>
+    /// The batch order's random stream is replayed through the skipped epochs (the same shuffles or draws, no training), so
+    /// with the parameters and the optimizer state restored as they were after epoch <paramref name="startEpoch"/>, the run
+    /// ends bit-identical to an uninterrupted one. Layers with their own random streams (dropout) are not replayed.
+    /// </remarks>
+    /// <exception cref="NonFiniteException">A loss or gradient (or, with <see cref="CheckNonFiniteInput"/>, an input) is NaN or ±∞.</exception>
+    public float Train(int startEpoch)
     {
+        if (startEpoch < 0 || startEpoch > Epochs)
+            throw new ArgumentOutOfRangeException(nameof(startEpoch), startEpoch, $"Trainer.Train: startEpoch must be in [0, {Epochs}].");
         int trainSize = _xTrain.Dim(0);
         int stepsPerEpoch = (trainSize + BatchSize - 1) / BatchSize;
         var order = new int[trainSize];
@@ -120,6 +131,12 @@ public sealed class Trainer
             {
                 for (int i = 0; i < trainSize; i++) order[i] = i;
                 _random.Shuffle(order.AsSpan());
+            }
+            if (epoch < startEpoch)   // resuming: consume the epoch's random draws without training
+            {
+                if (Semantics == Semantics.Book)
+                    for (int step = 0; step < stepsPerEpoch; step++) _random.Choice(trainSize, BatchSize);
+                continue;
             }
             var clock = Stopwatch.StartNew();
             double lossSum = 0;

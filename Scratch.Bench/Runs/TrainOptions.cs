@@ -33,6 +33,10 @@ internal sealed record TrainOptions
     public int? Threads { get; init; }
     public int? EvalSamples { get; init; }
     public bool CheckInput { get; init; }
+    public string? Resume { get; init; }
+
+    /// <summary>Whether <c>--epochs</c> was given on the command line (a resumed run keeps its own count otherwise).</summary>
+    public bool EpochsGiven { get; init; }
 
     private static readonly string[] Optimizers = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"];
     private static readonly string[] Schedules = ["none", "step", "exp", "cosine"];
@@ -160,11 +164,12 @@ internal sealed record TrainOptions
         private readonly Option<int?> _threads = new("--threads") { Description = "run on this many cores (default: all)" };
         private readonly Option<int?> _evalSamples = new("--eval-samples") { Description = "samples of each set scored after every epoch (the book's evaluate_sample_num_per_epoch; default all)" };
         private readonly Option<bool> _checkInput = new("--check-input") { Description = "check every input batch for NaN/∞ (names the sample)" };
+        private readonly Option<string?> _resume = new("--resume") { Description = "continue a run directory (or its checkpoint) from its last completed epoch with its own options; --epochs may raise the count" };
 
         public IEnumerable<Option> All =>
         [
             _network, _optimizer, _convention, _lr, _epochs, _batchSize, _seed, _init, _semantics, _dataDir, _output, _save, _schedule,
-            _stepSize, _gamma, _etaMin, _warmup, _weightDecay, _dropout, _batchNorm, _hidden, _threads, _evalSamples, _checkInput,
+            _stepSize, _gamma, _etaMin, _warmup, _weightDecay, _dropout, _batchNorm, _hidden, _threads, _evalSamples, _checkInput, _resume,
         ];
 
         public TrainOptions Read(ParseResult r) => new()
@@ -175,7 +180,8 @@ internal sealed record TrainOptions
             Save = r.GetValue(_save), Schedule = r.GetValue(_schedule)!, StepSize = r.GetValue(_stepSize), Gamma = r.GetValue(_gamma),
             EtaMin = r.GetValue(_etaMin), Warmup = r.GetValue(_warmup), WeightDecay = r.GetValue(_weightDecay), Dropout = r.GetValue(_dropout),
             BatchNorm = r.GetValue(_batchNorm), Hidden = ParseHidden(r.GetValue(_hidden)), Threads = r.GetValue(_threads),
-            EvalSamples = r.GetValue(_evalSamples), CheckInput = r.GetValue(_checkInput),
+            EvalSamples = r.GetValue(_evalSamples), CheckInput = r.GetValue(_checkInput), Resume = r.GetValue(_resume),
+            EpochsGiven = r.GetResult(_epochs) is { Implicit: false },
         };
 
         private static int[]? ParseHidden(string? text)

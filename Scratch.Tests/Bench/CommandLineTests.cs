@@ -158,6 +158,41 @@ public class CommandLineTests
         Assert.That(predictOut.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^  \d  [01]\.\d{4}")), Is.EqualTo(3), predictOut);
     }
 
+    [TestCase("adam", "none")]
+    [TestCase("momentum", "step")]
+    public void Train_Resume_EndsBitIdenticalToAnUninterruptedRun(string optimizer, string schedule)
+    {
+        string whole = Path.Combine(_dir, "whole"), split = Path.Combine(_dir, "split");
+        string[] common = ["train", "--network", "twolayer", "--optimizer", optimizer, "--lr", "0.01", "--schedule", schedule, "--step-size", "1", "--seed", "3"];
+        Assert.That(Run([.. common, "--epochs", "3", "--output", whole]).Code, Is.EqualTo(0));
+        Assert.That(Run([.. common, "--epochs", "1", "--output", split]).Code, Is.EqualTo(0));
+        var (code, output, error) = Run("train", "--resume", Path.Combine(split, "model.safetensors"), "--epochs", "3");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain($"resuming {split} after epoch 1"));
+
+        Scratch.Nn.Sequential a = Scratch.Nn.Checkpoint.Load(Path.Combine(whole, "model.safetensors"));
+        Scratch.Nn.Sequential b = Scratch.Nn.Checkpoint.Load(Path.Combine(split, "model.safetensors"));
+        using JsonDocument wholeMetrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(whole, "metrics.json")));
+        using JsonDocument splitMetrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(split, "metrics.json")));
+        Assert.Multiple(() =>
+        {
+            foreach (var (key, p) in a.Params)
+                Assert.That(b.Params[key].Value.ToArray(), Is.EqualTo(p.Value.ToArray()), key);   // exact: bit-identical weights
+            Assert.That(splitMetrics.RootElement.GetProperty("epochs").GetArrayLength(), Is.EqualTo(3));
+            Assert.That(splitMetrics.RootElement.GetProperty("stepLoss").EnumerateArray().Select(e => e.GetSingle()),
+                Is.EqualTo(wholeMetrics.RootElement.GetProperty("stepLoss").EnumerateArray().Select(e => e.GetSingle())));
+        });
+    }
+
+    [Test]
+    public void Train_Resume_OfAFinishedRun_AsksForMoreEpochs()
+    {
+        string run = Path.Combine(_dir, "run");
+        Assert.That(Run("train", "--network", "twolayer", "--epochs", "1", "--output", run).Code, Is.EqualTo(0));
+        var (code, _, error) = Run("train", "--resume", run);
+        Assert.That((code, error.TrimEnd()), Is.EqualTo((2, $"error: --resume: {run} has completed 1 of 1 epochs; pass --epochs with a larger count to train on.")));
+    }
+
     [Test]
     public void Predict_ReadsAPgmImage_AndRejectsAWrongSize()
     {
