@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics.Tensors;
 using Scratch.Optim;
 using Scratch.Optim.Schedules;
@@ -105,8 +106,19 @@ public sealed class Trainer
 
     /// <summary>Runs all epochs and returns the accuracy on the whole test set.</summary>
     /// <exception cref="NonFiniteException">A loss or gradient (or, with <see cref="CheckNonFiniteInput"/>, an input) is NaN or ±∞.</exception>
-    public float Train()
+    public float Train() => Train(startEpoch: 0);
+
+    /// <summary>Resumes after <paramref name="startEpoch"/> completed epochs and returns the accuracy on the whole test set.</summary>
+    /// <remarks>
+    /// The batch order's random stream is replayed through the skipped epochs (the same shuffles or draws, no training), so
+    /// with the parameters and the optimizer state restored as they were after epoch <paramref name="startEpoch"/>, the run
+    /// ends bit-identical to an uninterrupted one. Layers with their own random streams (dropout) are not replayed.
+    /// </remarks>
+    /// <exception cref="NonFiniteException">A loss or gradient (or, with <see cref="CheckNonFiniteInput"/>, an input) is NaN or ±∞.</exception>
+    public float Train(int startEpoch)
     {
+        if (startEpoch < 0 || startEpoch > Epochs)
+            throw new ArgumentOutOfRangeException(nameof(startEpoch), startEpoch, $"Trainer.Train: startEpoch must be in [0, {Epochs}].");
         int trainSize = _xTrain.Dim(0);
         int stepsPerEpoch = (trainSize + BatchSize - 1) / BatchSize;
         var order = new int[trainSize];
@@ -119,6 +131,12 @@ public sealed class Trainer
             {
                 for (int i = 0; i < trainSize; i++) order[i] = i;
                 _random.Shuffle(order.AsSpan());
+            }
+            if (epoch < startEpoch)   // resuming: consume the epoch's random draws without training
+            {
+                if (Semantics == Semantics.Book)
+                    for (int step = 0; step < stepsPerEpoch; step++) _random.Choice(trainSize, BatchSize);
+                continue;
             }
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
@@ -161,7 +179,7 @@ public sealed class Trainer
     {
         int bad = Array.FindIndex(_watched, w => !AllFinite(w.Parameter.Grad));   // allocation-free: the lambda is static
         if (float.IsFinite(loss) && bad < 0) return;
-        string lossText = float.IsFinite(loss) ? $"the loss is {loss} but" : $"the loss is {loss};";
+        string lossText = float.IsFinite(loss) ? $"the loss is {Format(loss)} but" : $"the loss is {Format(loss)};";
         string gradText = bad < 0
             ? "every gradient is finite"
             : $"the first non-finite gradient (in layer order) is {_watched[bad].Key} of layer {_watched[bad].Layer}";
@@ -190,9 +208,11 @@ public sealed class Trainer
         int perSample = values.Length / batch.Length;
         int first = Array.FindIndex(values, v => !float.IsFinite(v));
         throw new NonFiniteException(
-            $"Training stopped at epoch {_epoch}, step {_step}: training sample {batch[first / perSample]} holds {values[first]} " +
+            $"Training stopped at epoch {_epoch}, step {_step}: training sample {batch[first / perSample]} holds {Format(values[first])} " +
             $"(element {first % perSample} of {perSample}).", _epoch, _step, null, null);
     }
+
+    private static string Format(float value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Every parameter with its book key and its layer's 1-based position and type, in forward order.</summary>
     private static (Parameter, string, string)[] WatchedParameters(INetwork network)

@@ -36,6 +36,12 @@ public sealed class AdaGrad : IOptimizer
     }
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => State.Get(_h, parameter, "h");
+
+    /// <inheritdoc/>
+    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => State.Set(nameof(AdaGrad), _h, parameter, state, "h");
+
+    /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
         Check.All(nameof(AdaGrad), parameters);   // every parameter valid before any changes

@@ -61,6 +61,12 @@ public sealed class Adam : IOptimizer
     }
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => AdamState.Get(_state, parameter);
+
+    /// <inheritdoc/>
+    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => AdamState.Set(nameof(Adam), _state, parameter, state);
+
+    /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
         Check.All(nameof(Adam), parameters);   // every parameter valid before any changes
@@ -86,6 +92,28 @@ internal sealed class AdamState
     public int T;                              // steps taken by this parameter
 
     public static AdamState Create(Parameter p) => new() { M = State.Zeros(p), V = State.Zeros(p) };
+
+    /// <summary>Copies of m and v, and t as a one-element array, or nothing before the parameter's first update.</summary>
+    public static IReadOnlyDictionary<string, float[]> Get(Dictionary<Parameter, AdamState> table, Parameter p) =>
+        table.TryGetValue(p, out AdamState? s)
+            ? new Dictionary<string, float[]> { ["m"] = (float[])s.M.Clone(), ["v"] = (float[])s.V.Clone(), ["t"] = [s.T] }
+            : new Dictionary<string, float[]>();
+
+    /// <summary>Restores m, v and t (an empty state clears the parameter's state).</summary>
+    public static void Set(string owner, Dictionary<Parameter, AdamState> table, Parameter p, IReadOnlyDictionary<string, float[]> state)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Count == 0)
+        {
+            table.Remove(p);
+            return;
+        }
+        float t = State.Slot(owner, p, state, "t", 1)[0];
+        if (!(t >= 0 && t == MathF.Floor(t)))
+            throw new ArgumentException($"{owner}.SetState: parameter '{p.Name}' step count t must be a whole number ≥ 0, got {t}.", nameof(state));
+        table[p] = new AdamState { M = State.Slot(owner, p, state, "m", p.Value.Size), V = State.Slot(owner, p, state, "v", p.Value.Size), T = (int)t };
+    }
 
     /// <summary><c>lr·√(1 − β2ᵗ)/(1 − β1ᵗ)</c>, computed in double as NumPy does for the book's Python scalars.</summary>
     public float BiasCorrectedLr(float lr, float beta1, float beta2) =>

@@ -54,6 +54,12 @@ public sealed class AdamW : IOptimizer
     }
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => AdamState.Get(_state, parameter);
+
+    /// <inheritdoc/>
+    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => AdamState.Set(nameof(AdamW), _state, parameter, state);
+
+    /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
         Check.All(nameof(AdamW), parameters);   // every parameter valid before any changes

@@ -37,6 +37,12 @@ public sealed class Momentum : IOptimizer
     public Convention Convention { get; }
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => State.Get(_v, parameter, "v");
+
+    /// <inheritdoc/>
+    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => State.Set(nameof(Momentum), _v, parameter, state, "v");
+
+    /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
         Check.All(nameof(Momentum), parameters);   // every parameter valid before any changes

@@ -33,6 +33,12 @@ public sealed class Nesterov : IOptimizer
     public float MomentumFactor { get; }
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => State.Get(_v, parameter, "v");
+
+    /// <inheritdoc/>
+    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => State.Set(nameof(Nesterov), _v, parameter, state, "v");
+
+    /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
         Check.All(nameof(Nesterov), parameters);   // every parameter valid before any changes

@@ -42,6 +42,12 @@ public sealed class RmsProp : IOptimizer
     }
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => State.Get(_h, parameter, "h");
+
+    /// <inheritdoc/>
+    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => State.Set(nameof(RmsProp), _h, parameter, state, "h");
+
+    /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
         Check.All(nameof(RmsProp), parameters);   // every parameter valid before any changes

@@ -22,6 +22,12 @@ public sealed class Sgd : IOptimizer
     }
 
     /// <inheritdoc/>
+    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => new Dictionary<string, float[]>();   // SGD keeps no state
+
+    /// <inheritdoc/>
+    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
         Check.All(nameof(Sgd), parameters);   // every parameter valid before any changes

@@ -17,4 +17,31 @@ internal static class State
 
     /// <summary>One zeroed float per element of the parameter's Value.</summary>
     public static float[] Zeros(Parameter p) => new float[p.Value.Size];
+
+    /// <summary>A copy of <paramref name="p"/>'s array in <paramref name="table"/> under <paramref name="slot"/>, or nothing before its first update.</summary>
+    public static IReadOnlyDictionary<string, float[]> Get(Dictionary<Parameter, float[]> table, Parameter p, string slot) =>
+        table.TryGetValue(p, out float[]? values) ? new Dictionary<string, float[]> { [slot] = (float[])values.Clone() } : new Dictionary<string, float[]>();
+
+    /// <summary>Sets <paramref name="p"/>'s array in <paramref name="table"/> from <paramref name="state"/>[<paramref name="slot"/>] (an empty state clears it).</summary>
+    public static void Set(string owner, Dictionary<Parameter, float[]> table, Parameter p, IReadOnlyDictionary<string, float[]> state, string slot)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Count == 0)
+        {
+            table.Remove(p);
+            return;
+        }
+        table[p] = Slot(owner, p, state, slot, p.Value.Size);
+    }
+
+    /// <summary>A copy of <paramref name="state"/>[<paramref name="slot"/>], checked to hold <paramref name="length"/> values.</summary>
+    public static float[] Slot(string owner, Parameter p, IReadOnlyDictionary<string, float[]> state, string slot, int length)
+    {
+        if (!state.TryGetValue(slot, out float[]? values))
+            throw new ArgumentException($"{owner}.SetState: parameter '{p.Name}' state lacks '{slot}'; it has {string.Join(", ", state.Keys)}.", nameof(state));
+        if (values.Length != length)
+            throw new ArgumentException($"{owner}.SetState: parameter '{p.Name}' state '{slot}' holds {values.Length} values, expected {length}.", nameof(state));
+        return (float[])values.Clone();
+    }
 }

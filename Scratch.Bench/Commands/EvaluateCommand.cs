@@ -10,7 +10,7 @@ internal static class EvaluateCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "a run directory, or a checkpoint file (model.npz)", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "a run directory, or a checkpoint file (.safetensors rebuilds its own network; .npz needs metrics.json beside it or --network)", Required = true };
         var network = new Option<string?>("--network") { Description = "the network the checkpoint holds, when no metrics.json is beside it" };
         var dataDir = new Option<string?>("--data-dir") { Description = "a directory with the MNIST IDX files (default: the embedded test digits)" };
         var command = new Command("evaluate", "Score a trained network on the test set: accuracy, per-class accuracy and the confusion matrix.")

@@ -9,7 +9,7 @@ internal static class PredictCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "a run directory, or a checkpoint file (model.npz)", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "a run directory, or a checkpoint file (.safetensors rebuilds its own network; .npz needs metrics.json beside it or --network)", Required = true };
         var network = new Option<string?>("--network") { Description = "the network the checkpoint holds, when no metrics.json is beside it" };
         var index = new Option<int?>("--index") { Description = "a test image by its index" };
         var image = new Option<string?>("--image") { Description = "a 28×28 grey image, .png or .pgm (white digit on black, as MNIST)" };

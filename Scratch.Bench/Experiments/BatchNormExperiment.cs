@@ -45,7 +45,8 @@ internal sealed class BatchNormExperiment : Experiment
                 context.Report($"w = {scales[s]:G3}: train accuracy with / without BN", finals[true], $"without: {finals[false]:F4}");
             plot.Title($"w = {scales[s]:G3}", size: 12);
             plot.Axes.SetLimitsY(0, 1);
-            if (s == 0) plot.ShowLegend(Alignment.LowerRight);
+            if (s == 0) plot.ShowLegend(Alignment.UpperLeft);
+            else plot.HideLegend();
             plots.Add(plot);
         }
         context.Report("scales (of 16) where batch norm ends higher", bnWins, "almost all: batch norm learns faster and at every scale", "F0");

@@ -52,7 +52,7 @@ internal sealed class ConvArithmeticExperiment : Experiment
             plot.Axes.SetLimits(-0.3, 7.3, -0.3, 7.3);
             plot.Axes.SquareUnits();
             plot.HideAxesAndGrid();
-            plot.Title($"5×5, pad 1, 3×3 window, stride 2: output ({k / 2}, {k % 2})", size: 11);
+            plot.Title($"pad 1, stride 2: output ({k / 2}, {k % 2})", size: 13);
             plots.Add(plot);
         }
         foreach (var (name, values) in new[] { ("input 4×4", input), ("max pool 2×2/2", max), ("avg pool 2×2/2", avg) })

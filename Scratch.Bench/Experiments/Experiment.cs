@@ -39,7 +39,7 @@ internal sealed class ExperimentContext(string OutputDir, bool Smoke, TextWriter
     public void Report(string name, double value, string? course = null, string format = "F4")
     {
         Numbers[name] = value;
-        Out.WriteLine($"  {name,-48} {value.ToString(format, CultureInfo.InvariantCulture),12}{(course is null ? "" : $"   (course: {course})")}");
+        Out.WriteLine($"  {name,-50} {value.ToString(format, CultureInfo.InvariantCulture),12}{(course is null ? "" : $"   (course: {course})")}");
     }
 
     /// <summary>A line of explanation (data sizes, what differs from the course).</summary>

@@ -14,8 +14,8 @@ internal sealed class OverfittingExperiment : Experiment
     public override void Run(ExperimentContext context)
     {
         int epochs = context.Size(201, 20);
-        var ((x, t), (xTest, tTest)) = Loops.Mnist(trainCount: 300);
-        context.Note($"300 training digits, {epochs} epochs, SGD lr 0.01, batch 100; test on the 2,000 embedded test digits (the book: 10,000).");
+        var ((x, t), (xTest, tTest)) = Loops.Mnist(trainCount: 300, testCount: 500);
+        context.Note($"300 training digits, {epochs} epochs, SGD lr 0.01, batch 100; test on 500 embedded test digits (the book: 10,000).");
         var runs = new (string Name, Func<Sequential> Create, string Course)[]
         {
             ("plain", () => new MultiLayerNet(784, [100, 100, 100, 100, 100, 100], 10, seed: 0), "train 1.00, test ≈ 0.76: a wide gap"),

@@ -56,7 +56,7 @@ internal sealed class WeightInitExperiment : Experiment
         {
             var network = new MultiLayerNet(784, [100, 100, 100, 100], 10, weightInit: init, seed: 0);
             List<float> losses = Loops.RandomBatches(network, new Sgd(0.01f), xTrain, tTrain, iterations, 128, seed: 0);
-            context.Report($"MNIST {name}: mean loss, last 100 iterations", losses.TakeLast(Math.Min(100, losses.Count)).Average(), course);
+            context.Report($"MNIST {name}: last-100 mean loss", losses.TakeLast(Math.Min(100, losses.Count)).Average(), course);
             series.Add(new Series(name, Loops.Steps(losses.Count), Figure.SmoothCurve(losses)));
         }
         Figure.Lines(context.Figure("weight-init-mnist.png"), "MNIST, 5-layer ReLU MLP, SGD: smoothed loss by weight init", "iteration", "loss", series, yMin: 0, yMax: 2.5);

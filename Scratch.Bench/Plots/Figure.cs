@@ -2,8 +2,8 @@ using ScottPlot;
 
 namespace Scratch.Bench.Plots;
 
-/// <summary>A named curve for <see cref="Figure.Lines"/>: y over x, drawn as a line.</summary>
-internal sealed record Series(string Label, double[] X, double[] Y)
+/// <summary>A named curve for <see cref="Figure.Lines"/>: y over x, drawn as a line (thin and pale when <paramref name="Faint"/>, for raw data under a smoothed curve).</summary>
+internal sealed record Series(string Label, double[] X, double[] Y, bool Faint = false)
 {
     /// <summary>A curve over x = 0, 1, 2, …</summary>
     public static Series Of(string label, IReadOnlyList<float> y) =>
@@ -25,7 +25,8 @@ internal static class Figure
             double[] y = logY ? s.Y.Select(v => Math.Log10(Math.Max(v, 1e-12))).ToArray() : s.Y;
             var line = plot.Add.ScatterLine(s.X, y);
             line.LegendText = s.Label;
-            line.LineWidth = 2;
+            line.LineWidth = s.Faint ? 1 : 2;
+            if (s.Faint) line.Color = line.Color.WithAlpha(0.35);
         }
         Decorate(plot, title, xLabel, logY ? $"log₁₀ {yLabel}" : yLabel);
         if (yMin is not null || yMax is not null)

@@ -52,7 +52,7 @@ internal static class GreyImage
             if (start == pos) throw new InvalidDataException($"{path}: truncated PGM header.");
             return Encoding.ASCII.GetString(bytes, start, pos - start);
         }
-        int Number(string what) => int.TryParse(Token(), out int v) && v > 0 ? v : throw new InvalidDataException($"{path}: bad PGM {what}.");
+        int Number(string what, int min = 1) => int.TryParse(Token(), out int v) && v >= min ? v : throw new InvalidDataException($"{path}: bad PGM {what}.");
         bool binary = bytes[1] == (byte)'5';
         int width = Number("width"), height = Number("height"), max = Number("maximum value");
         if (max > 255) throw new InvalidDataException($"{path}: 16-bit PGM is not supported (maximum value {max}).");
@@ -66,7 +66,7 @@ internal static class GreyImage
         }
         else
         {
-            for (int i = 0; i < pixels.Length; i++) pixels[i] = Number("pixel") / (float)max;
+            for (int i = 0; i < pixels.Length; i++) pixels[i] = Math.Min(Number("pixel", min: 0), max) / (float)max;
         }
         return (width, height, pixels);
     }

@@ -20,6 +20,9 @@ internal sealed class RunMetrics
     /// <summary>Every option of the run, by its command-line name without dashes.</summary>
     public required SortedDictionary<string, string> Options { get; init; }
 
+    /// <summary>The options as values, for <c>train --resume</c>.</summary>
+    public TrainOptions? Settings { get; init; }
+
     /// <summary>How to build the network again (for <c>evaluate</c> and <c>predict</c>).</summary>
     public required NetworkSpec Spec { get; init; }
 

@@ -33,6 +33,10 @@ internal sealed record TrainOptions
     public int? Threads { get; init; }
     public int? EvalSamples { get; init; }
     public bool CheckInput { get; init; }
+    public string? Resume { get; init; }
+
+    /// <summary>Whether <c>--epochs</c> was given on the command line (a resumed run keeps its own count otherwise).</summary>
+    public bool EpochsGiven { get; init; }
 
     private static readonly string[] Optimizers = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"];
     private static readonly string[] Schedules = ["none", "step", "exp", "cosine"];
@@ -59,6 +63,8 @@ internal sealed record TrainOptions
         Require(Hidden is null || (Hidden.Length > 0 && Hidden.All(h => h > 0)), "--hidden must be positive sizes separated by commas, e.g. 100,100.");
         Require(Threads is null || (Threads >= 1 && Threads <= Environment.ProcessorCount), $"--threads must be in [1, {Environment.ProcessorCount}], got {Threads}.");
         Require(EvalSamples is null || EvalSamples >= 1, $"--eval-samples must be ≥ 1, got {EvalSamples}.");
+        Require(Save is null || Save.EndsWith(".npz", StringComparison.OrdinalIgnoreCase) || Save.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase),
+            $"--save: expected a .safetensors or .npz file name, got '{Save}'.");
         Require(DataDir is null || Directory.Exists(DataDir), $"--data-dir: directory '{DataDir}' does not exist.");
         Require(WeightInitValid(), $"--init: expected he, xavier or a number σ > 0, got '{Init}'.");
         try
@@ -145,7 +151,7 @@ internal sealed record TrainOptions
         private readonly Option<Semantics> _semantics = new("--semantics") { Description = "Modern (inverted dropout, permutation per epoch) or Book", DefaultValueFactory = _ => Semantics.Modern };
         private readonly Option<string?> _dataDir = new("--data-dir") { Description = "a directory with the four MNIST/Fashion-MNIST IDX files (raw or .gz) instead of the embedded 10k digits" };
         private readonly Option<string?> _output = new("--output") { Description = "the run directory (default runs/<network>-<yyyyMMdd-HHmmss>)" };
-        private readonly Option<string?> _save = new("--save") { Description = "also write the trained parameters to this .npz checkpoint" };
+        private readonly Option<string?> _save = new("--save") { Description = "also write the trained network to this checkpoint (.safetensors or .npz)" };
         private readonly Option<string> _schedule = new("--schedule") { Description = "none, step (lr·gamma every --step-size epochs), exp (lr·gamma^epoch) or cosine (to --eta-min at the last epoch)", DefaultValueFactory = _ => "none" };
         private readonly Option<int> _stepSize = new("--step-size") { Description = "epochs between decays of the step schedule", DefaultValueFactory = _ => 3 };
         private readonly Option<float> _gamma = new("--gamma") { Description = "decay factor of the step and exp schedules", DefaultValueFactory = _ => 0.5f };
@@ -158,11 +164,12 @@ internal sealed record TrainOptions
         private readonly Option<int?> _threads = new("--threads") { Description = "run on this many cores (default: all)" };
         private readonly Option<int?> _evalSamples = new("--eval-samples") { Description = "samples of each set scored after every epoch (the book's evaluate_sample_num_per_epoch; default all)" };
         private readonly Option<bool> _checkInput = new("--check-input") { Description = "check every input batch for NaN/∞ (names the sample)" };
+        private readonly Option<string?> _resume = new("--resume") { Description = "continue a run directory (or its checkpoint) from its last completed epoch with its own options; --epochs may raise the count" };
 
         public IEnumerable<Option> All =>
         [
             _network, _optimizer, _convention, _lr, _epochs, _batchSize, _seed, _init, _semantics, _dataDir, _output, _save, _schedule,
-            _stepSize, _gamma, _etaMin, _warmup, _weightDecay, _dropout, _batchNorm, _hidden, _threads, _evalSamples, _checkInput,
+            _stepSize, _gamma, _etaMin, _warmup, _weightDecay, _dropout, _batchNorm, _hidden, _threads, _evalSamples, _checkInput, _resume,
         ];
 
         public TrainOptions Read(ParseResult r) => new()
@@ -173,7 +180,8 @@ internal sealed record TrainOptions
             Save = r.GetValue(_save), Schedule = r.GetValue(_schedule)!, StepSize = r.GetValue(_stepSize), Gamma = r.GetValue(_gamma),
             EtaMin = r.GetValue(_etaMin), Warmup = r.GetValue(_warmup), WeightDecay = r.GetValue(_weightDecay), Dropout = r.GetValue(_dropout),
             BatchNorm = r.GetValue(_batchNorm), Hidden = ParseHidden(r.GetValue(_hidden)), Threads = r.GetValue(_threads),
-            EvalSamples = r.GetValue(_evalSamples), CheckInput = r.GetValue(_checkInput),
+            EvalSamples = r.GetValue(_evalSamples), CheckInput = r.GetValue(_checkInput), Resume = r.GetValue(_resume),
+            EpochsGiven = r.GetResult(_epochs) is { Implicit: false },
         };
 
         private static int[]? ParseHidden(string? text)
