@@ -12,6 +12,7 @@ namespace Scratch.Nn;
 /// whole batch at once (<see cref="ConvolutionAlgorithm.BatchGemm"/>): <c>cols</c> (K, N·P) holds what each filter tap
 /// sees at every pixel of every image, so with <c>W_col = W.reshape(FN, K)</c> the forward pass is the single product
 /// <c>W_col·cols</c> (FN, N·P), whose maps are moved into (N, FN, OH, OW) with the bias added on the way.
+/// The products run as one-thread GEMMs over fixed slices of N·P (<see cref="GemmSlices"/>), shared by the cores.
 /// <see cref="ConvolutionAlgorithm.Im2ColReference"/> runs the book's code instead; the numbers agree to rounding.
 /// </remarks>
 public sealed class Convolution : ILayer, IStatelessInference, IParameterGradients
@@ -21,6 +22,7 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
     private float[]? _cols;         // Unfold(x), (K, N·P); read again by Backward for dW
     private float[]? _maps;         // Forward: W_col·cols, (FN, N·P). Backward: dout in the same (FN, N·P) order
     private NDArray? _out;          // (N, FN, OH, OW), Forward's result; valid until the next Forward
+    private float[]? _partials;     // dW by slices of N·P: one (FN, K) partial product per slice, added in order
     private float[]? _dcols;        // W_colᵀ·dout, (K, N·P), folded into dx
     private NDArray? _dx;           // (N, C, H, W), Backward's result; valid until the next Backward
     private NDArray? _col;          // Im2ColReference: im2col(x), (N·P, K)
@@ -105,14 +107,15 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
             return _dx = BackwardReference(dout, g, x.Shape);
 
         Memory<float> doutT = _maps.AsMemory(0, fn * g.Columns);                                       // (FN, N·P)
-        ReadOnlySpan<float> cols = _cols.AsSpan(0, g.K * g.Columns);                                   // (K, N·P)
+        ReadOnlyMemory<float> cols = _cols.AsMemory(0, g.K * g.Columns);                               // (K, N·P)
         ConvolutionLayout.Gather(Buffers.Memory(dout), doutT, g.N, fn, g.P);                           // dout in the product's order
         Bias.SumEachRow(doutT.Span, fn, g.Columns, Buffers.Span(B.Grad));                              // db = Σ dout, (FN)
-        Gemm.Multiply(fn, g.K, g.Columns, doutT.Span, g.Columns, 1, cols, 1, g.Columns, Buffers.Span(W.Grad), g.K);   // dW = dout·colsᵀ, (FN, K)
+        Memory<float> partials = Buffers.AtLeast(ref _partials, GemmSlices.Slices(fn, g.K, g.Columns, g.Columns) * fn * g.K);
+        GemmSlices.ByDepth(fn, g.K, g.Columns, doutT, g.Columns, 1, cols, 1, g.Columns, Buffers.Span(W.Grad), g.K, partials);   // dW = dout·colsᵀ, (FN, K)
         if (!inputGradient) return null;
 
         Memory<float> dcols = Buffers.AtLeast(ref _dcols, g.K * g.Columns).AsMemory(0, g.K * g.Columns);
-        Gemm.Multiply(g.K, g.Columns, fn, Buffers.Span(W.Value), 1, g.K, doutT.Span, g.Columns, 1, dcols.Span, g.Columns);   // dcols = W_colᵀ·dout, (K, N·P)
+        GemmSlices.ByColumns(g.K, g.Columns, fn, Buffers.Memory(W.Value), 1, g.K, doutT, g.Columns, 1, dcols, g.Columns);   // dcols = W_colᵀ·dout, (K, N·P)
         NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
         ConvolutionLayout.Fold(dcols, Buffers.Memory(dx), g);                                          // dx = Fold(dcols)
         return dx;
@@ -138,7 +141,7 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
     {
         int fn = W.Value.Dim(0);
         ConvolutionLayout.Unfold(Buffers.Memory(x), cols, g);                                                    // (K, N·P)
-        Gemm.Multiply(fn, g.Columns, g.K, Buffers.Span(W.Value), g.K, 1, cols.Span, g.Columns, 1, maps.Span, g.Columns);   // W_col·cols, (FN, N·P)
+        GemmSlices.ByColumns(fn, g.Columns, g.K, Buffers.Memory(W.Value), g.K, 1, cols, g.Columns, 1, maps, g.Columns);   // W_col·cols, (FN, N·P)
         ConvolutionLayout.Scatter(maps, Buffers.Memory(output), Buffers.Memory(B.Value), relu, g.N, g.P);        // + b, into (N, FN, P)
     }
 
