@@ -91,33 +91,32 @@ public class LayerKernelTests
     }
 
     [Test]
-    public void ConvolutionLayout_MatchesNaive([ValueSource(nameof(ConvShapes))] ConvShape g, [Values(1, 2)] int threads)
+    public void ConvolutionLayout_MatchesNaive([ValueSource(nameof(ConvShapes))] ConvShape g)
     {
-        WithThreads(threads, () =>
         {
             int inSize = g.N * g.C * g.H * g.W, colSize = g.K * g.Columns, fn = 3;
             float[] x = Random(inSize, 1), cols = new float[colSize], expectedCols = new float[colSize];
-            ConvolutionLayout.Unfold(x, cols, g);
+            ConvolutionLayout.Unfold(x, cols, g, 0, g.N);
             ConvolutionLayout.UnfoldNaive(x, expectedCols, g);
             Assert.That(cols, Is.EqualTo(expectedCols), "unfold");
 
             float[] dcols = Random(colSize, 2), dx = new float[inSize], expectedDx = new float[inSize];
-            ConvolutionLayout.Fold(dcols, dx, g);
+            ConvolutionLayout.Fold(dcols, dx, g, 0, g.N);
             ConvolutionLayout.FoldNaive(dcols, expectedDx, g);
             Assert.That(dx, Is.EqualTo(expectedDx), "fold");
 
             float[] product = Random(fn * g.Columns, 3), bias = Random(fn, 4), y = new float[fn * g.Columns], expectedY = new float[fn * g.Columns];
             foreach (bool relu in new[] { false, true })
             {
-                ConvolutionLayout.Scatter(product, y, bias, relu, g.N, g.P);
+                ConvolutionLayout.Scatter(product, y, bias, relu, g.N, g.P, 0, g.N);
                 ConvolutionLayout.ScatterNaive(product, expectedY, bias, relu, g.N, g.P);
                 Assert.That(y, Is.EqualTo(expectedY), $"scatter relu={relu}");
             }
             float[] back = new float[fn * g.Columns], expectedBack = new float[fn * g.Columns];
-            ConvolutionLayout.Gather(y, back, g.N, fn, g.P);
+            ConvolutionLayout.Gather(y, back, g.N, fn, g.P, 0, g.N);
             ConvolutionLayout.GatherNaive(y, expectedBack, g.N, fn, g.P);
             Assert.That(back, Is.EqualTo(expectedBack), "gather");
-        });
+        }
     }
 
     [TestCase(1, 1, 1)]
