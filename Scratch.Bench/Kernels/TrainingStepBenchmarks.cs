@@ -6,14 +6,14 @@ using Scratch.Tensors;
 
 namespace Scratch.Bench.Kernels;
 
-/// <summary>One training step (forward, backward, Adam update) on a batch of 100 embedded digits, with the bytes it allocates.</summary>
+/// <summary>One training step (forward, backward, Adam update) on a batch of 100 embedded digits, with the bytes it allocates (0 once warm).</summary>
 /// <remarks>Run: <c>dotnet run -c Release --project Scratch.Bench -- bench --filter '*TrainingStep*'</c>.</remarks>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class TrainingStepBenchmarks
 {
-    private Sequential _mlp = null!, _conv = null!;
-    private Adam _mlpOptimizer = null!, _convOptimizer = null!;
+    private Sequential _mlp = null!, _conv = null!, _deep = null!;
+    private Adam _mlpOptimizer = null!, _convOptimizer = null!, _deepOptimizer = null!;
     private NDArray _xFlat = null!, _xImages = null!, _t = null!;
 
     [GlobalSetup]
@@ -27,6 +27,8 @@ public class TrainingStepBenchmarks
         _conv = new SimpleConvNet(weightInit: WeightInit.He);
         _mlpOptimizer = new Adam(1e-3f);
         _convOptimizer = new Adam(1e-3f);
+        _deep = new DeepConvNet();
+        _deepOptimizer = new Adam(1e-3f);
     }
 
     [Benchmark(Description = "MultiLayerNetExtend 4×100 (BN, dropout)")]
@@ -34,6 +36,9 @@ public class TrainingStepBenchmarks
 
     [Benchmark(Description = "SimpleConvNet")]
     public float SimpleConv() => Step(_conv, _convOptimizer, _xImages);
+
+    [Benchmark(Description = "DeepConvNet")]
+    public float DeepConv() => Step(_deep, _deepOptimizer, _xImages);
 
     private float Step(Sequential network, Adam optimizer, NDArray x)
     {

@@ -92,9 +92,8 @@ public sealed class Affine : ILayer, IStatelessInference, IParameterGradients
     private static void Product(NDArray x, NDArray w, NDArray b, NDArray output, bool relu)
     {
         int n = x.Dim(0), d = w.Dim(0), m = w.Dim(1);
-        Span<float> o = Buffers.Span(output);
-        Gemm.Multiply(n, m, d, Buffers.Span(x), d, 1, Buffers.Span(w), m, 1, o, m);    // x·W, (N, M)
-        Bias.AddToRows(o, n, m, Buffers.Span(b), relu);                                // + b, (then max(·, 0))
+        Gemm.Multiply(n, m, d, Buffers.Span(x), d, 1, Buffers.Span(w), m, 1, Buffers.Span(output), m,
+            columnBias: Buffers.Span(b), relu: relu);                                  // relu?(x·W + b), (N, M), bias and ReLU in the store
     }
 
     /// <summary>x as a contiguous array, after checking it holds N samples of D = W's rows.</summary>

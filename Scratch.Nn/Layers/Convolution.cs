@@ -1,4 +1,3 @@
-using CommunityToolkit.HighPerformance.Buffers;
 using Scratch.Optim;
 using Scratch.Tensors;
 using Scratch.Tensors.Kernels;
@@ -8,20 +7,19 @@ namespace Scratch.Nn;
 /// <summary>2-D convolution (cross-correlation, as the book): <c>out[n, f, i, j] = Σ_{c, y, x} W[f, c, y, x]·x_pad[n, c, i·S + y, j·S + x] + b[f]</c>.</summary>
 /// <remarks>
 /// x: (N, C, H, W). W: (FN, C, FH, FW). b: (FN). out: (N, FN, OH, OW) with OH = (H + 2·pad − FH)/stride + 1 and
-/// OW likewise; padding is zeros. With K = C·FH·FW taps and P = OH·OW pixels, the book's im2col idea is done for the
-/// whole batch at once (<see cref="ConvolutionAlgorithm.BatchGemm"/>): <c>cols</c> (K, N·P) holds what each filter tap
-/// sees at every pixel of every image, so with <c>W_col = W.reshape(FN, K)</c> the forward pass is the single product
-/// <c>W_col·cols</c> (FN, N·P), whose maps are moved into (N, FN, OH, OW) with the bias added on the way.
+/// OW likewise; padding is zeros. With K = C·FH·FW taps and P = OH·OW pixels, the book's im2col idea is done for
+/// chunks of whole images (<see cref="ConvolutionAlgorithm.BatchGemm"/>, <see cref="ConvolutionGemm"/>): <c>cols</c>
+/// (K, n·P) holds what each filter tap sees at every pixel of the chunk's n images, so with <c>W_col = W.reshape(FN, K)</c>
+/// the forward pass is the product <c>W_col·cols</c> (FN, n·P), whose maps are moved into (N, FN, OH, OW) with the bias
+/// added on the way. A chunk's cols fits in cache, so Backward rebuilds it from x instead of keeping the whole batch's.
 /// <see cref="ConvolutionAlgorithm.Im2ColReference"/> runs the book's code instead; the numbers agree to rounding.
 /// </remarks>
 public sealed class Convolution : ILayer, IStatelessInference, IParameterGradients
 {
     // The memory of a training step (BatchGemm), each buffer reused while the batch shape repeats:
-    private NDArray? _x;            // the input of the last Forward, (N, C, H, W), contiguous
-    private float[]? _cols;         // Unfold(x), (K, N·P); read again by Backward for dW
-    private float[]? _maps;         // Forward: W_col·cols, (FN, N·P). Backward: dout in the same (FN, N·P) order
+    private NDArray? _x;            // the input of the last Forward, (N, C, H, W), contiguous: Backward unfolds it again
     private NDArray? _out;          // (N, FN, OH, OW), Forward's result; valid until the next Forward
-    private float[]? _dcols;        // W_colᵀ·dout, (K, N·P), folded into dx
+    private float[]? _partials;     // per chunk of images: its dW (FN, K) and db (FN), added in chunk order
     private NDArray? _dx;           // (N, C, H, W), Backward's result; valid until the next Backward
     private NDArray? _col;          // Im2ColReference: im2col(x), (N·P, K)
     private ConvShape _shape;
@@ -60,8 +58,8 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
     /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => [W, B];
 
-    /// <summary><c>out = W_col·cols + b</c> with <c>cols = Unfold(x)</c>, one product for the batch.</summary>
-    /// <remarks>x: (N, C, H, W) with C = W's C. Result: (N, FN, OH, OW), contiguous, owned by the layer.</remarks>
+    /// <summary><c>out = W_col·cols + b</c> with <c>cols = Unfold(x)</c>, one product per chunk of images.</summary>
+    /// <remarks>x: (N, C, H, W) with C = W's C; kept (not copied) and read again by Backward. Result: (N, FN, OH, OW), contiguous, owned by the layer.</remarks>
     public NDArray Forward(NDArray x, bool training = false) => Forward(x, training, relu: false);
 
     /// <summary>The forward pass, with <c>max(·, 0)</c> applied in the same store when the network fuses the next ReLU.</summary>
@@ -75,17 +73,14 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
             (NDArray reference, _col) = ForwardReference(x, g, relu);
             return _out = reference;
         }
-        int fn = W.Value.Dim(0);
-        Memory<float> cols = Buffers.AtLeast(ref _cols, g.K * g.Columns).AsMemory(0, g.K * g.Columns);
-        Memory<float> maps = Buffers.AtLeast(ref _maps, fn * g.Columns).AsMemory(0, fn * g.Columns);
-        NDArray output = Buffers.For(ref _out, g.N, fn, g.OH, g.OW);
-        Compute(x, g, cols, maps, output, relu);
+        NDArray output = Buffers.For(ref _out, g.N, W.Value.Dim(0), g.OH, g.OW);
+        ConvolutionGemm.Forward(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(B.Value), Buffers.Memory(output), g, relu);
         return output;
     }
 
     /// <summary>
-    /// With dout in (FN, N·P) order: <c>db = Σ dout</c>, <c>dW = dout·colsᵀ</c> reshaped to W, <c>dcols = W_colᵀ·dout</c>
-    /// and <c>dx = Fold(dcols)</c>.
+    /// With dout in (FN, n·P) order for each chunk of images: <c>db = Σ dout</c>, <c>dW = Σ_chunk dout·colsᵀ</c> reshaped
+    /// to W, <c>dcols = W_colᵀ·dout</c> and <c>dx = Fold(dcols)</c>.
     /// </summary>
     /// <remarks>dout: (N, FN, OH, OW), never modified. dW (FN, C, FH, FW) and db (FN) are written into W.Grad and B.Grad. Result: (N, C, H, W), owned by the layer.</remarks>
     public NDArray Backward(NDArray dout) => Backward(dout, inputGradient: true)!;
@@ -104,18 +99,11 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
             return _dx = BackwardReference(dout, g, x.Shape);
 
-        Memory<float> doutT = _maps.AsMemory(0, fn * g.Columns);                                       // (FN, N·P)
-        ReadOnlySpan<float> cols = _cols.AsSpan(0, g.K * g.Columns);                                   // (K, N·P)
-        ConvolutionLayout.Gather(Buffers.Memory(dout), doutT, g.N, fn, g.P);                           // dout in the product's order
-        Bias.SumEachRow(doutT.Span, fn, g.Columns, Buffers.Span(B.Grad));                              // db = Σ dout, (FN)
-        Gemm.Multiply(fn, g.K, g.Columns, doutT.Span, g.Columns, 1, cols, 1, g.Columns, Buffers.Span(W.Grad), g.K);   // dW = dout·colsᵀ, (FN, K)
-        if (!inputGradient) return null;
-
-        Memory<float> dcols = Buffers.AtLeast(ref _dcols, g.K * g.Columns).AsMemory(0, g.K * g.Columns);
-        Gemm.Multiply(g.K, g.Columns, fn, Buffers.Span(W.Value), 1, g.K, doutT.Span, g.Columns, 1, dcols.Span, g.Columns);   // dcols = W_colᵀ·dout, (K, N·P)
-        NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
-        ConvolutionLayout.Fold(dcols, Buffers.Memory(dx), g);                                          // dx = Fold(dcols)
-        return dx;
+        Memory<float> partials = Buffers.AtLeast(ref _partials, ConvolutionGemm.Chunks(g) * fn * (g.K + 1));
+        Memory<float> dx = inputGradient ? Buffers.Memory(Buffers.For(ref _dx, g.N, g.C, g.H, g.W)) : Memory<float>.Empty;
+        ConvolutionGemm.Backward(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(dout),
+            Buffers.Span(W.Grad), Buffers.Span(B.Grad), dx, partials, g);
+        return inputGradient ? _dx : null;
     }
 
     /// <inheritdoc/>
@@ -125,21 +113,9 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         x = x.Contiguous();
         if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
             return ForwardReference(x, g, relu: false).Out;
-        int fn = W.Value.Dim(0);
-        using MemoryOwner<float> cols = MemoryOwner<float>.Allocate(g.K * g.Columns);   // pooled scratch, private to this call
-        using MemoryOwner<float> maps = MemoryOwner<float>.Allocate(fn * g.Columns);
-        var output = NDArray.Zeros(g.N, fn, g.OH, g.OW);
-        Compute(x, g, cols.Memory, maps.Memory, output, relu: false);
+        var output = NDArray.Zeros(g.N, W.Value.Dim(0), g.OH, g.OW);
+        ConvolutionGemm.Forward(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(B.Value), Buffers.Memory(output), g, relu: false);
         return output;
-    }
-
-    /// <summary>cols = Unfold(x); maps = W_col·cols; out = relu?(maps + b) in (N, FN, OH, OW) order.</summary>
-    private void Compute(NDArray x, ConvShape g, Memory<float> cols, Memory<float> maps, NDArray output, bool relu)
-    {
-        int fn = W.Value.Dim(0);
-        ConvolutionLayout.Unfold(Buffers.Memory(x), cols, g);                                                    // (K, N·P)
-        Gemm.Multiply(fn, g.Columns, g.K, Buffers.Span(W.Value), g.K, 1, cols.Span, g.Columns, 1, maps.Span, g.Columns);   // W_col·cols, (FN, N·P)
-        ConvolutionLayout.Scatter(maps, Buffers.Memory(output), Buffers.Memory(B.Value), relu, g.N, g.P);        // + b, into (N, FN, P)
     }
 
     /// <summary>The book's forward: <c>col = im2col(x)</c>, <c>out = col·W_colᵀ + b</c>, reshaped to (N, OH, OW, FN) and transposed to (N, FN, OH, OW).</summary>

@@ -2,20 +2,9 @@ using System.Numerics.Tensors;
 
 namespace Scratch.Tensors.Kernels;
 
-/// <summary>A layer's bias on a (rows, cols) span: the store <c>y = relu?(y + b)</c> and the gradients <c>db = Σ_rows dout</c> (per column) or <c>Σ_cols</c> (per row). Each has a <c>Naive</c> twin.</summary>
+/// <summary>A layer's bias gradient on a (rows, cols) span: <c>db = Σ_rows dout</c> (a bias per column) or <c>Σ_cols dout</c> (a bias per row). Each has a <c>Naive</c> twin; the forward bias is added by the GEMM's store.</summary>
 public static class Bias
 {
-    /// <summary><c>y[r, j] = y[r, j] + bias[j]</c> for every row r, then <c>max(·, 0)</c> when <paramref name="relu"/>.</summary>
-    public static void AddToRows(Span<float> y, int rows, int cols, ReadOnlySpan<float> bias, bool relu)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = y.Slice(r * cols, cols);
-            TensorPrimitives.Add(row, bias, row);
-            if (relu) TensorPrimitives.Max(row, 0f, row);
-        }
-    }
-
     /// <summary><c>sum[j] = Σ_r x[r, j]</c>, rows added in order.</summary>
     public static void SumRows(ReadOnlySpan<float> x, int rows, int cols, Span<float> sum)
     {
@@ -29,17 +18,6 @@ public static class Bias
     {
         for (int r = 0; r < rows; r++)
             sum[r] = TensorPrimitives.Sum(x.Slice(r * cols, cols));
-    }
-
-    /// <summary>The reference of <see cref="AddToRows"/>: a scalar loop.</summary>
-    public static void AddToRowsNaive(Span<float> y, int rows, int cols, ReadOnlySpan<float> bias, bool relu)
-    {
-        for (int r = 0; r < rows; r++)
-            for (int j = 0; j < cols; j++)
-            {
-                float v = y[r * cols + j] + bias[j];
-                y[r * cols + j] = relu ? MathF.Max(v, 0f) : v;
-            }
     }
 
     /// <summary>The reference of <see cref="SumRows"/>: a scalar loop.</summary>

@@ -22,32 +22,16 @@ public readonly record struct ConvShape(int N, int C, int H, int W, int FH, int 
 }
 
 /// <summary>
-/// The data movement around a convolution done as one batch-wide product. With the column matrix
+/// The data movement around a convolution done as products over whole images. With the column matrix
 /// <c>cols</c> (K, N·P) (row (c, fy, fx), column (n, pixel): what that filter tap sees at that output pixel of that
 /// image), the forward pass is <c>W_col·cols</c> (FN, K)·(K, N·P), whose row f holds map f of every image; these
 /// kernels unfold x into cols, fold gradients back, and move maps between the product's (FN, N, P) order and the
-/// layer's (N, FN, P). Every image touches only its own columns and planes, so images are shared among threads with
-/// identical results. Each loop has a <c>Naive</c> twin.
+/// layer's (N, FN, P). Every image touches only its own columns and planes, so a caller can hand images to different
+/// threads (<see cref="ConvolutionGemm"/> does, by chunks) with identical results. Each loop has a <c>Naive</c> twin.
 /// </summary>
 public static class ConvolutionLayout
 {
-    /// <summary><c>cols[(c, fy, fx), n·P + oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 in the padding).</summary>
-    public static void Unfold(ReadOnlyMemory<float> x, Memory<float> cols, ConvShape g) =>
-        ParallelRange.For(g.N, new UnfoldBody(x, cols, g), (long)g.K * g.Columns);
-
-    /// <summary>The adjoint of <see cref="Unfold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/>: <c>dx[n, c, iy, ix] = Σ cols</c> over every tap and pixel that read it.</summary>
-    public static void Fold(ReadOnlyMemory<float> cols, Memory<float> dx, ConvShape g) =>
-        ParallelRange.For(g.N, new FoldBody(cols, dx, g), (long)g.K * g.Columns);
-
-    /// <summary><c>y[n, f, p] = relu?(product[f, n·P + p] + bias[f])</c>: the product's maps into (N, FN, P) order, with the bias (and ReLU) in the same pass.</summary>
-    public static void Scatter(ReadOnlyMemory<float> product, Memory<float> y, ReadOnlyMemory<float> bias, bool relu, int n, int p) =>
-        ParallelRange.For(n, new ScatterBody(product, y, bias, relu, n, p), 2L * y.Length);
-
-    /// <summary><c>doutT[f, n·P + p] = dout[n, f, p]</c>: the layer's (N, FN, P) gradient in the product's (FN, N·P) order.</summary>
-    public static void Gather(ReadOnlyMemory<float> dout, Memory<float> doutT, int n, int fn, int p) =>
-        ParallelRange.For(n, new GatherBody(dout, doutT, n, fn, p), 2L * dout.Length);
-
-    /// <summary>Images [from, to) of <see cref="Unfold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/> on this thread.</summary>
+    /// <summary>Images [from, to): <c>cols[(c, fy, fx), n·P + oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 in the padding).</summary>
     public static void Unfold(ReadOnlySpan<float> x, Span<float> cols, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
@@ -82,7 +66,7 @@ public static class ConvolutionLayout
         }
     }
 
-    /// <summary>Images [from, to) of <see cref="Fold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/> on this thread.</summary>
+    /// <summary>Images [from, to) of the adjoint of <see cref="Unfold"/>: <c>dx[n, c, iy, ix] = Σ cols</c> over every tap and pixel that read it.</summary>
     public static void Fold(ReadOnlySpan<float> cols, Span<float> dx, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
@@ -117,7 +101,7 @@ public static class ConvolutionLayout
         }
     }
 
-    /// <summary>Images [from, to) of <see cref="Scatter(ReadOnlyMemory{float}, Memory{float}, ReadOnlyMemory{float}, bool, int, int)"/> on this thread; y holds all N images.</summary>
+    /// <summary>Images [from, to): <c>y[n, f, p] = relu?(product[f, n·P + p] + bias[f])</c>, the product's maps into (N, FN, P) order with the bias (and ReLU) in the same pass.</summary>
     public static void Scatter(ReadOnlySpan<float> product, Span<float> y, ReadOnlySpan<float> bias, bool relu, int n, int p, int from, int to)
     {
         int fn = bias.Length;
@@ -130,7 +114,7 @@ public static class ConvolutionLayout
             }
     }
 
-    /// <summary>Images [from, to) of <see cref="Gather(ReadOnlyMemory{float}, Memory{float}, int, int, int)"/> on this thread.</summary>
+    /// <summary>Images [from, to): <c>doutT[f, n·P + p] = dout[n, f, p]</c>, the layer's (N, FN, P) gradient in the product's (FN, N·P) order.</summary>
     public static void Gather(ReadOnlySpan<float> dout, Span<float> doutT, int n, int fn, int p, int from, int to)
     {
         for (int image = from; image < to; image++)
@@ -138,7 +122,7 @@ public static class ConvolutionLayout
                 dout.Slice((image * fn + f) * p, p).CopyTo(doutT.Slice(f * n * p + image * p, p));
     }
 
-    /// <summary>The reference of <see cref="Unfold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/>: every entry read through <c>x_pad</c>.</summary>
+    /// <summary>The reference of <see cref="Unfold"/>: every entry read through <c>x_pad</c>.</summary>
     public static void UnfoldNaive(ReadOnlySpan<float> x, Span<float> cols, ConvShape g)
     {
         for (int c = 0, k = 0; c < g.C; c++)
@@ -154,7 +138,7 @@ public static class ConvolutionLayout
                             }
     }
 
-    /// <summary>The reference of <see cref="Fold(ReadOnlyMemory{float}, Memory{float}, ConvShape)"/>.</summary>
+    /// <summary>The reference of <see cref="Fold"/>.</summary>
     public static void FoldNaive(ReadOnlySpan<float> cols, Span<float> dx, ConvShape g)
     {
         dx.Clear();
@@ -171,7 +155,7 @@ public static class ConvolutionLayout
                             }
     }
 
-    /// <summary>The reference of <see cref="Scatter(ReadOnlyMemory{float}, Memory{float}, ReadOnlyMemory{float}, bool, int, int)"/>.</summary>
+    /// <summary>The reference of <see cref="Scatter"/>.</summary>
     public static void ScatterNaive(ReadOnlySpan<float> product, Span<float> y, ReadOnlySpan<float> bias, bool relu, int n, int p)
     {
         int fn = bias.Length;
@@ -184,7 +168,7 @@ public static class ConvolutionLayout
                 }
     }
 
-    /// <summary>The reference of <see cref="Gather(ReadOnlyMemory{float}, Memory{float}, int, int, int)"/>.</summary>
+    /// <summary>The reference of <see cref="Gather"/>.</summary>
     public static void GatherNaive(ReadOnlySpan<float> dout, Span<float> doutT, int n, int fn, int p)
     {
         for (int image = 0; image < n; image++)
@@ -201,25 +185,5 @@ public static class ConvolutionLayout
         int last = size - 1 + pad - f;
         int to = last < 0 ? 0 : Math.Min(outSize, last / stride + 1);
         return (Math.Min(from, to), to);
-    }
-
-    private readonly struct UnfoldBody(ReadOnlyMemory<float> x, Memory<float> cols, ConvShape g) : IRangeBody
-    {
-        public void Run(int from, int to) => Unfold(x.Span, cols.Span, g, from, to);
-    }
-
-    private readonly struct FoldBody(ReadOnlyMemory<float> cols, Memory<float> dx, ConvShape g) : IRangeBody
-    {
-        public void Run(int from, int to) => Fold(cols.Span, dx.Span, g, from, to);
-    }
-
-    private readonly struct ScatterBody(ReadOnlyMemory<float> product, Memory<float> y, ReadOnlyMemory<float> bias, bool relu, int n, int p) : IRangeBody
-    {
-        public void Run(int from, int to) => Scatter(product.Span, y.Span, bias.Span, relu, n, p, from, to);
-    }
-
-    private readonly struct GatherBody(ReadOnlyMemory<float> dout, Memory<float> doutT, int n, int fn, int p) : IRangeBody
-    {
-        public void Run(int from, int to) => Gather(dout.Span, doutT.Span, n, fn, p, from, to);
     }
 }

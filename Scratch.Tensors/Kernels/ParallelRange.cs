@@ -10,13 +10,14 @@ internal interface IRangeBody
 
 /// <summary>
 /// A parallel loop over [0, count) that allocates nothing once warm: the range is cut into one fixed part per
-/// thread, the calling thread runs the first part and pool threads the others, through work items made once per
-/// calling thread and reused (<c>Parallel.For</c> allocates its bookkeeping on every call).
+/// thread, the calling thread runs the first part and worker threads the others, through work items made once per
+/// calling thread and reused (<c>Parallel.For</c> allocates its bookkeeping on every call, and even the thread pool's
+/// queue allocates now and then, so the workers are this class's own: ProcessorCount − 1 background threads).
 /// </summary>
 /// <remarks>
 /// The bodies used here compute every item the same way whichever thread runs it, so results do not depend on the
-/// thread count. A part that no pool thread has started when the caller is done with its own is run by the caller
-/// itself, so a busy or starved pool only slows the loop down, never blocks it.
+/// thread count. A part that no worker has started when the caller is done with its own is run by the caller
+/// itself, so busy workers (several callers at once) only slow a loop down, never block it.
 /// </remarks>
 internal static class ParallelRange
 {
@@ -43,13 +44,53 @@ internal static class ParallelRange
             parts[t].Finish();
     }
 
+    /// <summary>
+    /// Runs <c>body(i)</c> for every i in [0, <paramref name="count"/>) on up to <see cref="MaxThreads"/> threads, each
+    /// thread taking the next index when it finishes one (so a thread slowed by another process gets help): the
+    /// allocation-free replacement of <c>Parallel.For(0, count, body)</c> for a cached delegate.
+    /// </summary>
+    public static void ForEach(int count, Action<int> body)
+    {
+        int threads = Math.Min(MaxThreads, count);
+        if (threads <= 1)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        Claims claims = t_claims ??= new Claims();
+        (claims.Next, claims.Count, claims.Body) = (0, count, body);
+        For(threads, new ClaimBody(claims), long.MaxValue);
+        claims.Body = null;
+    }
+
+    [ThreadStatic]
+    private static Claims? t_claims;
+
+    /// <summary>The shared state of one <see cref="ForEach"/>: the next index to take.</summary>
+    private sealed class Claims
+    {
+        public int Next, Count;
+        public Action<int>? Body;
+    }
+
+    /// <summary>One thread's share of a <see cref="ForEach"/>: take indices until none is left.</summary>
+    private readonly struct ClaimBody(Claims claims) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = Interlocked.Increment(ref claims.Next) - 1; i < claims.Count; i = Interlocked.Increment(ref claims.Next) - 1)
+                claims.Body!(i);
+        }
+    }
+
     /// <summary>One part of a loop, handed to the pool; made once per calling thread and part index.</summary>
-    private sealed class Part<TBody> : IThreadPoolWorkItem where TBody : struct, IRangeBody
+    private sealed class Part<TBody> : IWorkItem where TBody : struct, IRangeBody
     {
         [ThreadStatic]
         private static Part<TBody>[]? t_parts;
 
-        private readonly ManualResetEventSlim _done = new(false);
+        private readonly object _gate = new();   // Monitor.Wait/PulseAll on it (a ManualResetEventSlim allocates at its first blocking wait)
+        private bool _done;
         private TBody _body;
         private int _from, _to;
         private int _claimed = 1;            // 0 while the part waits for a thread; whoever sets it to 1 runs the part
@@ -72,9 +113,9 @@ internal static class ParallelRange
             _body = body;
             (_from, _to) = (from, to);
             _error = null;
-            _done.Reset();
+            _done = false;
             Volatile.Write(ref _claimed, 0);
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            Workers.Post(this);
         }
 
         /// <summary>Runs the part here unless a pool thread took it, then waits for it and rethrows its exception.</summary>
@@ -83,11 +124,22 @@ internal static class ParallelRange
             if (Interlocked.Exchange(ref _claimed, 1) == 0)
                 _body.Run(_from, _to);
             else
-                _done.Wait();
+                WaitDone();
             _error?.Throw();
         }
 
-        void IThreadPoolWorkItem.Execute()
+        /// <summary>Spins briefly (a part usually ends within microseconds of the caller's), then sleeps until the part is done.</summary>
+        private void WaitDone()
+        {
+            var spinner = new SpinWait();
+            while (!Volatile.Read(ref _done) && !spinner.NextSpinWillYield)
+                spinner.SpinOnce();
+            lock (_gate)
+                while (!_done)
+                    Monitor.Wait(_gate);
+        }
+
+        void IWorkItem.Execute()
         {
             if (Interlocked.Exchange(ref _claimed, 1) != 0)
                 return;                      // the caller ran it already (or this is a stale queue entry)
@@ -101,7 +153,63 @@ internal static class ParallelRange
             }
             finally
             {
-                _done.Set();
+                lock (_gate)
+                {
+                    _done = true;
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        }
+    }
+
+    /// <summary>Something a worker thread runs.</summary>
+    private interface IWorkItem
+    {
+        void Execute();
+    }
+
+    /// <summary>The worker threads and their queue: a fixed ring under one lock, so posting allocates nothing.</summary>
+    private static class Workers
+    {
+        private static readonly object Gate = new();
+        private static readonly IWorkItem?[] Ring = new IWorkItem?[256];
+        private static int _head, _count;
+        private static bool _started;
+
+        /// <summary>Queues <paramref name="item"/> for a worker; when the ring is full it is dropped (its caller runs it).</summary>
+        public static void Post(IWorkItem item)
+        {
+            lock (Gate)
+            {
+                if (!_started) Start();
+                if (_count == Ring.Length) return;
+                Ring[(_head + _count) % Ring.Length] = item;
+                _count++;
+                Monitor.Pulse(Gate);
+            }
+        }
+
+        private static void Start()
+        {
+            for (int i = 0; i < Math.Max(1, Environment.ProcessorCount - 1); i++)
+                new Thread(Work) { IsBackground = true, Name = "Scratch kernel worker" }.Start();
+            _started = true;
+        }
+
+        private static void Work()
+        {
+            while (true)
+            {
+                IWorkItem item;
+                lock (Gate)
+                {
+                    while (_count == 0) Monitor.Wait(Gate);
+                    item = Ring[_head]!;
+                    Ring[_head] = null;
+                    _head = (_head + 1) % Ring.Length;
+                    _count--;
+                }
+                item.Execute();
             }
         }
     }

@@ -40,6 +40,11 @@ public static class Pooling
     /// <summary>Max pooling of planes [from, to) on this thread.</summary>
     public static void MaxForward(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, PoolShape g, int from, int to)
     {
+        if (g is { PoolH: 2, PoolW: 2, Stride: 2, Pad: 0 })
+        {
+            MaxForward2x2(x, y, argMax, g, from, to);
+            return;
+        }
         int oh = g.OH, ow = g.OW, plane = g.H * g.W;
         for (int p = from; p < to; p++)
         {
@@ -73,6 +78,37 @@ public static class Pooling
                     argMax[o] = bestAt;
                 }
             }
+        }
+    }
+
+    /// <summary>The book's 2×2 pooling with stride 2 and no padding: the four candidates of each window compared in (y, x) order, without the general window loops.</summary>
+    private static void MaxForward2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, PoolShape g, int from, int to)
+    {
+        int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
+        for (int p = from; p < to; p++)
+            for (int i = 0, o = p * oh * ow; i < oh; i++)
+            {
+                int row = p * plane + 2 * i * w;
+                for (int j = 0; j < ow; j++, o++)
+                {
+                    int at = row + 2 * j, bestAt = at;
+                    float best = x[at];
+                    Consider(x[at + 1], at + 1, ref best, ref bestAt);
+                    Consider(x[at + w], at + w, ref best, ref bestAt);
+                    Consider(x[at + w + 1], at + w + 1, ref best, ref bestAt);
+                    y[o] = best;
+                    argMax[o] = bestAt;
+                }
+            }
+    }
+
+    /// <summary>np.argmax's rule: a later element wins only if strictly greater, or if it is the first NaN.</summary>
+    private static void Consider(float v, int at, ref float best, ref int bestAt)
+    {
+        if (v > best || (float.IsNaN(v) && !float.IsNaN(best)))
+        {
+            best = v;
+            bestAt = at;
         }
     }
 

@@ -292,4 +292,42 @@ public class LayerTests
         Assert.That(sigmoid.Forward(NDArray.Zeros(2), NDArray.FromArray([0f, 1f])), Is.EqualTo(0.6931470f).Within(1e-5f));
         Assert.That(sigmoid.Backward().ToArray(), Is.EqualTo(new[] { 0.25f, -0.25f }));
     }
+
+    [Test]
+    public void Forward_ReturnsTheLayersBuffer_ReusedWhileTheShapeRepeats()
+    {
+        var relu = new Relu();
+        NDArray first = relu.Forward(Randn(1, 3, 4));
+        NDArray second = relu.Forward(Randn(2, 3, 4));
+        Assert.That(second, Is.SameAs(first), "same shape: the same buffer, overwritten");
+        Assert.That(relu.Forward(Randn(3, 5, 4)), Is.Not.SameAs(first), "a new shape: a new buffer");
+        Assert.That(relu.Infer(Randn(2, 3, 4)), Is.Not.SameAs(first), "Infer returns a new array");
+    }
+
+    [Test]
+    public void FirstLayer_BackwardCalledDirectly_StillReturnsDx()
+    {
+        // Sequential skips the first layer's dx; a direct Backward must not.
+        var network = new SimpleConvNet([1, 8, 8], filterNum: 2, filterSize: 3, hiddenSize: 4, weightInit: WeightInit.He);
+        NDArray x = Randn(1, 2, 1, 8, 8);
+        network.Gradient(x, NDArray.FromArray([1f, 2f]));
+        var conv = (Convolution)network.Layers[0];
+        conv.Forward(x, training: true);
+        NDArray dx = conv.Backward(Randn(2, 2, 2, 6, 6));
+        Assert.That(dx.Shape, Is.EqualTo(new[] { 2, 1, 8, 8 }));
+        Assert.That(dx.ToArray().Any(v => v != 0), Is.True);
+    }
+
+    [Test]
+    public void Sequential_FusedConvolutionRelu_MatchesLayerByLayer()
+    {
+        var network = new SimpleConvNet([1, 10, 10], filterNum: 3, filterSize: 3, hiddenSize: 5, weightInit: WeightInit.He);
+        NDArray x = Randn(3, 4, 1, 10, 10);
+        float[] fused = network.Predict(x, training: true).ToArray();     // ReLU applied in the convolution's store
+        NDArray h = x;
+        foreach (ILayer layer in network.Layers) h = layer.Forward(h, training: true);
+        Assert.That(fused, Is.EqualTo(h.ToArray()));
+        Assert.That(network.Predict(x).ToArray(), Is.EqualTo(fused), "Infer gives the same scores");
+    }
 }
+

@@ -1,0 +1,82 @@
+using Scratch.Nn;
+using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
+
+namespace Scratch.Tests.Nn;
+
+/// <summary>The batch-wide convolution against the book's im2col code, and the same numbers for one and two threads.</summary>
+[NonParallelizable]
+public class ConvolutionAlgorithmTests
+{
+    private static NDArray Randn(uint seed, params int[] shape) => NDArray.RandomNormal(shape, 0f, 1f, seed);
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        // (N, C, H, W), (FN, FH, FW), stride, pad
+        yield return new TestCaseData(new[] { 1, 1, 1, 1 }, new[] { 1, 1, 1 }, 1, 0).SetName("1x1 everything");
+        yield return new TestCaseData(new[] { 2, 3, 7, 7 }, new[] { 4, 3, 3 }, 1, 1).SetName("3x3 pad 1");
+        yield return new TestCaseData(new[] { 3, 2, 9, 7 }, new[] { 5, 3, 2 }, 2, 2).SetName("stride 2 pad 2, non-square");
+        yield return new TestCaseData(new[] { 7, 1, 28, 28 }, new[] { 30, 5, 5 }, 1, 0).SetName("SimpleConvNet's conv");
+        yield return new TestCaseData(new[] { 20, 16, 28, 28 }, new[] { 16, 3, 3 }, 1, 1).SetName("DeepConvNet's 16 to 16 conv");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void BatchGemm_MatchesIm2ColReference(int[] xShape, int[] filter, int stride, int pad)
+    {
+        NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]);
+        NDArray x = Randn(3, xShape);
+        var fast = new Convolution(w, b, stride, pad);
+        var reference = new Convolution(w, b, stride, pad) { Algorithm = ConvolutionAlgorithm.Im2ColReference };
+        NDArray yFast = fast.Forward(x, training: true), yReference = reference.Forward(x, training: true);
+        Assert.That(yFast.Shape, Is.EqualTo(yReference.Shape));
+        AssertClose(yFast, yReference, "forward");
+        Assert.That(fast.Infer(x).ToArray(), Is.EqualTo(yFast.ToArray()), "Infer equals Forward");
+
+        NDArray dout = Randn(4, yFast.Shape);
+        NDArray dxFast = fast.Backward(dout), dxReference = reference.Backward(dout);
+        AssertClose(dxFast, dxReference, "dx");
+        AssertClose(fast.W.Grad, reference.W.Grad, "dW");
+        AssertClose(fast.B.Grad, reference.B.Grad, "db");
+    }
+
+    /// <summary>Equal up to float rounding of long sums: every |a − b| ≤ 1e-5·max|b| + 1e-5.</summary>
+    private static void AssertClose(NDArray actual, NDArray expected, string what)
+    {
+        float[] a = actual.ToArray(), b = expected.ToArray();
+        Assert.That(a.Length, Is.EqualTo(b.Length), what);
+        float tolerance = 1e-5f * b.Max(MathF.Abs) + 1e-5f;
+        for (int i = 0; i < a.Length; i++)
+            Assert.That(a[i], Is.EqualTo(b[i]).Within(tolerance), $"{what}, i={i}");
+    }
+
+    [Test]
+    public void BatchGemm_IsBitIdentical_ForOneAndTwoThreads()
+    {
+        NDArray w = Randn(1, 16, 16, 3, 3), b = Randn(2, 16), x = Randn(3, 30, 16, 14, 14), dout = Randn(4, 30, 16, 14, 14);
+        float[][] Run(int threads)
+        {
+            int saved = ParallelRange.MaxThreads;
+            ParallelRange.MaxThreads = threads;
+            try
+            {
+                var conv = new Convolution(w, b, 1, 1);
+                float[] y = conv.Forward(x, training: true).ToArray();
+                float[] dx = conv.Backward(dout).ToArray();
+                return [y, dx, conv.W.Grad.ToArray(), conv.B.Grad.ToArray()];
+            }
+            finally { ParallelRange.MaxThreads = saved; }
+        }
+        float[][] one = Run(1), two = Run(2);
+        for (int i = 0; i < one.Length; i++)
+            Assert.That(two[i], Is.EqualTo(one[i]), $"array {i}");
+    }
+
+    [Test]
+    public void Forward_NonContiguousInput_EqualsContiguousCopy()
+    {
+        var conv = new Convolution(Randn(1, 4, 3, 3, 3), Randn(2, 4), 1, 1);
+        NDArray x = Randn(3, 5, 6, 3, 2).Transpose(0, 2, 1, 3);           // (5, 3, 6, 2), a strided view
+        float[] fromView = conv.Forward(x).ToArray();
+        Assert.That(conv.Forward(x.Contiguous()).ToArray(), Is.EqualTo(fromView));
+    }
+}
