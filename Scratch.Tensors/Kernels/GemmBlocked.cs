@@ -191,7 +191,10 @@ internal static unsafe class GemmBlocked
         public void Run()
         {
             int ncMax = Math.Min(Blocks.NC, RoundUp(_n, NR));
-            _bPackArray = ArrayPool<float>.Shared.Rent(Math.Min(Blocks.KC, _k) * ncMax + AlignFloats);
+            // The depth in blocks of at most KC, sized evenly: 784 = 3 × 262 (the last 260) rather than 384 + 384 + 16.
+            int depthBlocks = (_k + Blocks.KC - 1) / Blocks.KC;
+            int kcStep = (_k + depthBlocks - 1) / depthBlocks;
+            _bPackArray = ArrayPool<float>.Shared.Rent(kcStep * ncMax + AlignFloats);
             fixed (float* bPack = _bPackArray)
             {
                 _bPack = Align(bPack);
@@ -200,9 +203,9 @@ internal static unsafe class GemmBlocked
                     _nc = Math.Min(Blocks.NC, _n - _jc);
                     _slivers = (_nc + NR - 1) / NR;
                     PlanTasks();
-                    for (_pc = 0; _pc < _k; _pc += Blocks.KC)
+                    for (_pc = 0; _pc < _k; _pc += kcStep)
                     {
-                        _kc = Math.Min(Blocks.KC, _k - _pc);
+                        _kc = Math.Min(kcStep, _k - _pc);
                         if (_threads == 1)
                         {
                             PackBPart(0);
@@ -289,6 +292,14 @@ internal static unsafe class GemmBlocked
                             float* columnBias = last && _columnBias != null ? _columnBias + _jc + jr : null;
                             if (mr == MR && nr == NR)
                             {
+                                // The tile of C is read (or written) only after the micro-kernel's loop: fetching its rows
+                                // now overlaps their misses with the arithmetic (+3-5 % at 1024³ and 2048³, one thread).
+                                if (Sse.IsSupported)
+                                    for (int r = 0; r < MR; r++)
+                                    {
+                                        Sse.Prefetch0(cTile + r * _cRs);
+                                        Sse.Prefetch0(cTile + r * _cRs + NR - 1);
+                                    }
                                 TKernel.Run(_kc, aSliver, bSliver, cTile, _cRs, overwrite, rowBias, columnBias, relu);
                             }
                             else
