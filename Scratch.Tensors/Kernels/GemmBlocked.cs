@@ -18,8 +18,8 @@ namespace Scratch.Tensors.Kernels;
 // the JIT compiles it once per tile with MR and NR as constants. The block sizes (KC, MC, NC) follow from the tile
 // and this machine's caches (GemmBlockSizes). Packing reads A and B
 // through any strides (transposed views and broadcasts cost nothing extra) and pads the last slivers with zeros,
-// so the micro-kernel always computes a full (MR, NR) tile; edge tiles go through a small buffer and only their
-// valid part is written back. Packed buffers are 64-byte aligned, so no Vector512 load of B splits a cache line.
+// so the micro-kernel always computes a full (MR, NR) tile; an edge tile stores only its valid part, with masked
+// stores (Vector512 tile) or through a small buffer (GemmEdgeTile). Packed buffers are 64-byte aligned, so no Vector512 load of B splits a cache line.
 // The first pc block overwrites C (unless accumulating), later ones add to it, and the last one also applies the
 // epilogue (bias, ReLU) to the tile in registers before its store, so C is written once more at most.
 //
@@ -269,8 +269,6 @@ internal static unsafe class GemmBlocked
             int mcStep = RoundUp((rows + blocks - 1) / blocks, MR);
 
             float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kc + AlignFloats);
-            float* tileBuffer = stackalloc float[MR * NR + AlignFloats];
-            float* tile = Align(tileBuffer);
             fixed (float* aPackBuffer = aPackArray)
             {
                 float* aPack = Align(aPackBuffer);
@@ -304,9 +302,7 @@ internal static unsafe class GemmBlocked
                             }
                             else
                             {
-                                TKernel.Run(_kc, aSliver, bSliver, tile, NR, overwrite: true, null, null, relu: false);
-                                for (int r = 0; r < mr; r++)
-                                    WriteBack(tile + r * NR, cTile + r * _cRs, nr, overwrite, rowBias == null ? null : rowBias + r, columnBias, relu);
+                                TKernel.RunPartial(_kc, aSliver, bSliver, cTile, _cRs, mr, nr, overwrite, rowBias, columnBias, relu);
                             }
                         }
                     }
@@ -415,35 +411,11 @@ internal static unsafe class GemmBlocked
         }
     }
 
-    /// <summary><c>dst[j] = relu?(src[j] (+ dst[j]) + (columnBias[j] + *rowBias))</c> for j &lt; <paramref name="n"/>: the valid part of one row of an edge tile.</summary>
-    /// <remarks>The same arithmetic as the micro-kernels' store; a null bias is none.</remarks>
-    private static void WriteBack(float* src, float* dst, int n, bool overwrite, float* rowBias, float* columnBias, bool relu)
-    {
-        int j = 0;
-        if (rowBias != null || columnBias != null || relu)
-        {
-            float rb = rowBias == null ? 0f : *rowBias;
-            for (; j < n; j++)
-            {
-                float x = (overwrite ? src[j] : src[j] + dst[j]) + ((columnBias == null ? 0f : columnBias[j]) + rb);
-                dst[j] = relu ? MathF.Max(x, 0f) : x;
-            }
-            return;
-        }
-        for (; j <= n - Vector128<float>.Count; j += Vector128<float>.Count)
-        {
-            Vector128<float> v = Vector128.Load(src + j);
-            (overwrite ? v : v + Vector128.Load(dst + j)).Store(dst + j);
-        }
-        for (; j < n; j++)
-            dst[j] = overwrite ? src[j] : dst[j] + src[j];
-    }
-
     /// <summary>Floats of slack a buffer needs so that <see cref="Align"/> can move its start to a 64-byte boundary.</summary>
-    private const int AlignFloats = 64 / sizeof(float);
+    internal const int AlignFloats = 64 / sizeof(float);
 
     /// <summary>The first 64-byte aligned address at or after <paramref name="p"/> (a cache line, the size of a Vector512).</summary>
-    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+    internal static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

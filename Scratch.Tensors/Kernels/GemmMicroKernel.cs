@@ -22,6 +22,10 @@ internal unsafe interface IGemmMicroKernel
     /// driver passes them only with the last depth block of the tile.
     /// </remarks>
     static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu);
+
+    /// <summary>As <see cref="Run"/> for an edge tile: only rows r &lt; <paramref name="mr"/> and columns j &lt; <paramref name="nr"/> of C are read and written.</summary>
+    /// <remarks>The slivers are full (zero-padded); <paramref name="rowBias"/> has mr values and <paramref name="columnBias"/> nr.</remarks>
+    static abstract void RunPartial(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr, bool overwrite, float* rowBias, float* columnBias, bool relu);
 }
 
 /// <summary>The register tiles <see cref="GemmBlocked"/> can use, narrowest first.</summary>
