@@ -20,7 +20,7 @@ namespace Scratch.Bench.Commands;
 /// that answers one timing request at a time, so Scratch's samples and the peers' alternate and a burst of load
 /// from another process hits all of them alike; each cell is the median of its samples.
 /// </remarks>
-internal static class PeersCommand
+internal static partial class PeersCommand
 {
     private const string Install = "apt-get install python3-numpy python3-torch libopenblas0-pthread";
 
@@ -29,8 +29,10 @@ internal static class PeersCommand
         var quick = new Option<bool>("--quick") { Description = "fewer shapes and samples, epochs of 1,000 digits (well under a minute)" };
         var json = new Option<string?>("--json") { Description = "also write the table to this JSON file" };
         var python = new Option<string>("--python") { Description = "the Python with NumPy and PyTorch", DefaultValueFactory = _ => "/usr/bin/python3" };
-        var command = new Command("peers", "Time sgemm, convolutions and training epochs in Scratch, NumPy and PyTorch side by side.") { quick, json, python };
-        command.SetAction(result => Program.Guarded(() => Run(result.GetValue(quick), result.GetValue(json), result.GetValue(python)!)));
+        var filter = new Option<string?>("--filter") { Description = "only the workloads whose name contains this text (e.g. sgemm, conv, epoch)" };
+        var command = new Command("peers", "Time sgemm, convolutions and training epochs in Scratch, NumPy and PyTorch side by side.") { quick, json, python, filter };
+        command.SetAction(result => Program.Guarded(() =>
+            Run(result.GetValue(quick), result.GetValue(json), result.GetValue(python)!, result.GetValue(filter))));
         return command;
     }
 
@@ -48,7 +50,7 @@ internal static class PeersCommand
     private sealed record Row(string Workload, string Threads, double Scratch, double NumPy, double PyTorch1, double PyTorchAll,
         string BestPeer, double Ratio, double ScratchGflops, double PeakShare);
 
-    private static int Run(bool quick, string? jsonPath, string python)
+    private static int Run(bool quick, string? jsonPath, string python, string? filter)
     {
         int cores = Environment.ProcessorCount;
         double minTime = quick ? 0.03 : 0.1;
@@ -66,16 +68,21 @@ internal static class PeersCommand
                 (hasTorch ? $"; PyTorch {info["torch"]}{((bool?)info["onednn"] == true ? " with oneDNN" : "")}" : $"; no PyTorch ({Install})"));
             if ((bool?)info["threads_controlled"] != true)
                 Console.WriteLine("  libopenblas.so.0 not found: the peers' BLAS thread count is not controlled.");
+            if ((string?)info["openblas_core"] is "Prescott" or "Core2" or "Nehalem" or "Sandybridge" && (Avx512F.IsSupported || Fma.IsSupported))
+                Console.WriteLine($"  This OpenBLAS does not recognise the CPU and runs its {info["openblas_core"]} kernels; " +
+                    $"OPENBLAS_CORETYPE={(Avx512F.IsSupported ? "SkylakeX" : "Haswell")} in the environment makes it use its {(Avx512F.IsSupported ? "AVX-512" : "AVX2")} ones.");
         }
         (double peak1, double peakAll) = (FmaPeak(1), FmaPeak(cores));
         Console.WriteLine($"FMA peak measured now (C# {FmaWidth()} FMA chains): 1 thread {peak1:F0} GFLOP/s, {cores} threads {peakAll:F0} GFLOP/s");
-        Console.WriteLine($"Medians of interleaved samples; ratio = best peer's time / Scratch's time (above 1: Scratch is faster).");
+        Console.WriteLine("Medians of interleaved samples; ratio = best peer's time / Scratch's time (above 1: Scratch is faster).");
+        if (ThreadClock.IsAvailable)
+            Console.WriteLine("One-thread rows count the thread's CPU time (robust to other processes); the others wall time.");
         Console.WriteLine();
 
         var rows = new List<Row>();
         var table = new TextTable(["workload", "threads", "Scratch", "NumPy", "PyTorch 1T", $"PyTorch {cores}T", "best peer", "ratio", "GFLOP/s", "of peak"]);
         table.PrintHeader();
-        foreach (Workload w in Workloads(quick))
+        foreach (Workload w in Workloads(quick).Where(w => filter is null || w.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)))
         {
             Row row = Measure(w, info is null ? null : worker, hasTorch, cores, minTime, w.OneThread ? peak1 : peakAll);
             rows.Add(row);
@@ -103,13 +110,14 @@ internal static class PeersCommand
         var scratchTimes = new List<double>();
         for (int sample = 0; sample < w.Samples; sample++)
         {
-            scratchTimes.Add(Repeat(scratch, minTime, isEpoch: w.Flops == 0));
+            scratchTimes.Add(Repeat(scratch, minTime, isEpoch: w.Flops == 0, threadClock: w.OneThread && ThreadClock.IsAvailable));
             foreach (var (lib, threads, times) in columns)
             {
                 JsonObject request = w.Peer.DeepClone().AsObject();
                 request["lib"] = lib;
                 request["threads"] = threads;
                 request["min_time"] = minTime;
+                request["clock"] = w.OneThread && ThreadClock.IsAvailable ? "thread" : "wall";
                 if (worker?.Ask(request)?["seconds"]?.GetValue<double>() is double seconds)
                     times.Add(seconds);
             }
@@ -125,17 +133,41 @@ internal static class PeersCommand
     }
 
     /// <summary>Mean seconds of one call over repetitions lasting at least <paramref name="minTime"/> (one call for an epoch).</summary>
-    private static double Repeat(Func<double> call, double minTime, bool isEpoch)
+    /// <remarks>With <paramref name="threadClock"/>, the calling thread's CPU time rather than wall time.</remarks>
+    private static double Repeat(Func<double> call, double minTime, bool isEpoch, bool threadClock)
     {
         if (isEpoch)
             return call();
-        var clock = Stopwatch.StartNew();
+        Func<double> now = threadClock ? ThreadClock.Seconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+        double start = now();
         call();
-        int reps = Math.Max(1, (int)(minTime / Math.Max(clock.Elapsed.TotalSeconds, 1e-7)));
-        clock.Restart();
+        int reps = Math.Max(1, (int)(minTime / Math.Max(now() - start, 1e-7)));
+        start = now();
         for (int r = 0; r < reps; r++)
             call();
-        return clock.Elapsed.TotalSeconds / reps;
+        return (now() - start) / reps;
+    }
+
+    /// <summary>The calling thread's CPU time (Linux <c>CLOCK_THREAD_CPUTIME_ID</c>), which does not run while another process has the core.</summary>
+    private static partial class ThreadClock
+    {
+        public static bool IsAvailable { get; } = OperatingSystem.IsLinux();
+
+        public static double Seconds()
+        {
+            ClockGetTime(3, out Timespec ts);   // CLOCK_THREAD_CPUTIME_ID
+            return ts.Seconds + ts.Nanoseconds * 1e-9;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct Timespec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+
+        [LibraryImport("libc", EntryPoint = "clock_gettime")]
+        private static partial int ClockGetTime(int clock, out Timespec time);
     }
 
     private static double MedianOf(List<double> xs)
@@ -283,6 +315,7 @@ internal static class PeersCommand
     private static string FmaWidth() => Avx512F.IsSupported ? "AVX-512" : Fma.IsSupported ? "AVX2" : "Vector128";
 
     /// <summary>GFLOP/s of independent FMA chains on <paramref name="threads"/> threads at once: the arithmetic peak.</summary>
+    /// <remarks>One thread is timed by its CPU time where available, as the one-thread rows are.</remarks>
     private static double FmaPeak(int threads)
     {
         const long iterations = 2_000_000;
@@ -290,6 +323,13 @@ internal static class PeersCommand
         var samples = new List<double>();
         for (int s = 0; s < 5; s++)
         {
+            if (threads == 1 && ThreadClock.IsAvailable)
+            {
+                double start = ThreadClock.Seconds();
+                FmaChains(iterations);
+                samples.Add(ThreadClock.Seconds() - start);
+                continue;
+            }
             var clock = Stopwatch.StartNew();
             var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() => FmaChains(iterations))).ToList();
             workers.ForEach(t => t.Start());

@@ -18,8 +18,8 @@ namespace Scratch.Tensors.Kernels;
 // the JIT compiles it once per tile with MR and NR as constants. The block sizes (KC, MC, NC) follow from the tile
 // and this machine's caches (GemmBlockSizes). Packing reads A and B
 // through any strides (transposed views and broadcasts cost nothing extra) and pads the last slivers with zeros,
-// so the micro-kernel always computes a full (MR, NR) tile; edge tiles go through a small buffer and only their
-// valid part is written back. Packed buffers are 64-byte aligned, so no Vector512 load of B splits a cache line.
+// so the micro-kernel always computes a full (MR, NR) tile; an edge tile stores only its valid part, with masked
+// stores (Vector512 tile) or through a small buffer (GemmEdgeTile). Packed buffers are 64-byte aligned, so no Vector512 load of B splits a cache line.
 // The first pc block overwrites C (unless accumulating), later ones add to it, and the last one also applies the
 // epilogue (bias, ReLU) to the tile in registers before its store, so C is written once more at most.
 //
@@ -191,7 +191,10 @@ internal static unsafe class GemmBlocked
         public void Run()
         {
             int ncMax = Math.Min(Blocks.NC, RoundUp(_n, NR));
-            _bPackArray = ArrayPool<float>.Shared.Rent(Math.Min(Blocks.KC, _k) * ncMax + AlignFloats);
+            // The depth in blocks of at most KC, sized evenly: 784 = 3 × 262 (the last 260) rather than 384 + 384 + 16.
+            int depthBlocks = (_k + Blocks.KC - 1) / Blocks.KC;
+            int kcStep = (_k + depthBlocks - 1) / depthBlocks;
+            _bPackArray = ArrayPool<float>.Shared.Rent(kcStep * ncMax + AlignFloats);
             fixed (float* bPack = _bPackArray)
             {
                 _bPack = Align(bPack);
@@ -200,9 +203,9 @@ internal static unsafe class GemmBlocked
                     _nc = Math.Min(Blocks.NC, _n - _jc);
                     _slivers = (_nc + NR - 1) / NR;
                     PlanTasks();
-                    for (_pc = 0; _pc < _k; _pc += Blocks.KC)
+                    for (_pc = 0; _pc < _k; _pc += kcStep)
                     {
-                        _kc = Math.Min(Blocks.KC, _k - _pc);
+                        _kc = Math.Min(kcStep, _k - _pc);
                         if (_threads == 1)
                         {
                             PackBPart(0);
@@ -266,8 +269,6 @@ internal static unsafe class GemmBlocked
             int mcStep = RoundUp((rows + blocks - 1) / blocks, MR);
 
             float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kc + AlignFloats);
-            float* tileBuffer = stackalloc float[MR * NR + AlignFloats];
-            float* tile = Align(tileBuffer);
             fixed (float* aPackBuffer = aPackArray)
             {
                 float* aPack = Align(aPackBuffer);
@@ -289,13 +290,19 @@ internal static unsafe class GemmBlocked
                             float* columnBias = last && _columnBias != null ? _columnBias + _jc + jr : null;
                             if (mr == MR && nr == NR)
                             {
+                                // The tile of C is read (or written) only after the micro-kernel's loop: fetching its rows
+                                // now overlaps their misses with the arithmetic (+3-5 % at 1024³ and 2048³, one thread).
+                                if (Sse.IsSupported)
+                                    for (int r = 0; r < MR; r++)
+                                    {
+                                        Sse.Prefetch0(cTile + r * _cRs);
+                                        Sse.Prefetch0(cTile + r * _cRs + NR - 1);
+                                    }
                                 TKernel.Run(_kc, aSliver, bSliver, cTile, _cRs, overwrite, rowBias, columnBias, relu);
                             }
                             else
                             {
-                                TKernel.Run(_kc, aSliver, bSliver, tile, NR, overwrite: true, null, null, relu: false);
-                                for (int r = 0; r < mr; r++)
-                                    WriteBack(tile + r * NR, cTile + r * _cRs, nr, overwrite, rowBias == null ? null : rowBias + r, columnBias, relu);
+                                TKernel.RunPartial(_kc, aSliver, bSliver, cTile, _cRs, mr, nr, overwrite, rowBias, columnBias, relu);
                             }
                         }
                     }
@@ -404,35 +411,11 @@ internal static unsafe class GemmBlocked
         }
     }
 
-    /// <summary><c>dst[j] = relu?(src[j] (+ dst[j]) + (columnBias[j] + *rowBias))</c> for j &lt; <paramref name="n"/>: the valid part of one row of an edge tile.</summary>
-    /// <remarks>The same arithmetic as the micro-kernels' store; a null bias is none.</remarks>
-    private static void WriteBack(float* src, float* dst, int n, bool overwrite, float* rowBias, float* columnBias, bool relu)
-    {
-        int j = 0;
-        if (rowBias != null || columnBias != null || relu)
-        {
-            float rb = rowBias == null ? 0f : *rowBias;
-            for (; j < n; j++)
-            {
-                float x = (overwrite ? src[j] : src[j] + dst[j]) + ((columnBias == null ? 0f : columnBias[j]) + rb);
-                dst[j] = relu ? MathF.Max(x, 0f) : x;
-            }
-            return;
-        }
-        for (; j <= n - Vector128<float>.Count; j += Vector128<float>.Count)
-        {
-            Vector128<float> v = Vector128.Load(src + j);
-            (overwrite ? v : v + Vector128.Load(dst + j)).Store(dst + j);
-        }
-        for (; j < n; j++)
-            dst[j] = overwrite ? src[j] : dst[j] + src[j];
-    }
-
     /// <summary>Floats of slack a buffer needs so that <see cref="Align"/> can move its start to a 64-byte boundary.</summary>
-    private const int AlignFloats = 64 / sizeof(float);
+    internal const int AlignFloats = 64 / sizeof(float);
 
     /// <summary>The first 64-byte aligned address at or after <paramref name="p"/> (a cache line, the size of a Vector512).</summary>
-    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+    internal static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

@@ -72,6 +72,10 @@ internal readonly unsafe struct GemmMicroKernel128 : IGemmMicroKernel
         c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 4);
     }
 
+    /// <inheritdoc cref="IGemmMicroKernel.RunPartial"/>
+    public static void RunPartial(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr, bool overwrite, float* rowBias, float* columnBias, bool relu)
+        => GemmEdgeTile.ViaBuffer<GemmMicroKernel128>(kc, a, b, c, ldc, mr, nr, overwrite, rowBias, columnBias, relu);
+
     /// <summary><c>rowBias[r]</c> in every lane, or zeros without a row bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> RowBias(float* rowBias, int r) => rowBias == null ? default : Vector128.Create(rowBias[r]);

@@ -85,6 +85,10 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
         c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 8);
     }
 
+    /// <inheritdoc cref="IGemmMicroKernel.RunPartial"/>
+    public static void RunPartial(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr, bool overwrite, float* rowBias, float* columnBias, bool relu)
+        => GemmEdgeTile.ViaBuffer<GemmMicroKernel256>(kc, a, b, c, ldc, mr, nr, overwrite, rowBias, columnBias, relu);
+
     /// <summary><c>rowBias[r]</c> in every lane, or zeros without a row bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> RowBias(float* rowBias, int r) => rowBias == null ? default : Vector256.Create(rowBias[r]);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -105,6 +106,92 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16);
         c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16);
         c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16);
+    }
+
+    /// <inheritdoc cref="IGemmMicroKernel.RunPartial"/>
+    /// <remarks>
+    /// Stores with AVX-512 masks, straight into C. A tile of at most 16 columns (the last sliver of n = 100, or every
+    /// sliver of a convolution with 16 filters) computes only its left half: 8 accumulators, half the multiply-adds.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunPartial(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr, bool overwrite, float* rowBias, float* columnBias, bool relu)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        if (nr <= 16)
+        {
+            for (int p = 0; p < kc; p++, a += 8, b += 32)
+            {
+                Vector512<float> b0 = Vector512.Load(b);
+                c00 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c00);
+                c10 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c10);
+                c20 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c20);
+                c30 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c30);
+                c40 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c40);
+                c50 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c50);
+                c60 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c60);
+                c70 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c70);
+            }
+        }
+        else
+        {
+            for (int p = 0; p < kc; p++, a += 8, b += 32)
+            {
+                Vector512<float> b0 = Vector512.Load(b);
+                Vector512<float> b1 = Vector512.Load(b + 16);
+                Vector512<float> ai = Vector512.Create(a[0]);
+                c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
+                ai = Vector512.Create(a[1]);
+                c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
+                ai = Vector512.Create(a[2]);
+                c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
+                ai = Vector512.Create(a[3]);
+                c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
+                ai = Vector512.Create(a[4]);
+                c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
+                ai = Vector512.Create(a[5]);
+                c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
+                ai = Vector512.Create(a[6]);
+                c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
+                ai = Vector512.Create(a[7]);
+                c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
+            }
+        }
+
+        // Lanes j < nr of the two halves of a row: (all, nr - 16 first) or (nr first, none).
+        Vector512<int> lane = Vector512<int>.Indices;
+        Vector512<float> mask0 = Vector512.LessThan(lane, Vector512.Create(nr)).AsSingle();
+        Vector512<float> mask1 = Vector512.LessThan(lane, Vector512.Create(nr - 16)).AsSingle();
+        Vector512<float> b0Bias = columnBias == null ? default : Avx512F.MaskLoad(columnBias, mask0, default);
+        Vector512<float> b1Bias = columnBias == null ? default : Avx512F.MaskLoad(columnBias + 16, mask1, default);
+        bool epilogue = rowBias != null || columnBias != null || relu;
+        StoreRow(c, c00, c01, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 0), relu);
+        if (mr > 1) StoreRow(c + ldc, c10, c11, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 1), relu);
+        if (mr > 2) StoreRow(c + 2 * ldc, c20, c21, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 2), relu);
+        if (mr > 3) StoreRow(c + 3 * ldc, c30, c31, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 3), relu);
+        if (mr > 4) StoreRow(c + 4 * ldc, c40, c41, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 4), relu);
+        if (mr > 5) StoreRow(c + 5 * ldc, c50, c51, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 5), relu);
+        if (mr > 6) StoreRow(c + 6 * ldc, c60, c61, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 6), relu);
+        if (mr > 7) StoreRow(c + 7 * ldc, c70, c71, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 7), relu);
+    }
+
+    /// <summary>One row of an edge tile: the lanes of <paramref name="mask0"/> and <paramref name="mask1"/> (C[+] + epilogue), the others untouched.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> mask0, Vector512<float> mask1,
+        bool overwrite, bool epilogue, Vector512<float> b0, Vector512<float> b1, Vector512<float> rowBias, bool relu)
+    {
+        if (!overwrite)
+        {
+            x0 += Avx512F.MaskLoad(c, mask0, default);
+            x1 += Avx512F.MaskLoad(c + 16, mask1, default);
+        }
+        if (epilogue)
+        {
+            x0 = Epilogue(x0, b0 + rowBias, relu);
+            x1 = Epilogue(x1, b1 + rowBias, relu);
+        }
+        Avx512F.MaskStore(c, mask0, x0);
+        Avx512F.MaskStore(c + 16, mask1, x1);
     }
 
     /// <summary><c>rowBias[r]</c> in every lane, or zeros without a row bias.</summary>

@@ -64,11 +64,12 @@ public class NetworkGradientTests
                 // at h = 1e-3 both stay near 1e-4. The conv networks have thousands of ReLU and max-pool kinks: one
                 // inside [w − h, w + h] makes a central difference meaningless. It shows as disagreement between the
                 // steps h, 2h and 4h, and such elements are left out (at most half: DeepConvNet's first layer needs that).
+                // The 3e-4 of slack is the roundoff of a difference at h = 1e-3 on a loss near 2.3 (1.2e-7 · 2.3 / 1e-3).
                 float h1 = CentralDifference(network, x, t, parameter, i, 1e-3f);
                 float h2 = CentralDifference(network, x, t, parameter, i, 2e-3f);
                 float h4 = CentralDifference(network, x, t, parameter, i, 4e-3f);
                 float spread = Math.Max(h1, Math.Max(h2, h4)) - Math.Min(h1, Math.Min(h2, h4));
-                if (spread > 0.01 * (Math.Abs(h1) + Math.Abs(h2)) + 1e-4) continue;
+                if (spread > 0.01 * (Math.Abs(h1) + Math.Abs(h2)) + 3e-4) continue;
                 backprop.Add(analytic[key][i]);
                 numeric.Add(h1);
             }

@@ -350,7 +350,7 @@ public class GemmTests
         // Every accumulate × bias kind × ReLU, with A plain and transposed; k = 257 and 300 cross Blocked's depth
         // blocks (the epilogue belongs to the last one only), and the odd m, n leave edge tiles on both sides.
         var rng = new Random(11);
-        foreach ((int m, int n, int k) in new[] { (1, 1, 1), (7, 33, 5), (33, 7, 257), (67, 130, 300), (257, 40, 33) })
+        foreach ((int m, int n, int k) in new[] { (1, 1, 1), (7, 33, 5), (33, 7, 257), (67, 130, 300), (257, 50, 33) })
             foreach (bool transposedA in new[] { false, true })
                 foreach (bool accumulate in new[] { false, true })
                     foreach (BiasKind biasKind in Enum.GetValues<BiasKind>())
@@ -437,11 +437,11 @@ public class GemmTests
     [Test]
     public void BlockSizes_FollowTheCacheRule()
     {
-        // 48 KiB L1d, 2 MiB L2, 8 MiB L3 per core, tile (8, 32): a (KC, 32) sliver of B is half of L1d → KC = 192;
-        // a (MC, 192) block of A is half of L2 → MC = 1365 → 1360 (multiple of 8); (192, NC) is half of L3 → 5461 → 5440.
-        Assert.That(GemmBlockSizes.For(8, 32, 48 << 10, 2 << 20, 8 << 20), Is.EqualTo(new GemmBlockSizes(192, 1360, 5440)));
-        // 32 KiB / 512 KiB / no L3, tile (6, 16): KC = 16 KiB / 64 B = 256, MC = 256 KiB / 1 KiB = 256 → 252, NC from L2 = 256.
-        Assert.That(GemmBlockSizes.For(6, 16, 32 << 10, 512 << 10, 0), Is.EqualTo(new GemmBlockSizes(256, 252, 256)));
+        // 48 KiB L1d, 2 MiB L2, 8 MiB L3 per core, tile (8, 32): a (KC, 32) sliver of B fills L1d → KC = 384;
+        // a (MC, 384) block of A is a quarter of L2 → MC = 341 → 336 (multiple of 8); (384, NC) is half of L3 → 2730 → 2720.
+        Assert.That(GemmBlockSizes.For(8, 32, 48 << 10, 2 << 20, 8 << 20), Is.EqualTo(new GemmBlockSizes(384, 336, 2720)));
+        // 32 KiB / 512 KiB / no L3, tile (6, 16): KC = 32 KiB / 64 B = 512, MC = 128 KiB / 2 KiB = 64 → 60, NC from L2: 128.
+        Assert.That(GemmBlockSizes.For(6, 16, 32 << 10, 512 << 10, 0), Is.EqualTo(new GemmBlockSizes(512, 60, 128)));
         // Absurd caches stay within bounds.
         GemmBlockSizes tiny = GemmBlockSizes.For(8, 32, 1024, 1024, 0);
         Assert.That((tiny.KC, tiny.MC, tiny.NC), Is.EqualTo((64, 8, 32)));
