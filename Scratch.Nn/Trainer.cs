@@ -239,39 +239,4 @@ public sealed class Trainer
         if (x.Rank == 0 || t.Rank == 0 || x.Dim(0) != t.Dim(0) || x.Dim(0) == 0)
             throw new ArgumentException($"Trainer: {name} {Shape.Format(x.Shape)} and its targets {Shape.Format(t.Shape)} must hold the same, non-zero number of samples.", name);
     }
-
-    /// <summary>An optimizer by the book's name (<c>sgd</c>, <c>momentum</c>, <c>nesterov</c>, <c>adagrad</c>, <c>rmsprop</c>, <c>adam</c>, <c>adamw</c>) with learning rate <paramref name="lr"/> and default hyper-parameters otherwise.</summary>
-    public static IOptimizer CreateOptimizer(string name, float lr) => CreateOptimizer(name, new Dictionary<string, float> { ["lr"] = lr });
-
-    /// <summary>The book's <c>optimizer='Momentum', optimizer_param={'lr': 0.01, 'momentum': 0.9}</c>: an optimizer by name with hyper-parameters by the book's keys.</summary>
-    /// <remarks>Keys: <c>lr</c>, <c>momentum</c>, <c>decay_rate</c>, <c>beta1</c>, <c>beta2</c>, <c>weight_decay</c> (AdamW); missing ones take the defaults.</remarks>
-    /// <exception cref="ArgumentException">An unknown optimizer, or a key that optimizer does not take.</exception>
-    public static IOptimizer CreateOptimizer(string name, IReadOnlyDictionary<string, float> optimizerParam)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(optimizerParam);
-        string lower = name.ToLowerInvariant();
-        string[] keys = lower switch
-        {
-            "sgd" or "adagrad" => ["lr"],
-            "momentum" or "nesterov" => ["lr", "momentum"],
-            "rmsprop" => ["lr", "decay_rate"],
-            "adam" => ["lr", "beta1", "beta2"],
-            "adamw" => ["lr", "beta1", "beta2", "weight_decay"],
-            _ => throw new ArgumentException($"Trainer.CreateOptimizer: unknown optimizer '{name}'; expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw.", nameof(name)),
-        };
-        foreach (string key in optimizerParam.Keys.Where(k => !keys.Contains(k)))
-            throw new ArgumentException($"Trainer.CreateOptimizer: {name} takes {string.Join(", ", keys)}; got '{key}'.", nameof(optimizerParam));
-        float Get(string key, float fallback) => optimizerParam.TryGetValue(key, out float value) ? value : fallback;
-        return lower switch
-        {
-            "sgd" => new Sgd(Get("lr", 0.01f)),
-            "momentum" => new Momentum(Get("lr", 0.01f), Get("momentum", 0.9f)),
-            "nesterov" => new Nesterov(Get("lr", 0.01f), Get("momentum", 0.9f)),
-            "adagrad" => new AdaGrad(Get("lr", 0.01f)),
-            "rmsprop" => new RmsProp(Get("lr", 0.01f), Get("decay_rate", 0.99f)),
-            "adam" => new Adam(Get("lr", 0.001f), Get("beta1", 0.9f), Get("beta2", 0.999f)),
-            _ => new AdamW(Get("lr", 0.001f), Get("beta1", 0.9f), Get("beta2", 0.999f), Get("weight_decay", 0.01f)),
-        };
-    }
 }

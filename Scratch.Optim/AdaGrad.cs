@@ -8,25 +8,16 @@ namespace Scratch.Optim;
 /// <c>self.h[key] += grads[key] * grads[key]; params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)</c>.
 /// Each weight's step shrinks as its squared gradients accumulate in <c>h</c> (zero on the parameter's first update).
 /// </remarks>
-public sealed class AdaGrad : IOptimizer
+public sealed class AdaGrad : Optimizer
 {
-    private float _lr;
     private float _epsilon = DefaultEpsilon;
-    private readonly Dictionary<Parameter, float[]> _h = State.NewTable<float[]>();
 
     /// <summary>The book's <c>1e-7</c>, added to √h so the first division is defined.</summary>
     public const float DefaultEpsilon = 1e-7f;
 
     /// <summary>AdaGrad with step size <paramref name="lr"/> (the book's default 0.01).</summary>
     /// <exception cref="ArgumentException"><paramref name="lr"/> is negative, NaN or infinite.</exception>
-    public AdaGrad(float lr = 0.01f) => _lr = Check.NonNegative(nameof(AdaGrad), nameof(lr), lr);
-
-    /// <inheritdoc/>
-    public float LearningRate
-    {
-        get => _lr;
-        set => _lr = Check.NonNegative(nameof(AdaGrad), nameof(LearningRate), value, nameof(value));
-    }
+    public AdaGrad(float lr = 0.01f) : base(lr, slots: ["h"]) { }
 
     /// <summary>ε in <c>lr·g / (√h + ε)</c>; finite and &gt; 0.</summary>
     public float Epsilon
@@ -36,21 +27,10 @@ public sealed class AdaGrad : IOptimizer
     }
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => State.Get(_h, parameter, "h");
-
-    /// <inheritdoc/>
-    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => State.Set(nameof(AdaGrad), _h, parameter, state, "h");
-
-    /// <inheritdoc/>
-    public void Update(IReadOnlyList<Parameter> parameters)
+    protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
-        Check.All(nameof(AdaGrad), parameters);   // every parameter valid before any changes
-        for (int p = 0; p < parameters.Count; p++)
-        {
-            Check.ValueAndGrad(nameof(AdaGrad), parameters, p, out Span<float> w, out ReadOnlySpan<float> g);
-            Span<float> h = State.For(_h, parameters[p], State.Zeros);
-            TensorPrimitives.MultiplyAdd(g, g, h, h);                    // h += g·g
-            Fused.SubtractScaledRatio(w, _lr, g, h, _epsilon);           // W −= lr·g / (√h + ε)
-        }
+        Span<float> h = state[0];
+        TensorPrimitives.MultiplyAdd(g, g, h, h);                        // h += g·g
+        Fused.SubtractScaledRatio(w, LearningRate, g, h, _epsilon);      // W −= lr·g / (√h + ε)
     }
 }

@@ -11,11 +11,9 @@ namespace Scratch.Optim;
 /// as PyTorch does. The Adam step itself is the book's (ε added to √v, bias correction folded into <c>lr_t</c>;
 /// PyTorch adds ε to √v̂ instead, which differs only when √v is near ε).
 /// </remarks>
-public sealed class AdamW : IOptimizer
+public sealed class AdamW : Optimizer
 {
-    private float _lr;
     private float _epsilon = DefaultEpsilon;
-    private readonly Dictionary<Parameter, AdamState> _state = State.NewTable<AdamState>();
 
     /// <summary>The book's <c>1e-7</c>, added to √v.</summary>
     public const float DefaultEpsilon = 1e-7f;
@@ -23,18 +21,11 @@ public sealed class AdamW : IOptimizer
     /// <summary>AdamW with Adam's defaults and PyTorch's default <paramref name="weightDecay"/> of 0.01.</summary>
     /// <exception cref="ArgumentException"><paramref name="lr"/> or <paramref name="weightDecay"/> is negative or not finite, or a β is outside [0, 1).</exception>
     public AdamW(float lr = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float weightDecay = 0.01f)
+        : base(lr, slots: ["m", "v"], savesStepCount: true)
     {
-        _lr = Check.NonNegative(nameof(AdamW), nameof(lr), lr);
         Beta1 = Check.UnitInterval(nameof(AdamW), nameof(beta1), beta1);
         Beta2 = Check.UnitInterval(nameof(AdamW), nameof(beta2), beta2);
         WeightDecay = Check.NonNegative(nameof(AdamW), nameof(weightDecay), weightDecay);
-    }
-
-    /// <inheritdoc/>
-    public float LearningRate
-    {
-        get => _lr;
-        set => _lr = Check.NonNegative(nameof(AdamW), nameof(LearningRate), value, nameof(value));
     }
 
     /// <summary>Decay of the first moment <c>m</c>.</summary>
@@ -54,24 +45,12 @@ public sealed class AdamW : IOptimizer
     }
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => AdamState.Get(_state, parameter);
-
-    /// <inheritdoc/>
-    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => AdamState.Set(nameof(AdamW), _state, parameter, state);
-
-    /// <inheritdoc/>
-    public void Update(IReadOnlyList<Parameter> parameters)
+    protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
-        Check.All(nameof(AdamW), parameters);   // every parameter valid before any changes
-        for (int p = 0; p < parameters.Count; p++)
-        {
-            Check.ValueAndGrad(nameof(AdamW), parameters, p, out Span<float> w, out ReadOnlySpan<float> g);
-            AdamState s = State.For(_state, parameters[p], AdamState.Create);
-            TensorPrimitives.Multiply(w, 1f - _lr * WeightDecay, w);   // W −= lr·λ·W (decoupled decay, before the step)
-            // then Adam's step:
-            s.T++;                                                      // t += 1
-            float lrT = s.BiasCorrectedLr(_lr, Beta1, Beta2);           // lr_t = lr·√(1 − β2ᵗ)/(1 − β1ᵗ)
-            Fused.AdamStep(w, g, s.M, s.V, 1f - Beta1, 1f - Beta2, lrT, 1f, _epsilon);   // m, v moved toward g, g²; W −= lr_t·m / (√v + ε)
-        }
+        Span<float> m = state[0], v = state[1];
+        TensorPrimitives.Multiply(w, 1f - LearningRate * WeightDecay, w);                    // W −= lr·λ·W (decoupled decay, before the step)
+        // then Adam's step, t counted by the base class:
+        float lrT = Adam.BiasCorrectedLr(LearningRate, Beta1, Beta2, state.Steps);          // lr_t = lr·√(1 − β2ᵗ)/(1 − β1ᵗ)
+        Fused.AdamStep(w, g, m, v, 1f - Beta1, 1f - Beta2, lrT, 1f, _epsilon);              // m, v moved toward g, g²; W −= lr_t·m / (√v + ε)
     }
 }

@@ -7,29 +7,17 @@ namespace Scratch.Optim;
 /// params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)</c>.
 /// Unlike AdaGrad, old squared gradients fade, so the step does not shrink to zero. <c>h</c> starts at zero.
 /// </remarks>
-public sealed class RmsProp : IOptimizer
+public sealed class RmsProp : Optimizer
 {
-    private float _lr;
     private float _epsilon = DefaultEpsilon;
-    private readonly Dictionary<Parameter, float[]> _h = State.NewTable<float[]>();
 
     /// <summary>The book's <c>1e-7</c>, added to √h.</summary>
     public const float DefaultEpsilon = 1e-7f;
 
     /// <summary>RMSprop with step size <paramref name="lr"/> and forgetting factor <paramref name="decayRate"/> (the book's defaults).</summary>
     /// <exception cref="ArgumentException"><paramref name="lr"/> is negative or not finite, or <paramref name="decayRate"/> is outside [0, 1).</exception>
-    public RmsProp(float lr = 0.01f, float decayRate = 0.99f)
-    {
-        _lr = Check.NonNegative(nameof(RmsProp), nameof(lr), lr);
+    public RmsProp(float lr = 0.01f, float decayRate = 0.99f) : base(lr, slots: ["h"]) =>
         DecayRate = Check.UnitInterval(nameof(RmsProp), nameof(decayRate), decayRate);
-    }
-
-    /// <inheritdoc/>
-    public float LearningRate
-    {
-        get => _lr;
-        set => _lr = Check.NonNegative(nameof(RmsProp), nameof(LearningRate), value, nameof(value));
-    }
 
     /// <summary>The book's <c>decay_rate</c>: the share of <c>h</c> kept at each step.</summary>
     public float DecayRate { get; }
@@ -42,21 +30,10 @@ public sealed class RmsProp : IOptimizer
     }
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter) => State.Get(_h, parameter, "h");
-
-    /// <inheritdoc/>
-    public void SetState(Parameter parameter, IReadOnlyDictionary<string, float[]> state) => State.Set(nameof(RmsProp), _h, parameter, state, "h");
-
-    /// <inheritdoc/>
-    public void Update(IReadOnlyList<Parameter> parameters)
+    protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
-        Check.All(nameof(RmsProp), parameters);   // every parameter valid before any changes
-        for (int p = 0; p < parameters.Count; p++)
-        {
-            Check.ValueAndGrad(nameof(RmsProp), parameters, p, out Span<float> w, out ReadOnlySpan<float> g);
-            Span<float> h = State.For(_h, parameters[p], State.Zeros);
-            Fused.ScaleAddSquare(h, DecayRate, 1f - DecayRate, g);       // h = decayRate·h + (1 − decayRate)·g·g
-            Fused.SubtractScaledRatio(w, _lr, g, h, _epsilon);           // W −= lr·g / (√h + ε)
-        }
+        Span<float> h = state[0];
+        Fused.ScaleAddSquare(h, DecayRate, 1f - DecayRate, g);           // h = decayRate·h + (1 − decayRate)·g·g
+        Fused.SubtractScaledRatio(w, LearningRate, g, h, _epsilon);      // W −= lr·g / (√h + ε)
     }
 }

@@ -4,7 +4,7 @@ public sealed partial class NDArray
 {
     /// <summary>A contiguous array holding a copy of <paramref name="data"/> in row-major order.</summary>
     /// <remarks>With no shape, the result is 1-D of length <c>data.Length</c>; one length may be −1 (inferred).</remarks>
-    public static NDArray FromArray(float[] data, params int[] shape)
+    public static NDArray FromArray(float[] data, params ReadOnlySpan<int> shape)
     {
         ArgumentNullException.ThrowIfNull(data);
         int[] resolved = shape.Length == 0 ? [data.Length] : ResolveShape("FromArray", shape, data.Length);
@@ -17,13 +17,13 @@ public sealed partial class NDArray
     public static NDArray Scalar(float value) => new([value], [], [], 0);
 
     /// <summary>An array of zeros.</summary>
-    public static NDArray Zeros(params int[] shape) => new(Tensors.Shape.Validate("Zeros", shape));
+    public static NDArray Zeros(params ReadOnlySpan<int> shape) => new(Tensors.Shape.Validate("Zeros", shape));
 
     /// <summary>An array of ones.</summary>
-    public static NDArray Ones(params int[] shape) => Full(shape, 1f);
+    public static NDArray Ones(params ReadOnlySpan<int> shape) => Full(shape, 1f);
 
     /// <summary>An array of <paramref name="shape"/> with every element equal to <paramref name="value"/>.</summary>
-    public static NDArray Full(int[] shape, float value)
+    public static NDArray Full(ReadOnlySpan<int> shape, float value)
     {
         var result = new NDArray(Tensors.Shape.Validate("Full", shape));
         result._storage.AsSpan().Fill(value);
@@ -45,7 +45,7 @@ public sealed partial class NDArray
 
     /// <summary>A contiguous array whose elements are not set (NumPy's <c>empty</c>): for results a kernel overwrites entirely.</summary>
     /// <remarks>The values are whatever the allocator returns (often zeros, not always); never read before writing.</remarks>
-    public static NDArray Empty(params int[] shape) => Uninitialized(Tensors.Shape.Validate("Empty", shape));
+    public static NDArray Empty(params ReadOnlySpan<int> shape) => Uninitialized(Tensors.Shape.Validate("Empty", shape));
 
     /// <summary>An uninitialised array of the same shape as <paramref name="like"/> (NumPy's <c>empty_like</c>).</summary>
     public static NDArray EmptyLike(NDArray like)
@@ -84,7 +84,7 @@ public sealed partial class NDArray
 
     /// <summary>Wraps the caller's <paramref name="data"/> as a contiguous array of <paramref name="shape"/>, without copying: writes to either are seen by both.</summary>
     /// <remarks>With no shape, the result is 1-D of length <c>data.Length</c>; one length may be −1. The shape must use every element (as <see cref="FromArray"/>).</remarks>
-    public static NDArray Wrap(float[] data, params int[] shape)
+    public static NDArray Wrap(float[] data, params ReadOnlySpan<int> shape)
     {
         ArgumentNullException.ThrowIfNull(data);
         int[] resolved = shape.Length == 0 ? [data.Length] : ResolveShape("Wrap", shape, data.Length);
@@ -99,10 +99,9 @@ public sealed partial class NDArray
     /// (read-only repetition) or negative. Every element the view can reach must lie inside <paramref name="storage"/>.
     /// Views whose elements overlap (other than by stride 0) are allowed but, as in NumPy, writing them is undefined.
     /// </remarks>
-    public static NDArray Wrap(float[] storage, int[] shape, int[] strides, int offset = 0)
+    public static NDArray Wrap(float[] storage, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, int offset = 0)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        ArgumentNullException.ThrowIfNull(strides);
         int[] dims = Tensors.Shape.Validate("Wrap", shape);
         if (strides.Length != dims.Length)
             throw new ArgumentException($"Wrap: {strides.Length} strides {Tensors.Shape.Format(strides)} for shape {Tensors.Shape.Format(dims)}; expected one per axis.", nameof(strides));
@@ -136,11 +135,11 @@ public sealed partial class NDArray
     }
 
     /// <summary>Samples of N(<paramref name="mean"/>, <paramref name="std"/>²): NumPy's <c>np.random.seed(seed); randn(*shape) * std + mean</c> in double, then cast to float32.</summary>
-    public static NDArray RandomNormal(int[] shape, double mean = 0, double std = 1, uint seed = 0) =>
+    public static NDArray RandomNormal(ReadOnlySpan<int> shape, double mean = 0, double std = 1, uint seed = 0) =>
         RandomNormal(shape, mean, std, new RandomState(seed));
 
     /// <summary>Samples of N(<paramref name="mean"/>, <paramref name="std"/>²) drawn from <paramref name="random"/> (which advances).</summary>
-    public static NDArray RandomNormal(int[] shape, double mean, double std, RandomState random)
+    public static NDArray RandomNormal(ReadOnlySpan<int> shape, double mean, double std, RandomState random)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (!(std >= 0) || !double.IsFinite(std) || !double.IsFinite(mean))
@@ -151,11 +150,11 @@ public sealed partial class NDArray
     }
 
     /// <summary>Samples of U[<paramref name="low"/>, <paramref name="high"/>): NumPy's <c>np.random.seed(seed); uniform(low, high, shape)</c>, cast to float32.</summary>
-    public static NDArray RandomUniform(int[] shape, double low = 0, double high = 1, uint seed = 0) =>
+    public static NDArray RandomUniform(ReadOnlySpan<int> shape, double low = 0, double high = 1, uint seed = 0) =>
         RandomUniform(shape, low, high, new RandomState(seed));
 
     /// <summary>Samples of U[<paramref name="low"/>, <paramref name="high"/>) drawn from <paramref name="random"/> (which advances).</summary>
-    public static NDArray RandomUniform(int[] shape, double low, double high, RandomState random)
+    public static NDArray RandomUniform(ReadOnlySpan<int> shape, double low, double high, RandomState random)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (!(low <= high) || !double.IsFinite(low) || !double.IsFinite(high))
@@ -166,7 +165,7 @@ public sealed partial class NDArray
     }
 
     /// <summary>Replaces one −1 in <paramref name="shape"/> with the length that makes <paramref name="size"/> elements.</summary>
-    private static int[] ResolveShape(string op, int[] shape, int size)
+    private static int[] ResolveShape(string op, ReadOnlySpan<int> shape, int size)
     {
         int inferred = -1;
         long known = 1;

@@ -26,10 +26,9 @@ public sealed partial class NDArray
 
     /// <summary>The book's <c>col2im</c>: the adjoint of <see cref="Im2Col"/>, summing every window entry back onto its pixel.</summary>
     /// <remarks>col: (N·OH·OW, C·FH·FW); <paramref name="inputShape"/>: (N, C, H, W), the shape of the result (or of <paramref name="into"/>, contiguous, when given).</remarks>
-    public static NDArray Col2Im(NDArray col, int[] inputShape, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
+    public static NDArray Col2Im(NDArray col, ReadOnlySpan<int> inputShape, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
     {
         ArgumentNullException.ThrowIfNull(col);
-        ArgumentNullException.ThrowIfNull(inputShape);
         var g = Geometry("Col2Im", "inputShape", inputShape, filterH, filterW, stride, pad);
         CheckColumns("Col2Im", "col", col, [g.N * g.OH * g.OW, g.ColWidth], inputShape, g);
         NDArray x = into is null ? Uninitialized(inputShape.ToArray()) : CheckContiguousInto("Col2Im", into, inputShape);
@@ -57,10 +56,9 @@ public sealed partial class NDArray
 
     /// <summary>PyTorch's <c>fold</c>: the adjoint of <see cref="Unfold"/>, summing every tap back onto the pixel it read.</summary>
     /// <remarks>cols: (N, C·FH·FW, OH·OW); <paramref name="inputShape"/>: (N, C, H, W), the result's shape (or <paramref name="into"/>'s, contiguous).</remarks>
-    public static NDArray Fold(NDArray cols, int[] inputShape, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
+    public static NDArray Fold(NDArray cols, ReadOnlySpan<int> inputShape, int filterH, int filterW, int stride = 1, int pad = 0, NDArray? into = null)
     {
         ArgumentNullException.ThrowIfNull(cols);
-        ArgumentNullException.ThrowIfNull(inputShape);
         var g = Geometry("Fold", "inputShape", inputShape, filterH, filterW, stride, pad);
         CheckColumns("Fold", "cols", cols, [g.N, g.ColWidth, g.OH * g.OW], inputShape, g);
         NDArray x = into is null ? Uninitialized(inputShape.ToArray()) : CheckContiguousInto("Fold", into, inputShape);
@@ -69,7 +67,7 @@ public sealed partial class NDArray
         return x;
     }
 
-    private static NDArray CheckContiguousInto(string op, NDArray into, int[] shape)
+    private static NDArray CheckContiguousInto(string op, NDArray into, ReadOnlySpan<int> shape)
     {
         CheckInto(op, into, shape);
         if (!into.IsContiguous)
@@ -87,14 +85,14 @@ public sealed partial class NDArray
     }
 
     /// <summary>Throws unless <paramref name="cols"/> has the <paramref name="expected"/> shape for this input and filter.</summary>
-    private static void CheckColumns(string op, string name, NDArray cols, int[] expected, int[] inputShape, ConvGeometry g)
+    private static void CheckColumns(string op, string name, NDArray cols, ReadOnlySpan<int> expected, ReadOnlySpan<int> inputShape, ConvGeometry g)
     {
         if (!cols._shape.AsSpan().SequenceEqual(expected))
             throw new ArgumentException($"{op}: expected {name} {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({g.FH}, {g.FW}), stride {g.Stride}, pad {g.Pad}; got {Tensors.Shape.Format(cols._shape)}.", name);
     }
 
     /// <summary>The window geometry over an (N, C, H, W) <paramref name="shape"/>, or ArgumentException naming <paramref name="op"/> and <paramref name="name"/>.</summary>
-    private static ConvGeometry Geometry(string op, string name, int[] shape, int filterH, int filterW, int stride, int pad)
+    private static ConvGeometry Geometry(string op, string name, ReadOnlySpan<int> shape, int filterH, int filterW, int stride, int pad)
     {
         if (shape.Length != 4)
             throw new ArgumentException($"{op}: expected {name} (N, C, H, W), got {Tensors.Shape.Format(shape)}.", name);

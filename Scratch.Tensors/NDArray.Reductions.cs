@@ -181,17 +181,24 @@ public sealed partial class NDArray
     }
 
     /// <summary>Index of the largest element (the first one on ties; the first NaN if any): of the flattened array, or along <paramref name="axis"/>.</summary>
-    /// <remarks>Indices are returned as floats (exact up to 2^24), since an NDArray holds float32.</remarks>
+    /// <remarks>Indices are returned as floats, since an NDArray holds float32: exact integers, as every index is below 2^24 (a longer axis throws). <c>(int)result[i]</c> gives the index.</remarks>
     public NDArray ArgMax(int? axis = null, bool keepDims = false) => ArgExtremum("ArgMax", largest: true, axis, keepDims);
 
     /// <summary>Index of the smallest element (the first one on ties; the first NaN if any): of the flattened array, or along <paramref name="axis"/>.</summary>
     /// <remarks>Indices are returned as floats (exact up to 2^24), as <see cref="ArgMax"/>.</remarks>
     public NDArray ArgMin(int? axis = null, bool keepDims = false) => ArgExtremum("ArgMin", largest: false, axis, keepDims);
 
+    /// <summary>2^24: every integer up to it is exact in float32, so ArgMax/ArgMin index at most this many positions.</summary>
+    private const int MaxExactFloatIndex = 1 << 24;
+
     private NDArray ArgExtremum(string op, bool largest, int? axis, bool keepDims)
     {
         if (Size == 0)
             throw new ArgumentException($"{op}: attempt to take the {op.ToLowerInvariant()} of an empty array of shape {Tensors.Shape.Format(_shape)}.");
+        int positions = axis is int a ? _shape[Tensors.Shape.NormalizeAxis(op, a, _shape)] : Size;
+        if (positions > MaxExactFloatIndex)
+            throw new ArgumentException(
+                $"{op}: {positions} positions {(axis is null ? "in the flattened array" : $"along axis {axis}")} of {Tensors.Shape.Format(_shape)}; float32 indices are exact only up to 2^24 = {MaxExactFloatIndex}.", nameof(axis));
         if (axis is null)
         {
             ReadOnlySpan<float> all = Contiguous().ContiguousSpan;

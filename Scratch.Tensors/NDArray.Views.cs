@@ -3,22 +3,29 @@ namespace Scratch.Tensors;
 public sealed partial class NDArray
 {
     /// <summary>The same elements in a new shape; one length may be −1. A view when the strides allow it, else a copy (as NumPy).</summary>
-    public NDArray Reshape(params int[] shape)
+    public NDArray Reshape(params ReadOnlySpan<int> shape)
     {
         int[] target = ResolveShape("Reshape", shape, Size);
         if (Tensors.Shape.Size(target) != Size)
             throw new ArgumentException($"Reshape: cannot reshape {Tensors.Shape.Format(_shape)} ({Size} elements) into {Tensors.Shape.Format(shape)}.", nameof(shape));
-        return TryReshapeView(target, out NDArray? view) ? view : Clone().Reshape(target);
+        return TryReshapeViewOwned(target, out NDArray? view) ? view : Clone().ReshapeOwned(target);
     }
 
     /// <summary>Reshapes without copying when every group of merged axes is laid out as one strided run.</summary>
-    public bool TryReshapeView(int[] shape, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out NDArray? view)
+    public bool TryReshapeView(ReadOnlySpan<int> shape, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out NDArray? view) =>
+        TryReshapeViewOwned(shape.ToArray(), out view);
+
+    /// <summary>A contiguous array's new shape, taking <paramref name="shape"/> as the view's own (no copy).</summary>
+    private NDArray ReshapeOwned(int[] shape) => ViewOf(shape, Tensors.Shape.ContiguousStrides(shape), Offset);
+
+    /// <summary><see cref="TryReshapeView(ReadOnlySpan{int}, out NDArray?)"/> keeping <paramref name="shape"/> as the view's own array.</summary>
+    private bool TryReshapeViewOwned(int[] shape, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out NDArray? view)
     {
         view = null;
         if (Tensors.Shape.Size(shape) != Size) return false;
         if (IsContiguous)
         {
-            view = ViewOf(shape.ToArray(), Tensors.Shape.ContiguousStrides(shape), Offset);
+            view = ReshapeOwned(shape);
             return true;
         }
         // Walk old and new axes (ignoring length 1) in step: each group of old axes that multiplies to a
@@ -50,12 +57,12 @@ public sealed partial class NDArray
             oi = oj + 1;
             ni = nj + 1;
         }
-        view = ViewOf(shape.ToArray(), newStrides, Offset);
+        view = ViewOf(shape, newStrides, Offset);
         return true;
     }
 
     /// <summary>Permutes the axes (no copy): result axis k is this array's axis <c>axes[k]</c>. No axes: reverse them.</summary>
-    public NDArray Transpose(params int[] axes)
+    public NDArray Transpose(params ReadOnlySpan<int> axes)
     {
         int rank = _shape.Length;
         if (axes.Length == 0)
@@ -123,7 +130,7 @@ public sealed partial class NDArray
 
     /// <summary>This array repeated to <paramref name="shape"/> by NumPy's rules, as a stride-0 view (no copy).</summary>
     /// <remarks>The view and every view of it are read-only (<see cref="IsReadOnly"/>), as NumPy's <c>broadcast_to</c>: writing one element would change a whole repeated line.</remarks>
-    public NDArray BroadcastTo(params int[] shape)
+    public NDArray BroadcastTo(params ReadOnlySpan<int> shape)
     {
         int[] result = Tensors.Shape.Broadcast("BroadcastTo", _shape, shape);
         if (!result.AsSpan().SequenceEqual(shape))

@@ -95,7 +95,7 @@ public sealed partial class NDArray
     /// <remarks>One integer per axis gives the float element, as NumPy gives a scalar; any range, <c>^i</c> or
     /// <see cref="Ix"/> gives a view instead (<c>x[0, ..]</c>). Writing through a broadcast view throws.</remarks>
     [System.Runtime.CompilerServices.IndexerName("Element")]
-    public float this[params int[] index]
+    public float this[params ReadOnlySpan<int> index]
     {
         get => _storage[StorageIndex(index)];
         set
@@ -106,7 +106,7 @@ public sealed partial class NDArray
         }
     }
 
-    private int StorageIndex(int[] index)
+    private int StorageIndex(ReadOnlySpan<int> index)
     {
         if (index.Length != _shape.Length)
             throw new ArgumentException($"Indexer: {index.Length} indices for an array of shape {Tensors.Shape.Format(_shape)}; "

@@ -38,7 +38,6 @@ internal sealed record TrainOptions
     /// <summary>Whether <c>--epochs</c> was given on the command line (a resumed run keeps its own count otherwise).</summary>
     public bool EpochsGiven { get; init; }
 
-    private static readonly string[] Optimizers = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"];
     private static readonly string[] Schedules = ["none", "step", "exp", "cosine"];
 
     /// <summary>Throws <see cref="UsageException"/> naming the first bad option.</summary>
@@ -49,7 +48,7 @@ internal sealed record TrainOptions
             if (!ok) throw new UsageException(message);
         }
         Require(NetworkSpec.Names.Contains(Network), $"--network: unknown network '{Network}'; expected {string.Join(", ", NetworkSpec.Names)}.");
-        Require(Optimizers.Contains(Optimizer), $"--optimizer: unknown optimizer '{Optimizer}'; expected {string.Join(", ", Optimizers)}.");
+        Require(Optimizers.Names.Contains(Optimizer), $"--optimizer: unknown optimizer '{Optimizer}'; expected {string.Join(", ", Optimizers.Names)}.");
         Require(float.IsFinite(Lr) && Lr > 0, $"--lr must be a number > 0, got {Format(Lr)}.");
         Require(Epochs >= 1, $"--epochs must be ≥ 1, got {Epochs}.");
         Require(BatchSize >= 1, $"--batch-size must be ≥ 1, got {BatchSize}.");
@@ -95,7 +94,7 @@ internal sealed record TrainOptions
     {
         "momentum" => new Momentum(Lr, 0.9f, Convention),
         "adam" => new Adam(Lr, convention: Convention),
-        _ => Trainer.CreateOptimizer(Optimizer, Lr),
+        _ => Optimizers.Create(Optimizer, Lr),
     };
 
     /// <summary>The learning-rate schedule (null: constant), wrapped in a linear warm-up when <see cref="Warmup"/> &gt; 0.</summary>
@@ -141,7 +140,7 @@ internal sealed record TrainOptions
     internal sealed class Cli
     {
         private readonly Option<string> _network = new("--network") { Description = $"{string.Join(", ", NetworkSpec.Names)} (mlp: MultiLayerNetExtend, 4×100 unless --hidden)", DefaultValueFactory = _ => "simpleconv" };
-        private readonly Option<string> _optimizer = new("--optimizer") { Description = string.Join(", ", Optimizers), DefaultValueFactory = _ => "adam" };
+        private readonly Option<string> _optimizer = new("--optimizer") { Description = string.Join(", ", Optimizers.Names), DefaultValueFactory = _ => "adam" };
         private readonly Option<Convention> _convention = new("--convention") { Description = "Book or PyTorch form of momentum and Adam", DefaultValueFactory = _ => Convention.Book };
         private readonly Option<float> _lr = new("--lr") { Description = "learning rate", DefaultValueFactory = _ => 1e-3f };
         private readonly Option<int> _epochs = new("--epochs") { Description = "passes over the training set", DefaultValueFactory = _ => 10 };

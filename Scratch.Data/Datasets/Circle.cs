@@ -19,11 +19,10 @@ public static class Circle
     /// </code>
     /// Computed in double, then rounded to float. x: (n, 2); t: (n, 1). About three quarters of the points are class 1.
     /// </remarks>
-    public static (NDArray X, NDArray T) Load(int n, int seed)
+    public static (NDArray X, NDArray T) Load(int n, uint seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfNegative(seed);
-        var random = new RandomState((uint)seed);
+        var random = new RandomState(seed);
         double[] u = random.Rand(n);
         double[] v = random.Rand(n);
         var x = new float[2 * n];

@@ -26,10 +26,9 @@ public static class Spiral
     /// </code>
     /// Computed in double as NumPy does, then rounded to float. x: (300, 2); t: (300, 3), rows 100·j … 100·j + 99 are class j.
     /// </remarks>
-    public static (NDArray X, NDArray T) Load(int seed = 1984)
+    public static (NDArray X, NDArray T) Load(uint seed = 1984)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(seed);
-        var random = new RandomState((uint)seed);
+        var random = new RandomState(seed);
         var x = new float[PointsPerClass * Classes * 2];
         var t = new float[PointsPerClass * Classes * Classes];
         for (int j = 0; j < Classes; j++)

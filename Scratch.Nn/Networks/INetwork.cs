@@ -13,10 +13,10 @@ namespace Scratch.Nn;
 /// </remarks>
 public interface INetwork
 {
-    /// <summary>Every trainable parameter, in layer order.</summary>
+    /// <summary>Every trainable parameter, in layer order: what an optimizer's <c>Update</c> takes (PyTorch's <c>parameters()</c>).</summary>
     IReadOnlyList<Parameter> Parameters { get; }
 
-    /// <summary>The parameters under the book's keys: <c>W1</c>, <c>b1</c>, <c>gamma1</c>, …</summary>
+    /// <summary>The same parameters under the book's keys <c>W1</c>, <c>b1</c>, <c>gamma1</c>, … (the book's <c>network.params</c>, the keys of checkpoints and <see cref="Gradient"/>).</summary>
     IReadOnlyDictionary<string, Parameter> Params { get; }
 
     /// <summary>The scores (before softmax) for input <paramref name="x"/>.</summary>

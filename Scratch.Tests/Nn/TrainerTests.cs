@@ -7,25 +7,6 @@ namespace Scratch.Tests.Nn;
 public class TrainerTests
 {
     [Test]
-    public void CreateOptimizer_TakesTheBooksNamesAndParameters()
-    {
-        var momentum = (Momentum)Trainer.CreateOptimizer("Momentum", new Dictionary<string, float> { ["lr"] = 0.05f, ["momentum"] = 0.8f });
-        var adam = (Adam)Trainer.CreateOptimizer("adam", 0.002f);
-        var rms = (RmsProp)Trainer.CreateOptimizer("RMSprop", new Dictionary<string, float> { ["decay_rate"] = 0.9f });
-        Assert.Multiple(() =>
-        {
-            Assert.That(momentum.LearningRate, Is.EqualTo(0.05f));
-            Assert.That(momentum.MomentumFactor, Is.EqualTo(0.8f));
-            Assert.That(adam.LearningRate, Is.EqualTo(0.002f));
-            Assert.That(adam.Beta1, Is.EqualTo(0.9f));
-            Assert.That(rms.LearningRate, Is.EqualTo(0.01f));
-            Assert.That(() => Trainer.CreateOptimizer("lbfgs", 0.1f), Throws.ArgumentException.With.Message.Contains("unknown optimizer 'lbfgs'"));
-            Assert.That(() => Trainer.CreateOptimizer("sgd", new Dictionary<string, float> { ["momentum"] = 0.9f }),
-                Throws.ArgumentException.With.Message.Contains("sgd takes lr; got 'momentum'"));
-        });
-    }
-
-    [Test]
     public void Schedule_SetsTheLearningRateEachEpoch()
     {
         var x = NDArray.RandomNormal([20, 4], 0, 1, 1);
