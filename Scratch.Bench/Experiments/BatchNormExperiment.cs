@@ -27,8 +27,8 @@ internal sealed class BatchNormExperiment : Experiment
         int trainCount = context.Size(1000, 200), epochs = context.Size(20, 4), batch = 100;
         var ((x, t), _) = Loops.Mnist(trainCount);
         context.Note($"{trainCount} training digits, {epochs} epochs of {trainCount / batch} random batches of {batch} (as the book). "
-            + $"Batch norm (book): ε {BatchNormalization.Epsilon:G2}, running = 0.9·running + 0.1·batch from 0; "
-            + $"(PyTorch): ε {BatchNormalization.PyTorchEpsilon:G2}, running = 0.9·running + 0.1·batch, the variance from 1.");
+            + $"Batch norm (book): ε {BatchNormalization.Epsilon:0e0}, running = 0.9·running + 0.1·batch, both statistics from 0; "
+            + $"(PyTorch): ε {BatchNormalization.PyTorchEpsilon:0e0}, the same update (its momentum 0.1 weighs the batch), the running variance from 1.");
         double[] scales = Enumerable.Range(0, 16).Select(i => Math.Pow(10, -4.0 * i / 15)).ToArray();   // np.logspace(0, -4, num=16)
         var plots = new List<Plot>();
         var wins = Runs.Where(r => r.Convention is not null).ToDictionary(r => r.Label, _ => 0);
@@ -56,7 +56,7 @@ internal sealed class BatchNormExperiment : Experiment
                 if (finals[label] > finals["plain"]) wins[label]++;
             if (s is 0 or 5 or 10 or 15)
                 foreach (string label in wins.Keys)
-                    context.Report($"w = {scales[s]:G3}: train accuracy, {label}", finals[label], $"plain: {finals["plain"]:F4}");
+                    context.Report($"w = {scales[s]:G3}: train accuracy, {label}", finals[label], $"plain {finals["plain"]:F4}");
             plot.Title($"w = {scales[s]:G3}", size: 12);
             plot.Axes.SetLimitsY(0, 1);
             if (s == 0) plot.ShowLegend(Alignment.UpperLeft);
@@ -64,9 +64,14 @@ internal sealed class BatchNormExperiment : Experiment
             plots.Add(plot);
         }
         foreach (var (label, count) in wins)
-            context.Report($"scales (of 16) where {label} ends above plain", count, "almost all: batch norm learns faster and at every scale", "F0");
+            context.Report($"scales (of 16) where {Short(label)} ends above plain", count, "almost all: batch norm learns faster and at every scale", "F0");
+        context.Note("Accuracy is measured at test time, with the running statistics. At small scales PyTorch's running variance, starting at 1, "
+            + "takes a few epochs to fall to the tiny batch variances, and at the smallest its ε 1e-5 is no longer small beside them.");
         Panels.SaveGrid(context.Figure("batch-norm.png"), plots, columns: 4, panelWidth: 280, panelHeight: 210);
     }
+
+    /// <summary>"book BN" for "batch norm (book)".</summary>
+    private static string Short(string label) => label.Replace("batch norm (", "").Replace(")", " BN");
 
     /// <summary>
     /// The book's MultiLayerNetExtend (Book semantics, seed 0), with its batch norms rebuilt in <paramref name="convention"/>
