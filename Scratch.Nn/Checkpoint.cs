@@ -139,12 +139,21 @@ public static class Checkpoint
         int k = 0;
         foreach (IRunningStatistics bn in network.Layers.OfType<IRunningStatistics>())
         {
-            k++;   // before the first Forward the statistics are null: save the zeros the layer starts from
-            arrays.Add(($"RunningMean{k}", bn.RunningMean ?? NDArray.ZerosLike(bn.Gamma.Value)));
-            arrays.Add(($"RunningVar{k}", bn.RunningVar ?? NDArray.ZerosLike(bn.Gamma.Value)));
+            k++;
+            var (mean, variance) = RunningStatistics(bn);
+            arrays.Add(($"RunningMean{k}", mean));
+            arrays.Add(($"RunningVar{k}", variance));
         }
         return arrays;
     }
+
+    /// <summary>
+    /// A batch norm's running mean and variance; before its first Forward (both null) those the layer would start from:
+    /// mean 0, variance 0 under <see cref="BatchNormConvention.Book"/> and 1 under <see cref="BatchNormConvention.PyTorch"/>.
+    /// </summary>
+    internal static (NDArray Mean, NDArray Variance) RunningStatistics(IRunningStatistics bn) => (
+        bn.RunningMean ?? NDArray.ZerosLike(bn.Gamma.Value),
+        bn.RunningVar ?? (bn.Convention == BatchNormConvention.PyTorch ? NDArray.OnesLike(bn.Gamma.Value) : NDArray.ZerosLike(bn.Gamma.Value)));
 
     /// <summary>What loading fills, in the order of <see cref="Arrays"/>: each key, its shape, and how to store a loaded value.</summary>
     private static List<(string Key, int[] Shape, Action<NDArray> Set)> Targets(Sequential network)

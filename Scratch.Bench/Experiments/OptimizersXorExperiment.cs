@@ -33,10 +33,11 @@ internal sealed class OptimizersXorExperiment : Experiment
             final[name] = losses[^1];
             context.Report($"{name}: loss at epoch {epochs}", losses[^1], name.StartsWith("SGD") ? "slowest of the three" : "falls fastest with Adam, then momentum", "E3");
             context.Report($"{name}: accuracy", Loops.BinaryAccuracy(network, x, t, threshold: 0.5f), "1 for momentum and Adam", "F2");
-            series.Add(Series.Of(name, losses));
+            series.Add(Series.Of(name, losses) with { Dashed = name.EndsWith("(PyTorch)") });
         }
         context.Report("|momentum book − PyTorch| final loss", Math.Abs(final["Momentum 0.9 lr 0.5 (book)"] - final["Momentum 0.9 lr 0.5 (PyTorch)"]),
             "0 up to rounding: with a constant lr the two velocities differ only by the factor −lr", "E2");
+        context.Note("Each optimizer's PyTorch curve (dashed) lies on its book curve (solid): with a constant lr the conventions differ only by rounding (momentum) and where ε enters (Adam).");
         Figure.Lines(context.Figure("optimizers-xor.png"), "XOR, 2-16-1 MLP, MSE: loss per epoch", "epoch", "MSE loss", series, logY: true);
     }
 

@@ -2,8 +2,11 @@ using ScottPlot;
 
 namespace Scratch.Bench.Plots;
 
-/// <summary>A named curve for <see cref="Figure.Lines"/>: y over x, drawn as a line (thin and pale when <paramref name="Faint"/>, for raw data under a smoothed curve).</summary>
-internal sealed record Series(string Label, double[] X, double[] Y, bool Faint = false)
+/// <summary>
+/// A named curve for <see cref="Figure.Lines"/>: y over x, drawn as a line (thin and pale when <paramref name="Faint"/>, for raw data under a
+/// smoothed curve; dashed when <paramref name="Dashed"/>, so a curve drawn over an equal one leaves it visible).
+/// </summary>
+internal sealed record Series(string Label, double[] X, double[] Y, bool Faint = false, bool Dashed = false)
 {
     /// <summary>A curve over x = 0, 1, 2, …</summary>
     public static Series Of(string label, IReadOnlyList<float> y) =>
@@ -27,6 +30,7 @@ internal static class Figure
             line.LegendText = s.Label;
             line.LineWidth = s.Faint ? 1 : 2;
             if (s.Faint) line.Color = line.Color.WithAlpha(0.35);
+            if (s.Dashed) line.LinePattern = LinePattern.Dashed;
         }
         Decorate(plot, title, xLabel, logY ? $"log₁₀ {yLabel}" : yLabel);
         if (yMin is not null || yMax is not null)

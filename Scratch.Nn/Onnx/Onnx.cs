@@ -18,6 +18,9 @@ namespace Scratch.Nn;
 /// BatchNormalization → BatchNormalization on (N, D), or Shape + Flatten + BatchNormalization + Reshape on (N, C, H, W),
 /// where each of the C·H·W positions is a feature; Dropout → nothing (Modern) or Mul by 1 − p (Book);
 /// Flatten → Flatten. Parameters become initializers named by the book's keys (<c>W1</c>, <c>b1</c>, <c>gamma1</c>, …).
+/// A batch norm keeps its own ε and writes its momentum in ONNX's rule <c>running = momentum·running + (1 − momentum)·batch</c>
+/// (the book's; a PyTorch-convention momentum m becomes 1 − m). <see cref="Load"/> reads a node whose ε is PyTorch's 1e-5 as a
+/// <see cref="BatchNormConvention.PyTorch"/> layer, any other ε as a <see cref="BatchNormConvention.Book"/> layer, each with the file's ε.
 /// </para>
 /// <para>
 /// <see cref="Load"/> reads the same operators as <c>torch.onnx.export</c> writes them for a LeNet-style network:

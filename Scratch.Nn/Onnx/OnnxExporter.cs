@@ -104,7 +104,7 @@ internal sealed class OnnxExporter
                 break;
             case BatchNormalization2d bn:
                 Expect(k, layer, 4, bn.Gamma.Value.Size, "(N, C, H, W)");
-                Node("BatchNormalization", node, BatchNormInputs(bn), [Attr.Float("epsilon", BatchNormalization2d.Epsilon), Attr.Float("momentum", bn.Momentum)], _dims);
+                Node("BatchNormalization", node, BatchNormInputs(bn), BatchNormAttributes(bn), _dims);
                 break;
             case BatchNormalization bn:
                 AddPerFeatureBatchNorm(bn, k, node);
@@ -134,7 +134,7 @@ internal sealed class OnnxExporter
         int?[] dims = _dims;
         if (dims.Length < 2 || (Product(dims[1..]) is int size && size != d))
             throw new ArgumentException($"Onnx.Save: layer {k} (BatchNormalization) has {d} features but receives {Format(dims)}.");
-        Proto.AttributeProto[] attributes = [Attr.Float("epsilon", BatchNormalization.Epsilon), Attr.Float("momentum", bn.Momentum)];
+        Proto.AttributeProto[] attributes = BatchNormAttributes(bn);
         if (dims.Length == 2)
         {
             Node("BatchNormalization", node, BatchNormInputs(bn), attributes, dims);
@@ -149,13 +149,20 @@ internal sealed class OnnxExporter
         Node("Reshape", node, [_value, shape], [], dims);
     }
 
-    /// <summary>x, γ, β, running mean and running variance (zeros when the layer has not run yet, as its first Forward would make them).</summary>
+    /// <summary>
+    /// The layer's own ε, and its momentum in ONNX's rule <c>running = momentum·running + (1 − momentum)·batch</c>, which is the book's:
+    /// a PyTorch-convention momentum m is written as 1 − m, as <c>torch.onnx.export</c> does.
+    /// </summary>
+    private static Proto.AttributeProto[] BatchNormAttributes(IRunningStatistics bn) =>
+        [Attr.Float("epsilon", bn.Eps), Attr.Float("momentum", bn.Convention == BatchNormConvention.Book ? bn.Momentum : (float)(1.0 - bn.Momentum))];
+
+    /// <summary>x, γ, β, running mean and running variance (when the layer has not run yet, those its first Forward would start from).</summary>
     private string[] BatchNormInputs(IRunningStatistics bn)
     {
         int index = ++_batchNorms;
-        int d = bn.Gamma.Value.Size;
-        string mean = Constant($"RunningMean{index}", OnnxTensors.FromNDArray($"RunningMean{index}", bn.RunningMean ?? NDArray.Zeros(d)));
-        string variance = Constant($"RunningVar{index}", OnnxTensors.FromNDArray($"RunningVar{index}", bn.RunningVar ?? NDArray.Zeros(d)));
+        var (runningMean, runningVar) = Checkpoint.RunningStatistics(bn);
+        string mean = Constant($"RunningMean{index}", OnnxTensors.FromNDArray($"RunningMean{index}", runningMean));
+        string variance = Constant($"RunningVar{index}", OnnxTensors.FromNDArray($"RunningVar{index}", runningVar));
         var beta = ((ILayer)bn).Parameters.Single(p => p.Name == "beta");
         return [_value, Initializer(bn.Gamma), Initializer(beta), mean, variance];
     }

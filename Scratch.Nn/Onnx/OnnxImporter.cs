@@ -229,8 +229,10 @@ internal sealed class OnnxImporter
     }
 
     /// <summary>
-    /// The batch-norm layer of <paramref name="node"/>. Its ε is folded into the running variance, since the layers use ε = 1e-6:
-    /// <c>√(var + ε) = √((var + ε − 1e-6) + 1e-6)</c> (no change when ε = 1e-6, as Save writes it).
+    /// The batch-norm layer of <paramref name="node"/>, with the file's ε and momentum. ONNX's running update is the book's,
+    /// <c>running = momentum·running + (1 − momentum)·batch</c>; a node with PyTorch's ε (1e-5, as <c>torch.onnx.export</c>
+    /// writes BatchNorm1d/2d) becomes a <see cref="BatchNormConvention.PyTorch"/> layer with momentum 1 − momentum, any other
+    /// a <see cref="BatchNormConvention.Book"/> layer.
     /// </summary>
     private ILayer BatchNormLayer(Proto.NodeProto node, bool perChannel)
     {
@@ -241,13 +243,16 @@ internal sealed class OnnxImporter
         NDArray gamma = Float(node, 1, rank: 1, "scale (C)"), beta = Float(node, 2, rank: 1, "B (C)");
         NDArray mean = Float(node, 3, rank: 1, "mean (C)"), variance = Float(node, 4, rank: 1, "var (C)");
         float epsilon = Attr.GetFloat(node, "epsilon", 1e-5f), momentum = Attr.GetFloat(node, "momentum", 0.9f);
-        if (!(epsilon >= 0))
-            throw Invalid(node, $"has epsilon {epsilon}; expected ≥ 0");
-        if (epsilon != BatchNormalization.Epsilon)
-            variance = variance + (float)((double)epsilon - BatchNormalization.Epsilon);
+        if (!(epsilon > 0 && float.IsFinite(epsilon)))
+            throw Invalid(node, $"has epsilon {epsilon}; expected a positive finite number");
+        if (!(momentum >= 0 && momentum <= 1))
+            throw Invalid(node, $"has momentum {momentum}; expected a number in [0, 1]");
+        var convention = epsilon == BatchNormalization.PyTorchEpsilon ? BatchNormConvention.PyTorch : BatchNormConvention.Book;
+        if (convention == BatchNormConvention.PyTorch)
+            momentum = (float)(1.0 - momentum);
         return Make(node, () => perChannel
-            ? new BatchNormalization2d(gamma, beta, momentum, mean, variance)
-            : new BatchNormalization(gamma, beta, momentum, mean, variance));
+            ? new BatchNormalization2d(gamma, beta, momentum, mean, variance, convention, epsilon)
+            : new BatchNormalization(gamma, beta, momentum, mean, variance, convention, epsilon));
     }
 
     /// <summary>Reshape to (N, −1), as PyTorch's <c>x.view(x.size(0), −1)</c> with a constant shape: a Flatten.</summary>

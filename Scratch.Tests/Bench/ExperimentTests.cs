@@ -35,7 +35,8 @@ public class ExperimentTests
         yield return Case("edges", ("output shape of the Sobel convolution", 28, 28), ("max |vertical Sobel| on the digit", 2, 4), ("test accuracy after one epoch", 0.3, 1));
         yield return Case("weight-init", ("sigmoid, std 0.01: std of layer-5 activations", 0, 0.05), ("sigmoid, std 1: std of layer-5 activations", 0.35, 0.5),
             ("ReLU, std 0.01: std of layer-5 activations", 0, 1e-4), ("ReLU, He: std of layer-5 activations", 0.5, 2), ("MNIST std 0.01: last-100 mean loss", 2.29, 2.31));
-        yield return Case("batch-norm", ("scales (of 16) where batch norm ends higher", 10, 16));
+        yield return Case("batch-norm", ("scales (of 16) where book BN ends above plain", 10, 16),
+            ("scales (of 16) where PyTorch BN ends above plain", 0, 4));   // 8 batches: its running variance, from 1, still hides the learning
         yield return Case("overfitting", ("plain: final train accuracy", 0.5, 1), ("plain: gap", -0.1, 1));
         yield return Case("optimizers-mnist", ("SGD lr 0.01: last-100 mean loss", 1.5, 2.35), ("Adam lr 0.001: last-100 mean loss", 0.1, 1.5));
     }

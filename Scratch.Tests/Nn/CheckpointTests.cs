@@ -245,6 +245,39 @@ public class CheckpointTests
         });
     }
 
+    [TestCase(BatchNormConvention.Book, 0f, ".npz")]
+    [TestCase(BatchNormConvention.Book, 0f, ".safetensors")]
+    [TestCase(BatchNormConvention.PyTorch, 1f, ".npz")]
+    [TestCase(BatchNormConvention.PyTorch, 1f, ".safetensors")]
+    public void Save_BatchNormsBeforeTheirFirstForward_SaveTheStatisticsTheyStartFrom(BatchNormConvention convention, float startingVariance, string extension)
+    {
+        Sequential Make() => new(
+        [
+            new BatchNormalization(NDArray.Ones(3), NDArray.Zeros(3), convention: convention),
+            new BatchNormalization2d(NDArray.Ones(2), NDArray.Zeros(2), convention: convention),
+        ], new SoftmaxWithLoss());
+        var unrun = Make();
+        string path = Path.Combine(_dir, "unrun" + extension);
+        Checkpoint.Save(path, unrun);
+
+        var loaded = Randomized(Make(), 5);
+        Checkpoint.Load(path, loaded);
+        var statistics = loaded.Layers.OfType<IRunningStatistics>().ToList();
+        var started = Make();
+        started.Layers[0].Forward(NDArray.Ones(1, 3));   // the statistics a layer makes at its first (test-mode) Forward
+        started.Layers[1].Forward(NDArray.Ones(1, 2, 1, 1));
+        var expected = started.Layers.OfType<IRunningStatistics>().ToList();
+        Assert.Multiple(() =>
+        {
+            for (int k = 0; k < 2; k++)
+            {
+                Assert.That(statistics[k].RunningMean!.ToArray(), Is.All.EqualTo(0f), $"RunningMean{k + 1}");
+                Assert.That(statistics[k].RunningVar!.ToArray(), Is.All.EqualTo(startingVariance), $"RunningVar{k + 1}");
+                Assert.That(statistics[k].RunningVar!.ToArray(), Is.EqualTo(expected[k].RunningVar!.ToArray()), $"RunningVar{k + 1} as the first Forward makes it");
+            }
+        });
+    }
+
     [TestCase(".npz")]
     [TestCase(".safetensors")]
     public void SaveThenLoad_KeepsTheExactBitsOfSpecialValues(string extension)

@@ -34,6 +34,7 @@ internal static class OnnxNetworks
         ["DeepConvNet Modern"] = (() => new DeepConvNet(semantics: Semantics.Modern, seed: 9), false),
         ["DeepConvNet Book"] = (() => new DeepConvNet(semantics: Semantics.Book, seed: 10), false),
         ["padded pooling"] = (PaddedPooling, false),
+        ["PyTorch batch norms"] = (PyTorchBatchNorms, false),
     };
 
     /// <summary>The network <paramref name="name"/> after 5 Adam steps on 64 training digits each (built and trained once per test run).</summary>
@@ -71,6 +72,24 @@ internal static class OnnxNetworks
             new AvgPooling(2, 2, stride: 1, pad: 1),
             new Flatten(),
             new Affine(NDArray.RandomNormal([4 * 8 * 8, 10], 0f, 0.1f, random), NDArray.Zeros(10)),
+        ], new SoftmaxWithLoss());
+    }
+
+    /// <summary>Both batch-norm layers under PyTorch's conventions (ε = 1e-5, momentum 0.1 on the batch), per channel on images and per feature on (N, D).</summary>
+    private static Sequential PyTorchBatchNorms()
+    {
+        var random = new RandomState(12);
+        return new Sequential(
+        [
+            new Convolution(NDArray.RandomNormal([4, 1, 5, 5], 0f, 0.3f, random), NDArray.Zeros(4), stride: 2),
+            new BatchNormalization2d(NDArray.Ones(4), NDArray.Zeros(4), convention: BatchNormConvention.PyTorch),
+            new Relu(),
+            new MaxPooling(2, 2, stride: 2),
+            new Flatten(),
+            new Affine(NDArray.RandomNormal([4 * 6 * 6, 20], 0f, 0.1f, random), NDArray.Zeros(20)),
+            new BatchNormalization(NDArray.Ones(20), NDArray.Zeros(20), convention: BatchNormConvention.PyTorch),
+            new Relu(),
+            new Affine(NDArray.RandomNormal([20, 10], 0f, 0.1f, random), NDArray.Zeros(10)),
         ], new SoftmaxWithLoss());
     }
 }

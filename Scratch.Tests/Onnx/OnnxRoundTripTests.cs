@@ -1,3 +1,5 @@
+extern alias OnnxProto;
+
 using Scratch.Nn;
 using Scratch.Tensors;
 
@@ -32,6 +34,9 @@ public class OnnxRoundTripTests
         {
             Assert.That(Bits(loadedStatistics[k].RunningMean!), Is.EqualTo(Bits(statistics[k].RunningMean!)), $"RunningMean{k + 1}");
             Assert.That(Bits(loadedStatistics[k].RunningVar!), Is.EqualTo(Bits(statistics[k].RunningVar!)), $"RunningVar{k + 1}");
+            Assert.That(loadedStatistics[k].Eps, Is.EqualTo(statistics[k].Eps), $"ε of batch norm {k + 1}");
+            Assert.That(loadedStatistics[k].Convention, Is.EqualTo(statistics[k].Convention), $"convention of batch norm {k + 1}");
+            Assert.That(loadedStatistics[k].Momentum, Is.EqualTo(statistics[k].Momentum).Within(1e-7f), $"momentum of batch norm {k + 1}");
         }
 
         NDArray x = OnnxNetworks.TestInput(name);
@@ -83,6 +88,51 @@ public class OnnxRoundTripTests
         Onnx.Save(network, path);
         var bn = Onnx.Load(path).Layers.OfType<BatchNormalization>().Single();
         Assert.That(bn.Gamma.Value.Shape, Is.EqualTo(new[] { 30 * 24 * 24 }));
+    }
+
+    [TestCase(BatchNormConvention.Book, 0.9f, 0.9f)]
+    [TestCase(BatchNormConvention.PyTorch, 0.1f, 0.9f)]
+    [TestCase(BatchNormConvention.PyTorch, 0.25f, 0.75f)]
+    public void Save_WritesTheLayersEpsilonAndMomentumInOnnxsRule(BatchNormConvention convention, float momentum, float onnxMomentum)
+    {
+        var network = new Sequential([new BatchNormalization(NDArray.Ones(3), NDArray.Zeros(3), momentum, convention: convention)], new SoftmaxWithLoss());
+        string path = Path.Combine(_dir, "bn.onnx");
+        Onnx.Save(network, path);
+
+        var node = OnnxProto::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Single(n => n.OpType == "BatchNormalization");
+        float expectedEpsilon = convention == BatchNormConvention.Book ? BatchNormalization.Epsilon : BatchNormalization.PyTorchEpsilon;
+        Assert.That(node.Attribute.Single(a => a.Name == "epsilon").F, Is.EqualTo(expectedEpsilon));
+        Assert.That(node.Attribute.Single(a => a.Name == "momentum").F, Is.EqualTo(onnxMomentum).Within(1e-7f));
+    }
+
+    [Test]
+    public void SaveThenLoad_KeepsAnOwnEpsilon()
+    {
+        var network = new Sequential(
+        [
+            new BatchNormalization(NDArray.Ones(3), NDArray.Zeros(3), momentum: 0.8f, runningMean: NDArray.Full([3], 0.5f), runningVar: NDArray.Full([3], 2e-3f), epsilon: 1e-3f),
+        ], new SoftmaxWithLoss());
+        string path = Path.Combine(_dir, "eps.onnx");
+        Onnx.Save(network, path);
+        Sequential loaded = Onnx.Load(path);
+
+        var bn = (BatchNormalization)loaded.Layers.Single();
+        Assert.That((bn.Eps, bn.Convention, bn.Momentum), Is.EqualTo((1e-3f, BatchNormConvention.Book, 0.8f)));
+        Assert.That(Bits(bn.RunningVar!), Is.EqualTo(Bits(NDArray.Full([3], 2e-3f))), "the variance is not changed to fit another ε");
+        NDArray x = NDArray.FromArray(new float[] { 0.5f, 0.6f, 0.4f, 0.55f, 0.45f, 0.5f }, 2, 3);
+        Assert.That(Bits(loaded.Predict(x)), Is.EqualTo(Bits(network.Predict(x))));
+    }
+
+    [Test]
+    public void Save_UnrunPyTorchBatchNorm_WritesTheVarianceItStartsFrom()
+    {
+        var network = new Sequential([new BatchNormalization(NDArray.Ones(3), NDArray.Zeros(3), convention: BatchNormConvention.PyTorch)], new SoftmaxWithLoss());
+        string path = Path.Combine(_dir, "unrun.onnx");
+        Onnx.Save(network, path);
+
+        var bn = (BatchNormalization)Onnx.Load(path).Layers.Single();
+        Assert.That(bn.RunningMean!.ToArray(), Is.EqualTo(new[] { 0f, 0f, 0f }));
+        Assert.That(bn.RunningVar!.ToArray(), Is.EqualTo(new[] { 1f, 1f, 1f }));
     }
 
     private static int[] Bits(NDArray a) => a.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
