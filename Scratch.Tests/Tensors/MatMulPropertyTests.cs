@@ -95,6 +95,23 @@ public class MatMulPropertyTests
         }, iter: 400);
     }
 
+    [Test]
+    public void MatMul_OfEmptyOperandsWhoseOffsetLiesPastTheStorage_IsBiasOnly()
+    {
+        // Shrunk from the property above: reversing or slicing the non-empty axis of a (0, n) array leaves its
+        // offset past its empty storage; MatMul (and the copy it makes of a reversed operand) must read nothing.
+        NDArray reversed = NDArray.Zeros(0, 9).Slice(1, -1, int.MinValue, -1);   // np.zeros((0, 9))[:, ::-1]
+        NDArray sliced = NDArray.Zeros(0, 18).Slice(1, 9, 18);                   // np.zeros((0, 18))[:, 9:]
+        NDArray bias = NDArray.Arange(9);
+        foreach (NDArray b in new[] { reversed, sliced })
+            foreach (GemmKernel kernel in Enum.GetValues<GemmKernel>())
+            {
+                NDArray product = NDArray.MatMul(NDArray.Ones(4, 0), b, kernel: kernel, bias: bias);
+                Assert.That(product.Shape, Is.EqualTo(new[] { 4, 9 }));
+                Assert.That(product.ToArray(), Is.EqualTo(Enumerable.Repeat(bias.ToArray(), 4).SelectMany(row => row).ToArray()), $"{kernel}");
+            }
+    }
+
     /// <summary>One call of the blocked kernel on strided spans, big enough to be split between threads.</summary>
     private sealed record ThreadCase(GemmTile Tile, int M, int N, int K, bool ATransposed, bool BTransposed, int ColumnStep, int CPad,
         bool Accumulate, int Bias, bool Relu, int Seed)
@@ -224,9 +241,9 @@ public class MatMulPropertyTests
                 sum += product;
                 magnitude += Math.Abs(product);
             }
-            double extra = (before is null ? 0 : before[index]) + (bias is null ? 0 : bias.Rank == 1 ? bias[j] : bias[i, 0]);
-            sum += extra;
-            magnitude += Math.Abs(extra);
+            double earlier = before is null ? 0 : before[index], added = bias is null ? 0 : bias.Rank == 1 ? bias[j] : bias[i, 0];
+            sum += earlier + added;
+            magnitude += Math.Abs(earlier) + Math.Abs(added);
             results.Add(c.Relu ? Math.Max(sum, 0) : sum);
             bounds.Add(Tolerance(k, magnitude));
         }
