@@ -36,7 +36,7 @@ internal static class SoakCommand
     }
 
     /// <summary>One memory sample, taken after <see cref="Step"/> training steps (loss and speed are null before the first).</summary>
-    private sealed record Sample(int Step, long WorkingSetBytes, long GcHeapBytes, long AllocatedBytes,
+    private sealed record Sample(int Step, long WorkingSetBytes, long GcHeapBytes, long GcCommittedBytes, long AllocatedBytes,
         int Gen0, int Gen1, int Gen2, int Threads, float? Loss, double? StepsPerSecond);
 
     private static int Run(string name, int steps, int sampleEvery, int warmUp, string? jsonPath)
@@ -62,7 +62,7 @@ internal static class SoakCommand
         using var process = Process.GetCurrentProcess();
         Console.WriteLine($"soak: {name}, {steps:N0} steps of batch {batchSize} over {batches} cycled batches, Adam(1e-3); " +
                           $"memory sampled every {sampleEvery:N0} steps; {Environment.ProcessorCount} cores");
-        Console.WriteLine($"{"step",7} {"working set",12} {"GC heap",9} {"allocated",12} {"gen0",6} {"gen1",5} {"gen2",5} {"threads",7} {"loss",7} {"steps/s",8}");
+        Console.WriteLine($"{"step",7} {"working set",12} {"GC heap",9} {"GC committed",12} {"allocated",12} {"gen0",6} {"gen1",5} {"gen2",5} {"threads",7} {"loss",7} {"steps/s",8}");
         var samples = new List<Sample>();
         var clock = Stopwatch.StartNew();
         int lastStep = 0;
@@ -106,11 +106,12 @@ internal static class SoakCommand
         {
             double seconds = clock.Elapsed.TotalSeconds;
             process.Refresh();
-            var sample = new Sample(step, process.WorkingSet64, GC.GetGCMemoryInfo().HeapSizeBytes, GC.GetTotalAllocatedBytes(),
+            GCMemoryInfo gc = GC.GetGCMemoryInfo();
+            var sample = new Sample(step, process.WorkingSet64, gc.HeapSizeBytes, gc.TotalCommittedBytes, GC.GetTotalAllocatedBytes(),
                 GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), process.Threads.Count,
                 step == 0 ? null : loss, step == 0 ? null : (step - lastStep) / seconds);
             samples.Add(sample);
-            Console.WriteLine($"{step,7} {Mb(sample.WorkingSetBytes),12} {Mb(sample.GcHeapBytes),9} {Mb(sample.AllocatedBytes),12} " +
+            Console.WriteLine($"{step,7} {Mb(sample.WorkingSetBytes),12} {Mb(sample.GcHeapBytes),9} {Mb(sample.GcCommittedBytes),12} {Mb(sample.AllocatedBytes),12} " +
                               $"{sample.Gen0,6} {sample.Gen1,5} {sample.Gen2,5} {sample.Threads,7} {sample.Loss?.ToString("F4") ?? "-",7} {sample.StepsPerSecond?.ToString("F1") ?? "-",8}");
             lastStep = step;
             clock.Restart();
