@@ -25,13 +25,14 @@ internal static class SoakCommand
         var sampleEvery = new Option<int>("--sample-every") { Description = "steps between memory samples", DefaultValueFactory = _ => 1_000 };
         var warmUp = new Option<int>("--warm-up") { Description = "steps before the samples the verdict compares", DefaultValueFactory = _ => 2_000 };
         var network = new Option<string>("--network") { Description = "simpleconv, deepconv or mlp", DefaultValueFactory = _ => "simpleconv" };
+        var fullGc = new Option<bool>("--full-gc") { Description = "run a full, compacting collection before each sample (GC heap = live data)" };
         var json = new Option<string?>("--json") { Description = "also write the samples and the verdict to this JSON file" };
         var command = new Command("soak", "Train for many steps, sampling memory; PASS when the working set stays flat within 5 % after warm-up.")
         {
-            steps, sampleEvery, warmUp, network, json,
+            steps, sampleEvery, warmUp, network, fullGc, json,
         };
         command.SetAction(result => Program.Guarded(() => Run(result.GetValue(network)!, result.GetValue(steps),
-            result.GetValue(sampleEvery), result.GetValue(warmUp), result.GetValue(json))));
+            result.GetValue(sampleEvery), result.GetValue(warmUp), result.GetValue(fullGc), result.GetValue(json))));
         return command;
     }
 
@@ -39,7 +40,7 @@ internal static class SoakCommand
     private sealed record Sample(int Step, long WorkingSetBytes, long GcHeapBytes, long GcCommittedBytes, long AllocatedBytes,
         int Gen0, int Gen1, int Gen2, int Threads, float? Loss, double? StepsPerSecond);
 
-    private static int Run(string name, int steps, int sampleEvery, int warmUp, string? jsonPath)
+    private static int Run(string name, int steps, int sampleEvery, int warmUp, bool fullGc, string? jsonPath)
     {
         if (steps < 1) throw new UsageException($"--steps must be at least 1, got {steps}.");
         if (sampleEvery < 1) throw new UsageException($"--sample-every must be at least 1, got {sampleEvery}.");
@@ -105,6 +106,7 @@ internal static class SoakCommand
         void Record(int step)
         {
             double seconds = clock.Elapsed.TotalSeconds;
+            if (fullGc) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             process.Refresh();
             GCMemoryInfo gc = GC.GetGCMemoryInfo();
             var sample = new Sample(step, process.WorkingSet64, gc.HeapSizeBytes, gc.TotalCommittedBytes, GC.GetTotalAllocatedBytes(),
