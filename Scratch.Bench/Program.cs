@@ -26,6 +26,7 @@ public static class Program
             ProfileCommand.Create(),
             PeersCommand.Create(),
             ExportCommand.Create(),
+            SoakCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)   // a bad option or value: one line naming it, exit code 2

@@ -45,8 +45,9 @@ public sealed partial class NDArray
             c.CopyFrom(result);
         NDArray? biasValues = bias?.Contiguous();
 
-        if (HasNegativeStride(a2)) a2 = a2.Clone();
-        if (HasNegativeStride(b2)) b2 = b2.Clone();
+        // A copy of an empty operand also starts inside its storage (an empty view's offset may lie past it).
+        if (HasNegativeStride(a2) || a2.Size == 0) a2 = a2.Clone();
+        if (HasNegativeStride(b2) || b2.Size == 0) b2 = b2.Clone();
         int[] aBatchStrides = Tensors.Shape.BroadcastStrides(a2._shape[..^2], a2._strides[..^2], batch);
         int[] bBatchStrides = Tensors.Shape.BroadcastStrides(b2._shape[..^2], b2._strides[..^2], batch);
         int[] cBatchStrides = Tensors.Shape.ContiguousStrides([.. batch, m * n])[..^1];   // c is contiguous

@@ -81,7 +81,7 @@ public sealed partial class NDArray
         get
         {
             if (!IsContiguous) throw new InvalidOperationException($"NDArray {Tensors.Shape.Format(_shape)} with strides {Tensors.Shape.Format(_strides)} is not contiguous.");
-            return _storage.AsSpan(Offset, Size);
+            return Size == 0 ? Span<float>.Empty : _storage.AsSpan(Offset, Size);   // an empty view's offset may lie past the storage
         }
     }
 
@@ -145,7 +145,7 @@ public sealed partial class NDArray
             throw new ArgumentException($"CopyTo: destination has {destination.Length} elements, array {Tensors.Shape.Format(_shape)} needs {Size}.", nameof(destination));
         if (IsContiguous)
         {
-            _storage.AsSpan(Offset, Size).CopyTo(destination);
+            ContiguousSpan.CopyTo(destination);
             return;
         }
         int written = 0;
