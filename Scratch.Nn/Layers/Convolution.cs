@@ -99,7 +99,7 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
             return _dx = BackwardReference(dout, g, x.Shape);
 
-        Memory<float> partials = Buffers.AtLeast(ref _partials, ConvolutionGemm.Chunks(g) * fn * (g.K + 1));
+        Memory<float> partials = Buffers.AtLeast(ref _partials, ConvolutionGemm.PartialsLength(g, fn));
         Memory<float> dx = inputGradient ? Buffers.Memory(Buffers.For(ref _dx, g.N, g.C, g.H, g.W)) : Memory<float>.Empty;
         ConvolutionGemm.Backward(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(dout),
             Buffers.Span(W.Grad), Buffers.Span(B.Grad), dx, partials, g);
