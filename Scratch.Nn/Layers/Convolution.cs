@@ -19,7 +19,7 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
     // The memory of a training step (BatchGemm), each buffer reused while the batch shape repeats:
     private NDArray? _x;            // the input of the last Forward, (N, C, H, W), contiguous: Backward unfolds it again
     private NDArray? _out;          // (N, FN, OH, OW), Forward's result; valid until the next Forward
-    private float[]? _partials;     // per chunk of images: its dW (FN, K) and db (FN), added in chunk order
+    private float[]? _partials;     // per chunk of images: its dWᵀ (K, FN) and db (FN), added in chunk order
     private NDArray? _dx;           // (N, C, H, W), Backward's result; valid until the next Backward
     private NDArray? _col;          // Im2ColReference: im2col(x), (N·P, K)
     private ConvShape _shape;

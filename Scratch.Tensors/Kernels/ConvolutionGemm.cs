@@ -6,7 +6,8 @@ namespace Scratch.Tensors.Kernels;
 /// A convolution as GEMMs over chunks of whole images, each chunk's column matrix built in a per-thread scratch that
 /// stays in cache (an implicit GEMM at the granularity of a few images): forward
 /// <c>y_chunk = relu?(W_col·Unfold(x_chunk) + b)</c>; backward <c>dW = Σ_chunk dout_chunk·Unfold(x_chunk)ᵀ</c> (the column
-/// matrix rebuilt from x rather than kept), <c>db = Σ dout</c> and <c>dx_chunk = Fold(W_colᵀ·dout_chunk)</c>.
+/// matrix rebuilt from x rather than kept, each chunk's product formed as <c>dWᵀ = cols·doutᵀ</c> (K, FN), whose long side suits
+/// the register tile), <c>db = Σ dout</c> and <c>dx_chunk = Fold(W_colᵀ·dout_chunk)</c>.
 /// </summary>
 /// <remarks>
 /// Chunks depend only on the shapes and each is computed by one thread; the per-chunk partial dW and db are added in
@@ -28,57 +29,32 @@ public static class ConvolutionGemm
     public static void Forward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) =>
         ParallelRange.For(Chunks(g), new ForwardBody(x, w, bias, y, g, relu), (long)g.K * g.Columns * bias.Length);
 
-    /// <summary>Floats of the workspace <see cref="Backward"/> needs: per chunk its dW (FN, K) and db (FN), then the flipped filters (FN·K).</summary>
-    public static int PartialsLength(ConvShape g, int fn) => Chunks(g) * fn * (g.K + 1) + fn * g.K;
-
-    /// <summary>
-    /// Whether dx is computed as a convolution of dout with the flipped filters (stride 1, square filters, pad ≤ FH − 1)
-    /// rather than through <c>W_colᵀ·dout</c> and a fold.
-    /// </summary>
-    public static bool TransposedInputGradient(ConvShape g) => g.Stride == 1 && g.FH == g.FW && g.Pad <= g.FH - 1;
+    /// <summary>Floats of the workspace <see cref="Backward"/> needs: per chunk its dWᵀ (K, FN) and db (FN), added in chunk order.</summary>
+    public static int PartialsLength(ConvShape g, int fn) => Chunks(g) * fn * (g.K + 1);
 
     /// <summary>
     /// dW (FN, K) and db (FN) for dout, and dx (N, C, H, W) unless <paramref name="dx"/> is empty; <paramref name="partials"/>
     /// holds at least <see cref="PartialsLength"/> floats.
     /// </summary>
-    /// <remarks>
-    /// With stride 1 (<see cref="TransposedInputGradient"/>) dx is the full correlation of dout with W flipped in y and x
-    /// and with C and FN swapped: <c>dx = Wflip_col·Unfold(dout, pad FH − 1 − pad)</c>, the same product shape as the forward
-    /// pass, written straight into dx, with no (K, n·P) intermediate to fold.
-    /// </remarks>
     public static void Backward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout,
         Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g)
     {
         int fn = db.Length, chunks = Chunks(g), block = fn * (g.K + 1);
-        Memory<float> flipped = partials.Slice(chunks * block, fn * g.K);
-        if (!dx.IsEmpty && TransposedInputGradient(g))
-            Flip(w.Span, flipped.Span, fn, g.C, g.FH * g.FW);
-        ParallelRange.For(chunks, new BackwardBody(x, w, flipped, dout, dx, partials, g, fn), 3L * g.K * g.Columns * fn);
-        ReadOnlySpan<float> p = partials.Span;
-        p.Slice(0, fn * g.K).CopyTo(dW);
+        ParallelRange.For(chunks, new BackwardBody(x, w, dout, dx, partials, g, fn), 3L * g.K * g.Columns * fn);
+        Span<float> p = partials.Span, dWT = p.Slice(0, fn * g.K);
         p.Slice(fn * g.K, fn).CopyTo(db);
         for (int chunk = 1; chunk < chunks; chunk++)
         {
-            TensorPrimitives.Add(dW, p.Slice(chunk * block, fn * g.K), dW);                 // dW = Σ_chunk, in order
+            TensorPrimitives.Add(dWT, p.Slice(chunk * block, fn * g.K), dWT);               // dWᵀ = Σ_chunk, in order, into chunk 0's block
             TensorPrimitives.Add(db, p.Slice(chunk * block + fn * g.K, fn), db);
         }
-    }
-
-    /// <summary><c>flipped[c, f, t] = w[f, c, taps − 1 − t]</c>: the filters of the transposed convolution, (C, FN·FH·FW).</summary>
-    internal static void Flip(ReadOnlySpan<float> w, Span<float> flipped, int fn, int c, int taps)
-    {
-        for (int f = 0; f < fn; f++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                ReadOnlySpan<float> source = w.Slice((f * c + ch) * taps, taps);
-                Span<float> target = flipped.Slice((ch * fn + f) * taps, taps);
-                for (int t = 0; t < taps; t++)
-                    target[t] = source[taps - 1 - t];
-            }
+        for (int k = 0; k < g.K; k++)                                                       // dW = (dWᵀ)ᵀ
+            for (int f = 0; f < fn; f++)
+                dW[f * g.K + k] = dWT[k * fn + f];
     }
 
     [ThreadStatic]
-    private static float[]? t_cols, t_maps, t_dcols, t_zeros;
+    private static float[]? t_cols, t_maps, t_dcols;
 
     private static Span<float> Scratch(ref float[]? buffer, int length)
     {
@@ -99,10 +75,10 @@ public static class ConvolutionGemm
     /// product (FN, P) is already its (FN, OH, OW) maps, so the GEMM stores it in y with the bias; several go through
     /// <c>maps</c> and <see cref="ConvolutionLayout.Scatter"/>.
     /// </summary>
-    private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu, ref float[]? colsBuffer)
+    private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
     {
         int fn = bias.Length;
-        Span<float> cols = Scratch(ref colsBuffer, c.K * c.Columns);
+        Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
         ConvolutionLayout.Unfold(x, cols, c, 0, c.N);                                                          // (K, n·P)
         if (c.N == 1)
         {
@@ -122,12 +98,12 @@ public static class ConvolutionGemm
             for (int chunk = from; chunk < to; chunk++)
             {
                 ConvShape c = Chunk(g, chunk, out int first);
-                Convolve(x.Span.Slice(first * inImage, c.N * inImage), w.Span, bias.Span, y.Span.Slice(first * outImage, c.N * outImage), c, relu, ref t_cols);
+                Convolve(x.Span.Slice(first * inImage, c.N * inImage), w.Span, bias.Span, y.Span.Slice(first * outImage, c.N * outImage), c, relu);
             }
         }
     }
 
-    private readonly struct BackwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> flipped, ReadOnlyMemory<float> dout,
+    private readonly struct BackwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout,
         Memory<float> dx, Memory<float> partials, ConvShape g, int fn) : IRangeBody
     {
         public void Run(int from, int to)
@@ -138,7 +114,7 @@ public static class ConvolutionGemm
                 ConvShape c = Chunk(g, chunk, out int first);
                 Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
                 ReadOnlySpan<float> doutChunk = dout.Span.Slice(first * outImage, c.N * outImage), doutT = doutChunk;
-                Span<float> dW = partials.Span.Slice(chunk * block, fn * c.K), db = partials.Span.Slice(chunk * block + fn * c.K, fn);
+                Span<float> dWT = partials.Span.Slice(chunk * block, fn * c.K), db = partials.Span.Slice(chunk * block + fn * c.K, fn);
                 ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // cols again, (K, n·P)
                 if (c.N > 1)
                 {
@@ -147,17 +123,9 @@ public static class ConvolutionGemm
                     doutT = gathered;
                 }
                 Bias.SumEachRow(doutT, fn, c.Columns, db);                                                                   // db_chunk = Σ dout
-                Gemm.Multiply(fn, c.K, c.Columns, doutT, c.Columns, 1, cols, 1, c.Columns, dW, c.K);                         // dW_chunk = dout·colsᵀ
+                Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn);                         // dWᵀ_chunk = cols·doutᵀ, (K, FN)
                 if (dx.IsEmpty) continue;
                 Span<float> dxChunk = dx.Span.Slice(first * inImage, c.N * inImage);
-                if (TransposedInputGradient(g))
-                {
-                    var transposed = new ConvShape(c.N, fn, g.OH, g.OW, g.FH, g.FW, 1, g.FH - 1 - g.Pad);                  // dout → dx, (n, C, H, W)
-                    Span<float> zeros = Scratch(ref t_zeros, g.C);
-                    zeros.Clear();
-                    Convolve(doutChunk, flipped.Span, zeros, dxChunk, transposed, relu: false, ref t_dcols);              // dx = Wflip_col·Unfold(dout)
-                    continue;
-                }
                 Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);
                 Gemm.Multiply(c.K, c.Columns, fn, w.Span, 1, c.K, doutT, c.Columns, 1, dcols, c.Columns);                    // dcols = W_colᵀ·dout, (K, n·P)
                 ConvolutionLayout.Fold(dcols, dxChunk, c, 0, c.N);                                                           // dx_chunk = Fold(dcols)
