@@ -145,12 +145,7 @@ public static class ConvolutionLayout
                         tap[..first].Clear();
                         tap[last..].Clear();
                         channel.Slice(first + shift, last - first).CopyTo(tap[first..last]);           // every row of the tap at once
-                        for (int y = yFrom; y < yTo; y++)                                            // the columns that read padding
-                        {
-                            Span<float> line = tap.Slice(y * ow, ow);
-                            line[..xFrom].Clear();
-                            line[xTo..].Clear();
-                        }
+                        ClearColumns(tap, ow, yFrom, yTo, xFrom, xTo);                               // the columns that read padding
                     }
             }
     }
@@ -173,16 +168,23 @@ public static class ConvolutionLayout
                         int shift = (fy - g.Pad) * g.W + fx - g.Pad;
                         int first = Math.Max(yFrom * ow, -shift), last = Math.Min(yTo * ow, plane - shift);
                         if (last <= first) continue;
-                        for (int y = yFrom; y < yTo; y++)                                            // what read padding adds nothing
-                        {
-                            Span<float> line = tap.Slice(y * ow, ow);
-                            line[..xFrom].Clear();
-                            line[xTo..].Clear();
-                        }
+                        ClearColumns(tap, ow, yFrom, yTo, xFrom, xTo);                               // what read padding adds nothing
                         Span<float> target = channel.Slice(first + shift, last - first);
                         TensorPrimitives.Add(target, tap[first..last], target);                       // every row of the tap at once
                     }
             }
+        }
+    }
+
+    /// <summary>Columns [0, xFrom) and [xTo, width) of rows [yFrom, yTo) of a (rows, width) block set to 0 (a few entries per row).</summary>
+    private static void ClearColumns(Span<float> block, int width, int yFrom, int yTo, int xFrom, int xTo)
+    {
+        if (xFrom == 0 && xTo == width) return;
+        for (int y = yFrom; y < yTo; y++)
+        {
+            int at = y * width;
+            for (int o = 0; o < xFrom; o++) block[at + o] = 0f;
+            for (int o = xTo; o < width; o++) block[at + o] = 0f;
         }
     }
 
