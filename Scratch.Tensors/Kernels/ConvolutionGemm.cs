@@ -70,19 +70,23 @@ public static class ConvolutionGemm
         return g with { N = Math.Min(per, g.N - first) };
     }
 
+    /// <summary>Pixels per map from which each image of a chunk gets its own product (below, W_col packed once per image costs more than the scatter saves).</summary>
+    private const int ProductPerImageMinPixels = 256;
+
     /// <summary>
-    /// One chunk's <c>y = relu?(W_col·Unfold(x) + b)</c>, x and y holding just the chunk's images: a single image's
-    /// product (FN, P) is already its (FN, OH, OW) maps, so the GEMM stores it in y with the bias; several go through
-    /// <c>maps</c> and <see cref="ConvolutionLayout.Scatter"/>.
+    /// One chunk's <c>y = relu?(W_col·Unfold(x) + b)</c>, x and y holding just the chunk's images: image i's columns of cols
+    /// (K, n·P) times W_col are its (FN, OH, OW) maps, so for large maps each image's product is stored straight into y
+    /// with the bias; small maps go through one product for the chunk and <see cref="ConvolutionLayout.Scatter"/>.
     /// </summary>
     private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
     {
         int fn = bias.Length;
         Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
         ConvolutionLayout.Unfold(x, cols, c, 0, c.N);                                                          // (K, n·P)
-        if (c.N == 1)
+        if (c.N == 1 || c.P >= ProductPerImageMinPixels)
         {
-            Gemm.Multiply(fn, c.P, c.K, w, c.K, 1, cols, c.P, 1, y, c.P, rowBias: bias, relu: relu);           // relu?(W_col·cols + b), (FN, P)
+            for (int image = 0; image < c.N; image++)                                                          // relu?(W_col·cols_i + b), (FN, P)
+                Gemm.Multiply(fn, c.P, c.K, w, c.K, 1, cols[(image * c.P)..], c.Columns, 1, y.Slice(image * fn * c.P, fn * c.P), c.P, rowBias: bias, relu: relu);
             return;
         }
         Span<float> maps = Scratch(ref t_maps, fn * c.Columns);
