@@ -41,6 +41,10 @@ public class ConvolutionAlgorithmTests
         AssertClose(dxFast, dxReference, "dx");
         AssertClose(fast.W.Grad, reference.W.Grad, "dW");
         AssertClose(fast.B.Grad, reference.B.Grad, "db");
+
+        float[] fused = fast.Forward(x, training: true, relu: true).ToArray();
+        float[] separate = reference.Forward(x, training: true).Relu().ToArray();
+        AssertClose(NDArray.FromArray(fused), NDArray.FromArray(separate), "forward with the ReLU fused");
     }
 
     /// <summary>Equal up to float rounding of long sums: every |a − b| ≤ 1e-5·max|b| + 1e-5.</summary>
