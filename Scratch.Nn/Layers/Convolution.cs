@@ -10,7 +10,7 @@ namespace Scratch.Nn;
 /// OW likewise; padding is zeros. With K = C·FH·FW taps and P = OH·OW pixels, the book's im2col idea is done for
 /// chunks of whole images (<see cref="ConvolutionAlgorithm.BatchGemm"/>, <see cref="ConvolutionGemm"/>): <c>cols</c>
 /// (K, n·P) holds what each filter tap sees at every pixel of the chunk's n images, so with <c>W_col = W.reshape(FN, K)</c>
-/// the forward pass is the product <c>W_col·cols</c> (FN, n·P), whose maps are moved into (N, FN, OH, OW) with the bias
+/// the forward pass is the product <c>W_col·cols</c> (FN, n·P), each image's maps stored into (N, FN, OH, OW) with the bias
 /// added on the way. A chunk's cols fits in cache, so Backward rebuilds it from x instead of keeping the whole batch's.
 /// <see cref="ConvolutionAlgorithm.Im2ColReference"/> runs the book's code instead; the numbers agree to rounding.
 /// </remarks>
