@@ -10,7 +10,7 @@ namespace Scratch.Nn;
 /// OW likewise; padding is zeros. With K = C·FH·FW taps and P = OH·OW pixels, the book's im2col idea is done for
 /// chunks of whole images (<see cref="ConvolutionAlgorithm.BatchGemm"/>, <see cref="ConvolutionGemm"/>): <c>cols</c>
 /// (K, n·P) holds what each filter tap sees at every pixel of the chunk's n images, so with <c>W_col = W.reshape(FN, K)</c>
-/// the forward pass is the product <c>W_col·cols</c> (FN, n·P), whose maps are moved into (N, FN, OH, OW) with the bias
+/// the forward pass is the product <c>W_col·cols</c> (FN, n·P), each image's maps stored into (N, FN, OH, OW) with the bias
 /// added on the way. A chunk's cols fits in cache, so Backward rebuilds it from x instead of keeping the whole batch's.
 /// <see cref="ConvolutionAlgorithm.Im2ColReference"/> runs the book's code instead; the numbers agree to rounding.
 /// </remarks>
@@ -19,7 +19,7 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
     // The memory of a training step (BatchGemm), each buffer reused while the batch shape repeats:
     private NDArray? _x;            // the input of the last Forward, (N, C, H, W), contiguous: Backward unfolds it again
     private NDArray? _out;          // (N, FN, OH, OW), Forward's result; valid until the next Forward
-    private float[]? _partials;     // per chunk of images: its dW (FN, K) and db (FN), added in chunk order
+    private float[]? _partials;     // per chunk of images: its dWᵀ (K, FN) and db (FN), added in chunk order
     private NDArray? _dx;           // (N, C, H, W), Backward's result; valid until the next Backward
     private NDArray? _col;          // Im2ColReference: im2col(x), (N·P, K)
     private ConvShape _shape;
@@ -99,7 +99,7 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
             return _dx = BackwardReference(dout, g, x.Shape);
 
-        Memory<float> partials = Buffers.AtLeast(ref _partials, ConvolutionGemm.Chunks(g) * fn * (g.K + 1));
+        Memory<float> partials = Buffers.AtLeast(ref _partials, ConvolutionGemm.PartialsLength(g, fn));
         Memory<float> dx = inputGradient ? Buffers.Memory(Buffers.For(ref _dx, g.N, g.C, g.H, g.W)) : Memory<float>.Empty;
         ConvolutionGemm.Backward(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(dout),
             Buffers.Span(W.Grad), Buffers.Span(B.Grad), dx, partials, g);

@@ -6,7 +6,8 @@ namespace Scratch.Tensors.Kernels;
 /// A convolution as GEMMs over chunks of whole images, each chunk's column matrix built in a per-thread scratch that
 /// stays in cache (an implicit GEMM at the granularity of a few images): forward
 /// <c>y_chunk = relu?(W_col·Unfold(x_chunk) + b)</c>; backward <c>dW = Σ_chunk dout_chunk·Unfold(x_chunk)ᵀ</c> (the column
-/// matrix rebuilt from x rather than kept), <c>db = Σ dout</c> and <c>dx_chunk = Fold(W_colᵀ·dout_chunk)</c>.
+/// matrix rebuilt from x rather than kept, each chunk's product formed as <c>dWᵀ = cols·doutᵀ</c> (K, FN), whose long side suits
+/// the register tile), <c>db = Σ dout</c> and <c>dx_chunk = Fold(W_colᵀ·dout_chunk)</c>.
 /// </summary>
 /// <remarks>
 /// Chunks depend only on the shapes and each is computed by one thread; the per-chunk partial dW and db are added in
@@ -28,23 +29,28 @@ public static class ConvolutionGemm
     public static void Forward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) =>
         ParallelRange.For(Chunks(g), new ForwardBody(x, w, bias, y, g, relu), (long)g.K * g.Columns * bias.Length);
 
+    /// <summary>Floats of the workspace <see cref="Backward"/> needs: per chunk its dWᵀ (K, FN) and db (FN), added in chunk order.</summary>
+    public static int PartialsLength(ConvShape g, int fn) => Chunks(g) * fn * (g.K + 1);
+
     /// <summary>
     /// dW (FN, K) and db (FN) for dout, and dx (N, C, H, W) unless <paramref name="dx"/> is empty; <paramref name="partials"/>
-    /// holds at least <see cref="Chunks"/>·FN·(K + 1) floats.
+    /// holds at least <see cref="PartialsLength"/> floats.
     /// </summary>
     public static void Backward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout,
         Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g)
     {
         int fn = db.Length, chunks = Chunks(g), block = fn * (g.K + 1);
         ParallelRange.For(chunks, new BackwardBody(x, w, dout, dx, partials, g, fn), 3L * g.K * g.Columns * fn);
-        ReadOnlySpan<float> p = partials.Span;
-        p.Slice(0, fn * g.K).CopyTo(dW);
+        Span<float> p = partials.Span, dWT = p.Slice(0, fn * g.K);
         p.Slice(fn * g.K, fn).CopyTo(db);
         for (int chunk = 1; chunk < chunks; chunk++)
         {
-            TensorPrimitives.Add(dW, p.Slice(chunk * block, fn * g.K), dW);                 // dW = Σ_chunk, in order
+            TensorPrimitives.Add(dWT, p.Slice(chunk * block, fn * g.K), dWT);               // dWᵀ = Σ_chunk, in order, into chunk 0's block
             TensorPrimitives.Add(db, p.Slice(chunk * block + fn * g.K, fn), db);
         }
+        for (int k = 0; k < g.K; k++)                                                       // dW = (dWᵀ)ᵀ
+            for (int f = 0; f < fn; f++)
+                dW[f * g.K + k] = dWT[k * fn + f];
     }
 
     [ThreadStatic]
@@ -64,6 +70,30 @@ public static class ConvolutionGemm
         return g with { N = Math.Min(per, g.N - first) };
     }
 
+    /// <summary>Pixels per map from which each image of a chunk gets its own product (below, W_col packed once per image costs more than the scatter saves).</summary>
+    private const int ProductPerImageMinPixels = 256;
+
+    /// <summary>
+    /// One chunk's <c>y = relu?(W_col·Unfold(x) + b)</c>, x and y holding just the chunk's images: image i's columns of cols
+    /// (K, n·P) times W_col are its (FN, OH, OW) maps, so for large maps each image's product is stored straight into y
+    /// with the bias; small maps go through one product for the chunk and <see cref="ConvolutionLayout.Scatter"/>.
+    /// </summary>
+    private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
+    {
+        int fn = bias.Length;
+        Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
+        ConvolutionLayout.Unfold(x, cols, c, 0, c.N);                                                          // (K, n·P)
+        if (c.N == 1 || c.P >= ProductPerImageMinPixels)
+        {
+            for (int image = 0; image < c.N; image++)                                                          // relu?(W_col·cols_i + b), (FN, P)
+                Gemm.Multiply(fn, c.P, c.K, w, c.K, 1, cols[(image * c.P)..], c.Columns, 1, y.Slice(image * fn * c.P, fn * c.P), c.P, rowBias: bias, relu: relu);
+            return;
+        }
+        Span<float> maps = Scratch(ref t_maps, fn * c.Columns);
+        Gemm.Multiply(fn, c.Columns, c.K, w, c.K, 1, cols, c.Columns, 1, maps, c.Columns);                    // W_col·cols, (FN, n·P)
+        ConvolutionLayout.Scatter(maps, y, bias, relu, c.N, c.P, 0, c.N);                                       // + b → (n, FN, P)
+    }
+
     private readonly struct ForwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) : IRangeBody
     {
         public void Run(int from, int to)
@@ -72,16 +102,13 @@ public static class ConvolutionGemm
             for (int chunk = from; chunk < to; chunk++)
             {
                 ConvShape c = Chunk(g, chunk, out int first);
-                Span<float> cols = Scratch(ref t_cols, c.K * c.Columns), maps = Scratch(ref t_maps, fn * c.Columns);
-                ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // (K, n·P)
-                Gemm.Multiply(fn, c.Columns, c.K, w.Span, c.K, 1, cols, c.Columns, 1, maps, c.Columns);                      // W_col·cols, (FN, n·P)
-                ConvolutionLayout.Scatter(maps, y.Span.Slice(first * outImage, c.N * outImage), bias.Span, relu, c.N, c.P, 0, c.N);   // + b → (n, FN, P)
+                Convolve(x.Span.Slice(first * inImage, c.N * inImage), w.Span, bias.Span, y.Span.Slice(first * outImage, c.N * outImage), c, relu);
             }
         }
     }
 
-    private readonly struct BackwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout, Memory<float> dx,
-        Memory<float> partials, ConvShape g, int fn) : IRangeBody
+    private readonly struct BackwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout,
+        Memory<float> dx, Memory<float> partials, ConvShape g, int fn) : IRangeBody
     {
         public void Run(int from, int to)
         {
@@ -89,16 +116,23 @@ public static class ConvolutionGemm
             for (int chunk = from; chunk < to; chunk++)
             {
                 ConvShape c = Chunk(g, chunk, out int first);
-                Span<float> cols = Scratch(ref t_cols, c.K * c.Columns), doutT = Scratch(ref t_maps, fn * c.Columns);
-                Span<float> dW = partials.Span.Slice(chunk * block, fn * c.K), db = partials.Span.Slice(chunk * block + fn * c.K, fn);
+                Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
+                ReadOnlySpan<float> doutChunk = dout.Span.Slice(first * outImage, c.N * outImage), doutT = doutChunk;
+                Span<float> dWT = partials.Span.Slice(chunk * block, fn * c.K), db = partials.Span.Slice(chunk * block + fn * c.K, fn);
                 ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // cols again, (K, n·P)
-                ConvolutionLayout.Gather(dout.Span.Slice(first * outImage, c.N * outImage), doutT, c.N, fn, c.P, 0, c.N);   // dout as (FN, n·P)
+                if (c.N > 1)
+                {
+                    Span<float> gathered = Scratch(ref t_maps, fn * c.Columns);
+                    ConvolutionLayout.Gather(doutChunk, gathered, c.N, fn, c.P, 0, c.N);                                     // dout as (FN, n·P)
+                    doutT = gathered;
+                }
                 Bias.SumEachRow(doutT, fn, c.Columns, db);                                                                   // db_chunk = Σ dout
-                Gemm.Multiply(fn, c.K, c.Columns, doutT, c.Columns, 1, cols, 1, c.Columns, dW, c.K);                         // dW_chunk = dout·colsᵀ
+                Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn);                         // dWᵀ_chunk = cols·doutᵀ, (K, FN)
                 if (dx.IsEmpty) continue;
+                Span<float> dxChunk = dx.Span.Slice(first * inImage, c.N * inImage);
                 Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);
                 Gemm.Multiply(c.K, c.Columns, fn, w.Span, 1, c.K, doutT, c.Columns, 1, dcols, c.Columns);                    // dcols = W_colᵀ·dout, (K, n·P)
-                ConvolutionLayout.Fold(dcols, dx.Span.Slice(first * inImage, c.N * inImage), c, 0, c.N);                     // dx_chunk = Fold(dcols)
+                ConvolutionLayout.Fold(dcols, dxChunk, c, 0, c.N);                                                           // dx_chunk = Fold(dcols)
             }
         }
     }

@@ -32,9 +32,15 @@ public readonly record struct ConvShape(int N, int C, int H, int W, int FH, int 
 public static class ConvolutionLayout
 {
     /// <summary>Images [from, to): <c>cols[(c, fy, fx), n·P + oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 in the padding).</summary>
+    /// <remarks>A "same" convolution (stride 1, OW = W, as 3×3 with pad 1) copies each tap's rows as one shifted span; see <see cref="IsShiftedCopy"/>.</remarks>
     public static void Unfold(ReadOnlySpan<float> x, Span<float> cols, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
+        if (IsShiftedCopy(g))
+        {
+            UnfoldShifted(x, cols, g, from, to);
+            return;
+        }
         for (int n = from; n < to; n++)
         {
             int row = 0;
@@ -67,9 +73,18 @@ public static class ConvolutionLayout
     }
 
     /// <summary>Images [from, to) of the adjoint of <see cref="Unfold"/>: <c>dx[n, c, iy, ix] = Σ cols</c> over every tap and pixel that read it.</summary>
-    public static void Fold(ReadOnlySpan<float> cols, Span<float> dx, ConvShape g, int from, int to)
+    /// <remarks>
+    /// cols is also scratch: for a "same" convolution (<see cref="IsShiftedCopy"/>) the entries that read padding are set
+    /// to 0 first, so each tap's rows are added as one shifted span; the sums are the same, in the same order.
+    /// </remarks>
+    public static void Fold(Span<float> cols, Span<float> dx, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
+        if (IsShiftedCopy(g))
+        {
+            FoldShifted(cols, dx, g, from, to);
+            return;
+        }
         for (int n = from; n < to; n++)
         {
             dx.Slice(n * g.C * plane, g.C * plane).Clear();
@@ -98,6 +113,78 @@ public static class ConvolutionLayout
                         }
                     }
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether the geometry has stride 1 and OW = W: then tap (fy, fx) reads <c>x[i + shift]</c> for its entry i of the image's
+    /// (OH·OW) block, <c>shift = (fy − pad)·W + fx − pad</c>, except at the at most 2·pad columns per row that fall in the padding.
+    /// </summary>
+    public static bool IsShiftedCopy(ConvShape g) => g.Stride == 1 && g.OW == g.W;
+
+    private static void UnfoldShifted(ReadOnlySpan<float> x, Span<float> cols, ConvShape g, int from, int to)
+    {
+        int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
+        for (int n = from; n < to; n++)
+            for (int c = 0, row = 0; c < g.C; c++)
+            {
+                ReadOnlySpan<float> channel = x.Slice((n * g.C + c) * plane, plane);
+                for (int fy = 0; fy < g.FH; fy++)
+                    for (int fx = 0; fx < g.FW; fx++, row++)
+                    {
+                        Span<float> tap = cols.Slice(row * columns + n * pixels, pixels);
+                        var (yFrom, yTo) = Inside(fy, g.H, oh, 1, g.Pad);
+                        var (xFrom, xTo) = Inside(fx, g.W, ow, 1, g.Pad);
+                        int shift = (fy - g.Pad) * g.W + fx - g.Pad;
+                        int first = Math.Max(yFrom * ow, -shift), last = Math.Min(yTo * ow, plane - shift);
+                        if (last <= first)
+                        {
+                            tap.Clear();
+                            continue;
+                        }
+                        tap[..first].Clear();
+                        tap[last..].Clear();
+                        channel.Slice(first + shift, last - first).CopyTo(tap[first..last]);           // every row of the tap at once
+                        ClearColumns(tap, ow, yFrom, yTo, xFrom, xTo);                               // the columns that read padding
+                    }
+            }
+    }
+
+    private static void FoldShifted(Span<float> cols, Span<float> dx, ConvShape g, int from, int to)
+    {
+        int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
+        for (int n = from; n < to; n++)
+        {
+            dx.Slice(n * g.C * plane, g.C * plane).Clear();
+            for (int c = 0, row = 0; c < g.C; c++)
+            {
+                Span<float> channel = dx.Slice((n * g.C + c) * plane, plane);
+                for (int fy = 0; fy < g.FH; fy++)
+                    for (int fx = 0; fx < g.FW; fx++, row++)
+                    {
+                        Span<float> tap = cols.Slice(row * columns + n * pixels, pixels);
+                        var (yFrom, yTo) = Inside(fy, g.H, oh, 1, g.Pad);
+                        var (xFrom, xTo) = Inside(fx, g.W, ow, 1, g.Pad);
+                        int shift = (fy - g.Pad) * g.W + fx - g.Pad;
+                        int first = Math.Max(yFrom * ow, -shift), last = Math.Min(yTo * ow, plane - shift);
+                        if (last <= first) continue;
+                        ClearColumns(tap, ow, yFrom, yTo, xFrom, xTo);                               // what read padding adds nothing
+                        Span<float> target = channel.Slice(first + shift, last - first);
+                        TensorPrimitives.Add(target, tap[first..last], target);                       // every row of the tap at once
+                    }
+            }
+        }
+    }
+
+    /// <summary>Columns [0, xFrom) and [xTo, width) of rows [yFrom, yTo) of a (rows, width) block set to 0 (a few entries per row).</summary>
+    private static void ClearColumns(Span<float> block, int width, int yFrom, int yTo, int xFrom, int xTo)
+    {
+        if (xFrom == 0 && xTo == width) return;
+        for (int y = yFrom; y < yTo; y++)
+        {
+            int at = y * width;
+            for (int o = 0; o < xFrom; o++) block[at + o] = 0f;
+            for (int o = xTo; o < width; o++) block[at + o] = 0f;
         }
     }
 

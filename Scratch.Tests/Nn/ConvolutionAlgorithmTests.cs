@@ -18,6 +18,10 @@ public class ConvolutionAlgorithmTests
         yield return new TestCaseData(new[] { 3, 2, 9, 7 }, new[] { 5, 3, 2 }, 2, 2).SetName("stride 2 pad 2, non-square");
         yield return new TestCaseData(new[] { 7, 1, 28, 28 }, new[] { 30, 5, 5 }, 1, 0).SetName("SimpleConvNet's conv");
         yield return new TestCaseData(new[] { 20, 16, 28, 28 }, new[] { 16, 3, 3 }, 1, 1).SetName("DeepConvNet's 16 to 16 conv");
+        yield return new TestCaseData(new[] { 5, 64, 7, 7 }, new[] { 64, 3, 3 }, 1, 1).SetName("DeepConvNet's 64 to 64 conv, several images per chunk");
+        yield return new TestCaseData(new[] { 3, 4, 9, 33 }, new[] { 7, 5, 5 }, 1, 2).SetName("5x5 pad 2, 33 wide");
+        yield return new TestCaseData(new[] { 2, 3, 8, 7 }, new[] { 2, 3, 3 }, 1, 0).SetName("3x3 pad 0");
+        yield return new TestCaseData(new[] { 2, 3, 6, 5 }, new[] { 3, 2, 2 }, 1, 2).SetName("2x2 pad 2, wider than the filter's reach");
     }
 
     [TestCaseSource(nameof(Cases))]
@@ -37,6 +41,10 @@ public class ConvolutionAlgorithmTests
         AssertClose(dxFast, dxReference, "dx");
         AssertClose(fast.W.Grad, reference.W.Grad, "dW");
         AssertClose(fast.B.Grad, reference.B.Grad, "db");
+
+        float[] fused = fast.Forward(x, training: true, relu: true).ToArray();
+        float[] separate = reference.Forward(x, training: true).Relu().ToArray();
+        AssertClose(NDArray.FromArray(fused), NDArray.FromArray(separate), "forward with the ReLU fused");
     }
 
     /// <summary>Equal up to float rounding of long sums: every |a − b| ≤ 1e-5·max|b| + 1e-5.</summary>

@@ -88,6 +88,9 @@ public class LayerKernelTests
         yield return new ConvShape(1, 1, 33, 33, 5, 5, 1, 0);
         yield return new ConvShape(7, 2, 5, 8, 2, 4, 3, 1);
         yield return new ConvShape(50, 16, 14, 14, 3, 3, 1, 1);    // large enough for both threads
+        yield return new ConvShape(2, 2, 1, 1, 3, 3, 1, 1);         // "same" convolutions: one shifted span per tap
+        yield return new ConvShape(3, 2, 2, 9, 5, 5, 1, 2);
+        yield return new ConvShape(2, 3, 6, 33, 1, 3, 1, 1);
     }
 
     [Test]
