@@ -289,7 +289,7 @@ public static class Idx
     {
         ElementSize(type);   // rejects unknown codes
         if (x.Rank < 1 || x.Rank > MaxRank)
-            throw new ArgumentException($"Idx.Write: rank {x.Rank} of {Shape.Format(x.Shape)} is out of range (1 to {MaxRank}).", nameof(x));
+            throw new ArgumentException($"Idx.Write: rank {x.Rank} of {Shapes.Format(x.Shape)} is out of range (1 to {MaxRank}).", nameof(x));
         float[] values = x.ToArray();
         (double lo, double hi) = type switch
         {

@@ -43,10 +43,10 @@ public sealed class MiniBatches
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(random);
         if (x.Rank < 1 || t.Rank < 1 || x.Dim(0) != t.Dim(0))
-            throw new ArgumentException($"MiniBatches: x {Shape.Format(x.Shape)} and t {Shape.Format(t.Shape)} must have the same number of rows.", nameof(t));
+            throw new ArgumentException($"MiniBatches: x {Shapes.Format(x.Shape)} and t {Shapes.Format(t.Shape)} must have the same number of rows.", nameof(t));
         if (batchSize < 1 || batchSize > x.Dim(0))
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
-                $"MiniBatches: batch size must be in [1, N = {x.Dim(0)}] for x {Shape.Format(x.Shape)}.");
+                $"MiniBatches: batch size must be in [1, N = {x.Dim(0)}] for x {Shapes.Format(x.Shape)}.");
         _x = x.Contiguous();
         _t = t.Contiguous();
         _random = random;
@@ -157,7 +157,7 @@ public sealed class MiniBatches
             ok = batch.Dim(k) == data.Dim(k);
         if (!ok)
             throw new ArgumentException(
-                $"MiniBatches.{op}: {paramName} {Shape.Format(batch.Shape)} must be a contiguous ({BatchSize}{string.Concat(data.Shape.Skip(1).Select(d => $", {d}"))}) array.",
+                $"MiniBatches.{op}: {paramName} {Shapes.Format(batch.Shape)} must be a contiguous ({BatchSize}{string.Concat(data.Shape.Skip(1).Select(d => $", {d}"))}) array.",
                 paramName);
     }
 }

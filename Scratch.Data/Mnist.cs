@@ -100,9 +100,9 @@ public static class Mnist
         NDArray images, NDArray labels, string imagesName, string labelsName, bool normalize, bool flatten, bool oneHotLabel)
     {
         if (images.Rank != 3)
-            throw new InvalidDataException($"Mnist: {imagesName}: expected images (N, H, W), got {Shape.Format(images.Shape)}.");
+            throw new InvalidDataException($"Mnist: {imagesName}: expected images (N, H, W), got {Shapes.Format(images.Shape)}.");
         if (labels.Rank != 1)
-            throw new InvalidDataException($"Mnist: {labelsName}: expected labels (N,), got {Shape.Format(labels.Shape)}.");
+            throw new InvalidDataException($"Mnist: {labelsName}: expected labels (N,), got {Shapes.Format(labels.Shape)}.");
         int n = images.Dim(0), h = images.Dim(1), w = images.Dim(2);
         if (labels.Dim(0) != n)
             throw new InvalidDataException($"Mnist: {imagesName} has {n} images but {labelsName} has {labels.Dim(0)} labels.");

@@ -14,7 +14,7 @@ public static partial class Preprocessing
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
         if (labels.Rank != 1)
-            throw new ArgumentException($"OneHot: expected labels (N,), got {Shape.Format(labels.Shape)}.", nameof(labels));
+            throw new ArgumentException($"OneHot: expected labels (N,), got {Shapes.Format(labels.Shape)}.", nameof(labels));
         float[] values = labels.ToArray();
         var result = NDArray.Zeros(values.Length, classes);
         Span<float> y = result.AsSpan();

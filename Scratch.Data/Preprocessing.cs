@@ -44,7 +44,7 @@ public static partial class Preprocessing
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(t);
         if (x.Rank < 1 || t.Rank < 1 || x.Dim(0) != t.Dim(0))
-            throw new ArgumentException($"{op}: x {Shape.Format(x.Shape)} and t {Shape.Format(t.Shape)} must have the same number of rows.", nameof(t));
+            throw new ArgumentException($"{op}: x {Shapes.Format(x.Shape)} and t {Shapes.Format(t.Shape)} must have the same number of rows.", nameof(t));
         return x.Dim(0);
     }
 }

@@ -31,10 +31,10 @@ public sealed class StandardScaler
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 1 || x.Dim(0) == 0)
-            throw new ArgumentException($"StandardScaler.Fit: expected x (N, …) with N ≥ 1, got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"StandardScaler.Fit: expected x (N, …) with N ≥ 1, got {Shapes.Format(x.Shape)}.", nameof(x));
         int n = x.Dim(0);
         int[] featureShape = x.Shape[1..];
-        int d = Shape.Size(featureShape);
+        int d = Shapes.Size(featureShape);
         float[] values = x.ToArray();                       // row-major (N, D)
         var sum = new double[d];
         for (int i = 0; i < n; i++)
@@ -68,7 +68,7 @@ public sealed class StandardScaler
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 1 || !x.Shape.AsSpan(1).SequenceEqual(Mean.Shape))
             throw new ArgumentException(
-                $"StandardScaler.Transform: expected x (M, {string.Join(", ", Mean.Shape)}) as fitted, got {Shape.Format(x.Shape)}.", nameof(x));
+                $"StandardScaler.Transform: expected x (M, {string.Join(", ", Mean.Shape)}) as fitted, got {Shapes.Format(x.Shape)}.", nameof(x));
         return (x - Mean) / Std;
     }
 

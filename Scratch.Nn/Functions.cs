@@ -32,7 +32,7 @@ public static class Functions
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank == 0)
-            throw new ArgumentException($"Softmax: expected x (C) or (N, C), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"Softmax: expected x (C) or (N, C), got {Shapes.Format(x.Shape)}.", nameof(x));
         NDArray y = x.Clone();
         int c = x.Dim(-1);
         Span<float> all = y.AsSpan();
@@ -68,7 +68,7 @@ public static class Functions
             t = t.Reshape(1, t.Size);
         }
         if (y.Rank != 2)
-            throw new ArgumentException($"{op}: expected y (N, C) or (C), got {Shape.Format(y.Shape)}.", nameof(y));
+            throw new ArgumentException($"{op}: expected y (N, C) or (C), got {Shapes.Format(y.Shape)}.", nameof(y));
         int n = y.Dim(0), c = y.Dim(1);
         ReadOnlySpan<float> ys = y.Contiguous().AsSpan();
         double sum = 0;
@@ -85,7 +85,7 @@ public static class Functions
                 sum += Math.Log(ys[i * c + ClassIndex(op, ts[i], c, i)] + LogDelta);
         }
         else
-            throw new ArgumentException($"{op}: t {Shape.Format(t.Shape)} is neither one-hot like y {Shape.Format(y.Shape)} nor {n} class indices.", nameof(t));
+            throw new ArgumentException($"{op}: t {Shapes.Format(t.Shape)} is neither one-hot like y {Shapes.Format(y.Shape)} nor {n} class indices.", nameof(t));
         return (float)(-sum / n);
     }
 
@@ -136,7 +136,7 @@ public static class Functions
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(x);
         if (!x.IsContiguous)
-            throw new ArgumentException($"NumericalGradient: x {Shape.Format(x.Shape)} must be contiguous (it is nudged in place).", nameof(x));
+            throw new ArgumentException($"NumericalGradient: x {Shapes.Format(x.Shape)} must be contiguous (it is nudged in place).", nameof(x));
         if (!(h > 0) || !float.IsFinite(h))
             throw new ArgumentException($"NumericalGradient: step h = {h} must be positive and finite.", nameof(h));
         var grad = NDArray.ZerosLike(x);

@@ -16,13 +16,13 @@ internal static class Guard
         for (int i = 0; same && i < expected.Length; i++)
             same = actual.Dim(i) == expected[i];
         if (!same)
-            throw new ArgumentException($"{op}: {name} {Shape.Format(actual.Shape)} does not match {expectedName} {Shape.Format(expected)}.", name);
+            throw new ArgumentException($"{op}: {name} {Shapes.Format(actual.Shape)} does not match {expectedName} {Shapes.Format(expected)}.", name);
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="x"/> has rank <paramref name="rank"/>.</summary>
     public static void Rank(string op, string name, NDArray x, int rank, string expected)
     {
         if (x.Rank != rank)
-            throw new ArgumentException($"{op}: expected {name} {expected}, got {Shape.Format(x.Shape)}.", name);
+            throw new ArgumentException($"{op}: expected {name} {expected}, got {Shapes.Format(x.Shape)}.", name);
     }
 }

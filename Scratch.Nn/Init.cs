@@ -93,7 +93,7 @@ public static class Init
         {
             2 => shape[0],
             4 => shape[1] * shape[2] * shape[3],
-            _ => throw new ArgumentException($"Init.FanIn: expected weights (D, M) or (FN, C, FH, FW), got {Shape.Format(shape)}.", nameof(shape)),
+            _ => throw new ArgumentException($"Init.FanIn: expected weights (D, M) or (FN, C, FH, FW), got {Shapes.Format(shape)}.", nameof(shape)),
         };
     }
 

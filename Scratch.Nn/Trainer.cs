@@ -237,6 +237,6 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(x, name);
         ArgumentNullException.ThrowIfNull(t);
         if (x.Rank == 0 || t.Rank == 0 || x.Dim(0) != t.Dim(0) || x.Dim(0) == 0)
-            throw new ArgumentException($"Trainer: {name} {Shape.Format(x.Shape)} and its targets {Shape.Format(t.Shape)} must hold the same, non-zero number of samples.", name);
+            throw new ArgumentException($"Trainer: {name} {Shapes.Format(x.Shape)} and its targets {Shapes.Format(t.Shape)} must hold the same, non-zero number of samples.", name);
     }
 }

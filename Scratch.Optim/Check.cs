@@ -55,11 +55,11 @@ internal static class Check
         NDArray value = p.Value, grad = p.Grad;
         if (!SameShape(value, grad))
             throw new ArgumentException(
-                $"{owner}.Update: parameter '{p.Name}' has Grad {Shape.Format(grad.Shape)} but Value {Shape.Format(value.Shape)}; they must match.",
+                $"{owner}.Update: parameter '{p.Name}' has Grad {Shapes.Format(grad.Shape)} but Value {Shapes.Format(value.Shape)}; they must match.",
                 nameof(parameters));
         if (!grad.IsContiguous)
             throw new ArgumentException(
-                $"{owner}.Update: Grad of parameter '{p.Name}' {Shape.Format(grad.Shape)} is a non-contiguous view (strides {Shape.Format(grad.Strides)}); assign a contiguous array or write into the preallocated Grad.",
+                $"{owner}.Update: Grad of parameter '{p.Name}' {Shapes.Format(grad.Shape)} is a non-contiguous view (strides {Shapes.Format(grad.Strides)}); assign a contiguous array or write into the preallocated Grad.",
                 nameof(parameters));
         w = value.AsSpan();
         g = grad.AsSpan();

@@ -44,5 +44,5 @@ public sealed class Parameter
     public void ZeroGrad() => _grad.Fill(0f);
 
     /// <inheritdoc/>
-    public override string ToString() => $"Parameter '{Name}' {Shape.Format(Value.Shape)}";
+    public override string ToString() => $"Parameter '{Name}' {Shapes.Format(Value.Shape)}";
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Scratch.Tensors;
 
 namespace Scratch.Optim;
 
@@ -69,8 +70,8 @@ public static class WeightDecay
     {
         if (!Check.SameShape(p.Value, p.Grad) || !p.Grad.IsContiguous)
             throw new ArgumentException(
-                $"{nameof(WeightDecay)}.{op}: parameter '{p.Name}' has Grad {Tensors.Shape.Format(p.Grad.Shape)} (contiguous: {p.Grad.IsContiguous}) " +
-                $"but Value {Tensors.Shape.Format(p.Value.Shape)}; Grad must be a contiguous array of Value's shape.", "weights");
+                $"{nameof(WeightDecay)}.{op}: parameter '{p.Name}' has Grad {Shapes.Format(p.Grad.Shape)} (contiguous: {p.Grad.IsContiguous}) " +
+                $"but Value {Shapes.Format(p.Value.Shape)}; Grad must be a contiguous array of Value's shape.", "weights");
         return p.Grad.AsSpan();
     }
 }

@@ -15,7 +15,7 @@ public sealed partial class NDArray
         if (rank > Runs.MaxRank)
             throw new ArgumentException($"AllClose: rank {rank} exceeds the limit of {Runs.MaxRank}.");
         Span<int> shape = stackalloc int[rank];
-        Tensors.Shape.Broadcast("AllClose", a._shape, b._shape, shape);
+        Shapes.Broadcast("AllClose", a._shape, b._shape, shape);
         var runs = new Runs(shape, a, b);
         int n = runs.Length;
         while (runs.MoveNext())
@@ -32,7 +32,7 @@ public sealed partial class NDArray
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        NDArray result = Uninitialized(Tensors.Shape.Broadcast("IsClose", a._shape, b._shape));
+        NDArray result = Uninitialized(Shapes.Broadcast("IsClose", a._shape, b._shape));
         var runs = new Runs(result._shape, result, a, b);
         int n = runs.Length;
         while (runs.MoveNext())

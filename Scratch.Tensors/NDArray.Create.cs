@@ -8,16 +8,16 @@ public sealed partial class NDArray
     {
         ArgumentNullException.ThrowIfNull(data);
         int[] resolved = shape.Length == 0 ? [data.Length] : ResolveShape("FromArray", shape, data.Length);
-        if (Tensors.Shape.Size(resolved) != data.Length)
-            throw new ArgumentException($"FromArray: {data.Length} elements do not fill shape {Tensors.Shape.Format(shape)} ({Tensors.Shape.Size(resolved)} elements).", nameof(shape));
-        return new NDArray((float[])data.Clone(), resolved, Tensors.Shape.ContiguousStrides(resolved), 0);
+        if (Shapes.Size(resolved) != data.Length)
+            throw new ArgumentException($"FromArray: {data.Length} elements do not fill shape {Shapes.Format(shape)} ({Shapes.Size(resolved)} elements).", nameof(shape));
+        return new NDArray((float[])data.Clone(), resolved, Shapes.ContiguousStrides(resolved), 0);
     }
 
     /// <summary>A rank-0 array holding <paramref name="value"/>.</summary>
     public static NDArray Scalar(float value) => new([value], [], [], 0);
 
     /// <summary>An array of zeros.</summary>
-    public static NDArray Zeros(params ReadOnlySpan<int> shape) => new(Tensors.Shape.Validate("Zeros", shape));
+    public static NDArray Zeros(params ReadOnlySpan<int> shape) => new(Shapes.Validate("Zeros", shape));
 
     /// <summary>An array of ones.</summary>
     public static NDArray Ones(params ReadOnlySpan<int> shape) => Full(shape, 1f);
@@ -25,7 +25,7 @@ public sealed partial class NDArray
     /// <summary>An array of <paramref name="shape"/> with every element equal to <paramref name="value"/>.</summary>
     public static NDArray Full(ReadOnlySpan<int> shape, float value)
     {
-        var result = new NDArray(Tensors.Shape.Validate("Full", shape));
+        var result = new NDArray(Shapes.Validate("Full", shape));
         result._storage.AsSpan().Fill(value);
         return result;
     }
@@ -45,7 +45,7 @@ public sealed partial class NDArray
 
     /// <summary>A contiguous array whose elements are not set (NumPy's <c>empty</c>): for results a kernel overwrites entirely.</summary>
     /// <remarks>The values are whatever the allocator returns (often zeros, not always); never read before writing.</remarks>
-    public static NDArray Empty(params ReadOnlySpan<int> shape) => Uninitialized(Tensors.Shape.Validate("Empty", shape));
+    public static NDArray Empty(params ReadOnlySpan<int> shape) => Uninitialized(Shapes.Validate("Empty", shape));
 
     /// <summary>An uninitialised array of the same shape as <paramref name="like"/> (NumPy's <c>empty_like</c>).</summary>
     public static NDArray EmptyLike(NDArray like)
@@ -59,7 +59,7 @@ public sealed partial class NDArray
     public static NDArray Eye(int n, int? m = null, int k = 0)
     {
         int cols = m ?? n;
-        var result = new NDArray(Tensors.Shape.Validate("Eye", [n, cols]));
+        var result = new NDArray(Shapes.Validate("Eye", [n, cols]));
         for (int i = Math.Max(0, -k); i < n && i + k < cols; i++)
             result._storage[i * cols + i + k] = 1f;
         return result;
@@ -79,7 +79,7 @@ public sealed partial class NDArray
         for (int i = 0; i < num; i++)
             data[i] = (float)(start + i * step);
         if (endpoint && num > 1) data[^1] = stop;
-        return new NDArray(data, [num], Tensors.Shape.ContiguousStrides([num]), 0);
+        return new NDArray(data, [num], Shapes.ContiguousStrides([num]), 0);
     }
 
     /// <summary>Wraps the caller's <paramref name="data"/> as a contiguous array of <paramref name="shape"/>, without copying: writes to either are seen by both.</summary>
@@ -88,9 +88,9 @@ public sealed partial class NDArray
     {
         ArgumentNullException.ThrowIfNull(data);
         int[] resolved = shape.Length == 0 ? [data.Length] : ResolveShape("Wrap", shape, data.Length);
-        if (Tensors.Shape.Size(resolved) != data.Length)
-            throw new ArgumentException($"Wrap: {data.Length} elements do not fill shape {Tensors.Shape.Format(shape)} ({Tensors.Shape.Size(resolved)} elements).", nameof(shape));
-        return new NDArray(data, resolved, Tensors.Shape.ContiguousStrides(resolved), 0);
+        if (Shapes.Size(resolved) != data.Length)
+            throw new ArgumentException($"Wrap: {data.Length} elements do not fill shape {Shapes.Format(shape)} ({Shapes.Size(resolved)} elements).", nameof(shape));
+        return new NDArray(data, resolved, Shapes.ContiguousStrides(resolved), 0);
     }
 
     /// <summary>For experts: wraps <paramref name="storage"/> as the view <c>(shape, strides, offset)</c> without copying (NumPy's <c>as_strided</c>).</summary>
@@ -102,9 +102,9 @@ public sealed partial class NDArray
     public static NDArray Wrap(float[] storage, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, int offset = 0)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        int[] dims = Tensors.Shape.Validate("Wrap", shape);
+        int[] dims = Shapes.Validate("Wrap", shape);
         if (strides.Length != dims.Length)
-            throw new ArgumentException($"Wrap: {strides.Length} strides {Tensors.Shape.Format(strides)} for shape {Tensors.Shape.Format(dims)}; expected one per axis.", nameof(strides));
+            throw new ArgumentException($"Wrap: {strides.Length} strides {Shapes.Format(strides)} for shape {Shapes.Format(dims)}; expected one per axis.", nameof(strides));
         var normalized = strides.ToArray();
         long low = offset, high = offset;
         for (int k = 0; k < dims.Length; k++)
@@ -113,9 +113,9 @@ public sealed partial class NDArray
             long reach = (long)(dims[k] - 1) * normalized[k];
             if (reach < 0) low += reach; else high += reach;
         }
-        if (Tensors.Shape.Size(dims) > 0 && (low < 0 || high >= storage.Length))
+        if (Shapes.Size(dims) > 0 && (low < 0 || high >= storage.Length))
             throw new ArgumentException(
-                $"Wrap: shape {Tensors.Shape.Format(dims)} with strides {Tensors.Shape.Format(strides)} and offset {offset} reaches storage indices [{low}, {high}], outside a float[{storage.Length}].", nameof(strides));
+                $"Wrap: shape {Shapes.Format(dims)} with strides {Shapes.Format(strides)} and offset {offset} reaches storage indices [{low}, {high}], outside a float[{storage.Length}].", nameof(strides));
         return new NDArray(storage, dims, normalized, offset);
     }
 
@@ -131,7 +131,7 @@ public sealed partial class NDArray
         var data = new float[n];
         for (int i = 0; i < n; i++)
             data[i] = (float)(start + (double)i * step);
-        return new NDArray(data, [n], Tensors.Shape.ContiguousStrides([n]), 0);
+        return new NDArray(data, [n], Shapes.ContiguousStrides([n]), 0);
     }
 
     /// <summary>Samples of N(<paramref name="mean"/>, <paramref name="std"/>²): NumPy's <c>np.random.seed(seed); randn(*shape) * std + mean</c> in double, then cast to float32.</summary>
@@ -144,7 +144,7 @@ public sealed partial class NDArray
         ArgumentNullException.ThrowIfNull(random);
         if (!(std >= 0) || !double.IsFinite(std) || !double.IsFinite(mean))
             throw new ArgumentException($"RandomNormal: std ({std}) must be finite and ≥ 0, mean ({mean}) finite.", nameof(std));
-        var result = new NDArray(Tensors.Shape.Validate("RandomNormal", shape));
+        var result = new NDArray(Shapes.Validate("RandomNormal", shape));
         random.FillNormal(result._storage, mean, std);
         return result;
     }
@@ -159,7 +159,7 @@ public sealed partial class NDArray
         ArgumentNullException.ThrowIfNull(random);
         if (!(low <= high) || !double.IsFinite(low) || !double.IsFinite(high))
             throw new ArgumentException($"RandomUniform: need finite low ≤ high, got [{low}, {high}).", nameof(low));
-        var result = new NDArray(Tensors.Shape.Validate("RandomUniform", shape));
+        var result = new NDArray(Shapes.Validate("RandomUniform", shape));
         random.FillUniform(result._storage, low, high);
         return result;
     }
@@ -174,11 +174,11 @@ public sealed partial class NDArray
             if (shape[k] == -1)
             {
                 if (inferred >= 0)
-                    throw new ArgumentException($"{op}: only one dimension can be -1, got {Tensors.Shape.Format(shape)}.", nameof(shape));
+                    throw new ArgumentException($"{op}: only one dimension can be -1, got {Shapes.Format(shape)}.", nameof(shape));
                 inferred = k;
             }
             else if (shape[k] < 0)
-                throw new ArgumentException($"{op}: dimensions must be ≥ 0 or -1, got {Tensors.Shape.Format(shape)}.", nameof(shape));
+                throw new ArgumentException($"{op}: dimensions must be ≥ 0 or -1, got {Shapes.Format(shape)}.", nameof(shape));
             else
                 known *= shape[k];
         }
@@ -186,7 +186,7 @@ public sealed partial class NDArray
         if (inferred >= 0)
         {
             if (known == 0 || size % known != 0)
-                throw new ArgumentException($"{op}: cannot infer -1 in {Tensors.Shape.Format(shape)} for {size} elements.", nameof(shape));
+                throw new ArgumentException($"{op}: cannot infer -1 in {Shapes.Format(shape)} for {size} elements.", nameof(shape));
             result[inferred] = (int)(size / known);
         }
         return result;

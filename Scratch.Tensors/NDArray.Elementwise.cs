@@ -81,7 +81,7 @@ public sealed partial class NDArray
         if (rank > Runs.MaxRank)
             throw new ArgumentException($"{op}: rank {rank} exceeds the limit of {Runs.MaxRank}.");
         Span<int> shape = stackalloc int[rank];
-        Tensors.Shape.Broadcast(op, a._shape, b._shape, shape);
+        Shapes.Broadcast(op, a._shape, b._shape, shape);
         NDArray dst = into is null ? Uninitialized(shape.ToArray()) : CheckInto(op, into, shape);
         BinaryInto<TOp>(a, b, dst);
         return dst;
@@ -98,12 +98,12 @@ public sealed partial class NDArray
     internal static NDArray CheckInto(string op, NDArray into, ReadOnlySpan<int> shape)
     {
         if (!into._shape.AsSpan().SequenceEqual(shape))
-            throw new ArgumentException($"{op}: into has shape {Tensors.Shape.Format(into._shape)}, expected {Tensors.Shape.Format(shape)}.", nameof(into));
+            throw new ArgumentException($"{op}: into has shape {Shapes.Format(into._shape)}, expected {Shapes.Format(shape)}.", nameof(into));
         for (int k = 0; k < shape.Length; k++)
             if (into._strides[k] == 0 && shape[k] > 1)
-                throw new ArgumentException($"{op}: into is a broadcast view (stride 0 on axis {k} of {Tensors.Shape.Format(shape)}); it cannot be written.", nameof(into));
+                throw new ArgumentException($"{op}: into is a broadcast view (stride 0 on axis {k} of {Shapes.Format(shape)}); it cannot be written.", nameof(into));
         if (into._readOnly)
-            throw new ArgumentException($"{op}: into {Tensors.Shape.Format(shape)} is a view of a BroadcastTo result, which is read-only.", nameof(into));
+            throw new ArgumentException($"{op}: into {Shapes.Format(shape)} is a view of a BroadcastTo result, which is read-only.", nameof(into));
         return into;
     }
 
@@ -232,7 +232,7 @@ public sealed partial class NDArray
     private NDArray InPlace<TOp>(string op, NDArray other) where TOp : struct, IBinaryOp
     {
         ArgumentNullException.ThrowIfNull(other);
-        Tensors.Shape.CheckBroadcastsTo(op, other._shape, _shape);
+        Shapes.CheckBroadcastsTo(op, other._shape, _shape);
         CheckWritable(op);
         BinaryInto<TOp>(this, other, this);
         return this;
@@ -265,7 +265,7 @@ public sealed partial class NDArray
     {
         ArgumentNullException.ThrowIfNull(x);
         if (!_shape.AsSpan().SequenceEqual(x._shape))
-            throw new ArgumentException($"ScaledAddInPlace: x has shape {Tensors.Shape.Format(x._shape)}, expected {Tensors.Shape.Format(_shape)}.", nameof(x));
+            throw new ArgumentException($"ScaledAddInPlace: x has shape {Shapes.Format(x._shape)}, expected {Shapes.Format(_shape)}.", nameof(x));
         CheckWritable("ScaledAddInPlace");
         x = Unaliased(x, this);
         var runs = new Runs(_shape, this, x);
@@ -308,7 +308,7 @@ public sealed partial class NDArray
     public NDArray CopyFrom(NDArray source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        Tensors.Shape.CheckBroadcastsTo("CopyFrom", source._shape, _shape);
+        Shapes.CheckBroadcastsTo("CopyFrom", source._shape, _shape);
         CheckWritable("CopyFrom");
         UnaryInto<CopyOp>(source, this);
         return this;

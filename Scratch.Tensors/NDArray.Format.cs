@@ -62,10 +62,10 @@ public sealed partial class NDArray
     public string Describe()
     {
         var text = new StringBuilder();
-        text.AppendLine($"NDArray float32, shape {Tensors.Shape.Format(_shape)}, {Size} elements");
+        text.AppendLine($"NDArray float32, shape {Shapes.Format(_shape)}, {Size} elements");
         text.AppendLine($"  storage : float[{_storage.Length}] (shared by every view of it)");
-        text.AppendLine($"  shape   : {Tensors.Shape.Format(_shape)}");
-        text.AppendLine($"  strides : {Tensors.Shape.Format(_strides)} (elements; 0 = repeated)");
+        text.AppendLine($"  shape   : {Shapes.Format(_shape)}");
+        text.AppendLine($"  strides : {Shapes.Format(_strides)} (elements; 0 = repeated)");
         text.AppendLine($"  offset  : {Offset}");
         text.Append($"  contiguous: {(IsContiguous ? "yes" : "no")} (element [i0, i1, …] at {Offset} + Σ ik·strides[k])");
         if (_readOnly)

@@ -71,7 +71,7 @@ public sealed partial class NDArray
     {
         CheckInto(op, into, shape);
         if (!into.IsContiguous)
-            throw new ArgumentException($"{op}: into {Tensors.Shape.Format(shape)} must be contiguous.", nameof(into));
+            throw new ArgumentException($"{op}: into {Shapes.Format(shape)} must be contiguous.", nameof(into));
         return into;
     }
 
@@ -88,20 +88,20 @@ public sealed partial class NDArray
     private static void CheckColumns(string op, string name, NDArray cols, ReadOnlySpan<int> expected, ReadOnlySpan<int> inputShape, ConvGeometry g)
     {
         if (!cols._shape.AsSpan().SequenceEqual(expected))
-            throw new ArgumentException($"{op}: expected {name} {Tensors.Shape.Format(expected)} for input {Tensors.Shape.Format(inputShape)} with filter ({g.FH}, {g.FW}), stride {g.Stride}, pad {g.Pad}; got {Tensors.Shape.Format(cols._shape)}.", name);
+            throw new ArgumentException($"{op}: expected {name} {Shapes.Format(expected)} for input {Shapes.Format(inputShape)} with filter ({g.FH}, {g.FW}), stride {g.Stride}, pad {g.Pad}; got {Shapes.Format(cols._shape)}.", name);
     }
 
     /// <summary>The window geometry over an (N, C, H, W) <paramref name="shape"/>, or ArgumentException naming <paramref name="op"/> and <paramref name="name"/>.</summary>
     private static ConvGeometry Geometry(string op, string name, ReadOnlySpan<int> shape, int filterH, int filterW, int stride, int pad)
     {
         if (shape.Length != 4)
-            throw new ArgumentException($"{op}: expected {name} (N, C, H, W), got {Tensors.Shape.Format(shape)}.", name);
-        Tensors.Shape.Validate(op, shape);
+            throw new ArgumentException($"{op}: expected {name} (N, C, H, W), got {Shapes.Format(shape)}.", name);
+        Shapes.Validate(op, shape);
         if (filterH <= 0 || filterW <= 0 || stride <= 0 || pad < 0)
             throw new ArgumentException($"{op}: filter ({filterH}, {filterW}) and stride {stride} must be positive and pad {pad} ≥ 0.");
         var g = new ConvGeometry(shape[0], shape[1], shape[2], shape[3], filterH, filterW, stride, pad);
         if (shape[2] + 2 * pad < filterH || shape[3] + 2 * pad < filterW)
-            throw new ArgumentException($"{op}: filter ({filterH}, {filterW}) is larger than the padded input {Tensors.Shape.Format(shape)} with pad {pad}.");
+            throw new ArgumentException($"{op}: filter ({filterH}, {filterW}) is larger than the padded input {Shapes.Format(shape)} with pad {pad}.");
         return g;
     }
 }

@@ -34,7 +34,7 @@ public sealed partial class NDArray
         {
             int[] selected = MaskOffsets("Mask", mask, out int[] rest, out int[] restStrides);
             var result = Uninitialized([selected.Length, .. rest]);
-            int block = Tensors.Shape.Size(rest);
+            int block = Shapes.Size(rest);
             Span<float> dst = result.ContiguousSpan;
             for (int i = 0; i < selected.Length; i++)
                 ViewOf(rest, restStrides, selected[i]).CopyTo(dst.Slice(i * block, block));
@@ -46,7 +46,7 @@ public sealed partial class NDArray
             CheckWritable("Mask");
             int[] selected = MaskOffsets("Mask", mask, out int[] rest, out int[] restStrides);
             int[] target = [selected.Length, .. rest];
-            Tensors.Shape.CheckBroadcastsTo("Mask", value._shape, target);
+            Shapes.CheckBroadcastsTo("Mask", value._shape, target);
             NDArray source = (MayShareMemory(value, this) ? value.Clone() : value).BroadcastTo(target);
             for (int i = 0; i < selected.Length; i++)
                 ViewOf(rest, restStrides, selected[i]).CopyFrom(source.At(i));
@@ -59,7 +59,7 @@ public sealed partial class NDArray
         ArgumentNullException.ThrowIfNull(mask);
         int m = mask.Rank;
         if (m == 0 || m > Rank || !mask._shape.AsSpan().SequenceEqual(_shape.AsSpan(0, m)))
-            throw new ArgumentException($"{op}: mask of shape {Tensors.Shape.Format(mask._shape)} does not match the leading axes of x {Tensors.Shape.Format(_shape)}.", nameof(mask));
+            throw new ArgumentException($"{op}: mask of shape {Shapes.Format(mask._shape)} does not match the leading axes of x {Shapes.Format(_shape)}.", nameof(mask));
         rest = _shape[m..];
         restStrides = _strides[m..];
         float[] flags = mask.ToArray();
@@ -90,9 +90,9 @@ public sealed partial class NDArray
             else ellipses++;
         }
         if (ellipses > 1)
-            throw new ArgumentException($"Index: at most one Ix.Ellipsis, got {ellipses} for shape {Tensors.Shape.Format(_shape)}.", nameof(index));
+            throw new ArgumentException($"Index: at most one Ix.Ellipsis, got {ellipses} for shape {Shapes.Format(_shape)}.", nameof(index));
         if (consumed > Rank)
-            throw new ArgumentException($"Index: {consumed} indices for an array of shape {Tensors.Shape.Format(_shape)} (rank {Rank}).", nameof(index));
+            throw new ArgumentException($"Index: {consumed} indices for an array of shape {Shapes.Format(_shape)} (rank {Rank}).", nameof(index));
 
         var shape = new List<int>(Rank + added);
         var strides = new List<int>(Rank + added);
@@ -116,7 +116,7 @@ public sealed partial class NDArray
                 {
                     int i = Ix.Offset(ix.Start, _shape[axis]);
                     if ((uint)i >= (uint)_shape[axis])
-                        throw new IndexOutOfRangeException($"Index: index {ix} is out of range for axis {axis} of shape {Tensors.Shape.Format(_shape)}.");
+                        throw new IndexOutOfRangeException($"Index: index {ix} is out of range for axis {axis} of shape {Shapes.Format(_shape)}.");
                     offset += i * _strides[axis];
                     axis++;
                     break;

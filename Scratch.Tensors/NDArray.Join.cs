@@ -15,7 +15,7 @@ public sealed partial class NDArray
         NDArray first = arrays[0] ?? throw new ArgumentNullException(nameof(arrays), "Concatenate: arrays[0] is null.");
         if (first.Rank == 0)
             throw new ArgumentException("Concatenate: zero-dimensional arrays cannot be concatenated (use Stack).", nameof(arrays));
-        int a = Tensors.Shape.NormalizeAxis("Concatenate", axis, first._shape);
+        int a = Shapes.NormalizeAxis("Concatenate", axis, first._shape);
         int total = 0;
         for (int i = 0; i < arrays.Count; i++)
         {
@@ -25,7 +25,7 @@ public sealed partial class NDArray
                 ok = k == a || x._shape[k] == first._shape[k];
             if (!ok)
                 throw new ArgumentException(
-                    $"Concatenate: arrays[{i}] has shape {Tensors.Shape.Format(x._shape)}, expected {Tensors.Shape.Format(first._shape)} except along axis {a}.", nameof(arrays));
+                    $"Concatenate: arrays[{i}] has shape {Shapes.Format(x._shape)}, expected {Shapes.Format(first._shape)} except along axis {a}.", nameof(arrays));
             total += x._shape[a];
         }
         int[] shape = first.Shape;
@@ -50,13 +50,13 @@ public sealed partial class NDArray
         if (arrays.Count == 0)
             throw new ArgumentException("Stack: need at least one array to stack.", nameof(arrays));
         NDArray first = arrays[0] ?? throw new ArgumentNullException(nameof(arrays), "Stack: arrays[0] is null.");
-        int a = Tensors.Shape.NormalizeAxis("Stack", axis, first._shape, first.Rank + 1);
+        int a = Shapes.NormalizeAxis("Stack", axis, first._shape, first.Rank + 1);
         var expanded = new NDArray[arrays.Count];
         for (int i = 0; i < arrays.Count; i++)
         {
             NDArray x = arrays[i] ?? throw new ArgumentNullException(nameof(arrays), $"Stack: arrays[{i}] is null.");
             if (!x._shape.AsSpan().SequenceEqual(first._shape))
-                throw new ArgumentException($"Stack: arrays[{i}] has shape {Tensors.Shape.Format(x._shape)}, expected {Tensors.Shape.Format(first._shape)} like arrays[0].", nameof(arrays));
+                throw new ArgumentException($"Stack: arrays[{i}] has shape {Shapes.Format(x._shape)}, expected {Shapes.Format(first._shape)} like arrays[0].", nameof(arrays));
             expanded[i] = x.Unsqueeze(a);
         }
         return Concatenate(expanded, a, into);
@@ -67,10 +67,10 @@ public sealed partial class NDArray
     public static NDArray[] Split(NDArray x, int sections, int axis = 0)
     {
         ArgumentNullException.ThrowIfNull(x);
-        int a = Tensors.Shape.NormalizeAxis("Split", axis, x._shape);
+        int a = Shapes.NormalizeAxis("Split", axis, x._shape);
         int n = x._shape[a];
         if (sections <= 0 || n % sections != 0)
-            throw new ArgumentException($"Split: axis {a} of {Tensors.Shape.Format(x._shape)} (length {n}) does not divide into {sections} equal sections.", nameof(sections));
+            throw new ArgumentException($"Split: axis {a} of {Shapes.Format(x._shape)} (length {n}) does not divide into {sections} equal sections.", nameof(sections));
         int step = n / sections;
         var parts = new NDArray[sections];
         for (int i = 0; i < sections; i++)
@@ -83,7 +83,7 @@ public sealed partial class NDArray
     public static NDArray[] Split(NDArray x, ReadOnlySpan<int> indices, int axis = 0)
     {
         ArgumentNullException.ThrowIfNull(x);
-        int a = Tensors.Shape.NormalizeAxis("Split", axis, x._shape);
+        int a = Shapes.NormalizeAxis("Split", axis, x._shape);
         var parts = new NDArray[indices.Length + 1];
         int start = 0;
         for (int i = 0; i <= indices.Length; i++)

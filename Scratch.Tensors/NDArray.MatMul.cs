@@ -23,17 +23,17 @@ public sealed partial class NDArray
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (a.Rank == 0 || b.Rank == 0)
-            throw new ArgumentException($"MatMul: operands must have at least one axis, got a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}.");
+            throw new ArgumentException($"MatMul: operands must have at least one axis, got a {Shapes.Format(a._shape)} · b {Shapes.Format(b._shape)}.");
         NDArray a2 = a.Rank == 1 ? a.Unsqueeze(0) : a;     // (K) → (1, K)
         NDArray b2 = b.Rank == 1 ? b.Unsqueeze(1) : b;     // (K) → (K, 1)
         int m = a2._shape[^2], k = a2._shape[^1], n = b2._shape[^1];
         if (b2._shape[^2] != k)
-            throw new ArgumentException($"MatMul: inner dimensions differ: a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}.");
-        int[] batch = Tensors.Shape.Broadcast("MatMul", a2._shape[..^2], b2._shape[..^2]);
+            throw new ArgumentException($"MatMul: inner dimensions differ: a {Shapes.Format(a._shape)} · b {Shapes.Format(b._shape)}.");
+        int[] batch = Shapes.Broadcast("MatMul", a2._shape[..^2], b2._shape[..^2]);
 
         int[] outShape = [.. batch, .. (a.Rank == 1 ? Array.Empty<int>() : [m]), .. (b.Rank == 1 ? Array.Empty<int>() : [n])];
         if (accumulate && into is null)
-            throw new ArgumentException($"MatMul: accumulate adds the product to into, so into {Tensors.Shape.Format(outShape)} must be given.", nameof(into));
+            throw new ArgumentException($"MatMul: accumulate adds the product to into, so into {Shapes.Format(outShape)} must be given.", nameof(into));
         NDArray result = into is null ? Uninitialized(outShape) : CheckInto("MatMul", into, outShape);
         if (into is not null && (Overlaps(into, a) || Overlaps(into, b)))
             throw new ArgumentException("MatMul: into shares storage with an operand; the product cannot be written in place.", nameof(into));
@@ -48,12 +48,12 @@ public sealed partial class NDArray
         // A copy of an empty operand also starts inside its storage (an empty view's offset may lie past it).
         if (HasNegativeStride(a2) || a2.Size == 0) a2 = a2.Clone();
         if (HasNegativeStride(b2) || b2.Size == 0) b2 = b2.Clone();
-        int[] aBatchStrides = Tensors.Shape.BroadcastStrides(a2._shape[..^2], a2._strides[..^2], batch);
-        int[] bBatchStrides = Tensors.Shape.BroadcastStrides(b2._shape[..^2], b2._strides[..^2], batch);
-        int[] cBatchStrides = Tensors.Shape.ContiguousStrides([.. batch, m * n])[..^1];   // c is contiguous
+        int[] aBatchStrides = Shapes.BroadcastStrides(a2._shape[..^2], a2._strides[..^2], batch);
+        int[] bBatchStrides = Shapes.BroadcastStrides(b2._shape[..^2], b2._strides[..^2], batch);
+        int[] cBatchStrides = Shapes.ContiguousStrides([.. batch, m * n])[..^1];   // c is contiguous
         GemmKernel chosen = kernel ?? Gemm.Default;
         float[] noBias = [];
-        int batchCount = Tensors.Shape.Size(batch);
+        int batchCount = Shapes.Size(batch);
         void Product(int flat)
         {
             int aAt = a2.Offset, bAt = b2.Offset, cAt = c.Offset;
@@ -93,14 +93,14 @@ public sealed partial class NDArray
         if (a.Rank == 1 && b.Rank == 1)
         {
             if (a.Size != b.Size)
-                throw new ArgumentException($"Dot: inner dimensions differ: a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}.");
+                throw new ArgumentException($"Dot: inner dimensions differ: a {Shapes.Format(a._shape)} · b {Shapes.Format(b._shape)}.");
             return Scalar(TensorPrimitives.Dot(a.Contiguous().ContiguousSpan, b.Contiguous().ContiguousSpan));
         }
         if (b.Rank <= 2)
             return MatMul(a, b);
         int k = a._shape[^1];
         if (b._shape[^2] != k)
-            throw new ArgumentException($"Dot: inner dimensions differ: a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}.");
+            throw new ArgumentException($"Dot: inner dimensions differ: a {Shapes.Format(a._shape)} · b {Shapes.Format(b._shape)}.");
         // Move b's contracted axis to the front: (K, b[:-2]…, N) → (K, rest).
         int[] axes = [b.Rank - 2, .. Enumerable.Range(0, b.Rank - 2), b.Rank - 1];
         NDArray bMatrix = b.Transpose(axes).Reshape(k, -1);
@@ -122,7 +122,7 @@ public sealed partial class NDArray
         if (bias.Rank == 2 && bias._shape[0] == m && bias._shape[1] == 1)
             return true;
         throw new ArgumentException(
-            $"MatMul: bias must be (N) = ({n},) or (M, 1) = ({m}, 1) for a {Tensors.Shape.Format(a._shape)} · b {Tensors.Shape.Format(b._shape)}, got {Tensors.Shape.Format(bias._shape)}.",
+            $"MatMul: bias must be (N) = ({n},) or (M, 1) = ({m}, 1) for a {Shapes.Format(a._shape)} · b {Shapes.Format(b._shape)}, got {Shapes.Format(bias._shape)}.",
             nameof(bias));
     }
 

@@ -64,10 +64,10 @@ public sealed partial class NDArray
     {
         if (_readOnly)
             throw new InvalidOperationException(
-                $"{op}: the array {Tensors.Shape.Format(_shape)} is a view of a BroadcastTo result and is read-only, as NumPy's broadcast_to result; write to a Clone() instead.");
+                $"{op}: the array {Shapes.Format(_shape)} is a view of a BroadcastTo result and is read-only, as NumPy's broadcast_to result; write to a Clone() instead.");
         for (int k = 0; k < _shape.Length; k++)
             if (_strides[k] == 0 && _shape[k] > 1)
                 throw new InvalidOperationException(
-                    $"{op}: the array {Tensors.Shape.Format(_shape)} is a broadcast view (stride 0 on axis {k}) and is read-only, as NumPy's broadcast_to result; write to a Clone() instead.");
+                    $"{op}: the array {Shapes.Format(_shape)} is a broadcast view (stride 0 on axis {k}) and is read-only, as NumPy's broadcast_to result; write to a Clone() instead.");
     }
 }

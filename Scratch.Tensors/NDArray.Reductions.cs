@@ -94,16 +94,16 @@ public sealed partial class NDArray
         if (all) reduced.Fill(true);
         foreach (int axis in axes)
         {
-            int a = Tensors.Shape.NormalizeAxis(op, axis, _shape);
+            int a = Shapes.NormalizeAxis(op, axis, _shape);
             if (reduced[a])
-                throw new ArgumentException($"{op}: axis {axis} repeated in the axes of shape {Tensors.Shape.Format(_shape)}.", nameof(axes));
+                throw new ArgumentException($"{op}: axis {axis} repeated in the axes of shape {Shapes.Format(_shape)}.", nameof(axes));
             reduced[a] = true;
             count++;
         }
         if (typeof(TOp) != typeof(AddOp))
             for (int k = 0; k < rank; k++)
                 if (reduced[k] && _shape[k] == 0)
-                    throw new ArgumentException($"{op}: axis {k} of shape {Tensors.Shape.Format(_shape)} is empty; the reduction has no identity.", nameof(axes));
+                    throw new ArgumentException($"{op}: axis {k} of shape {Shapes.Format(_shape)} is empty; the reduction has no identity.", nameof(axes));
 
         Span<int> outShape = stackalloc int[keepDims ? rank : rank - count];
         for (int k = 0, j = 0; k < rank; k++)
@@ -194,11 +194,11 @@ public sealed partial class NDArray
     private NDArray ArgExtremum(string op, bool largest, int? axis, bool keepDims)
     {
         if (Size == 0)
-            throw new ArgumentException($"{op}: attempt to take the {op.ToLowerInvariant()} of an empty array of shape {Tensors.Shape.Format(_shape)}.");
-        int positions = axis is int a ? _shape[Tensors.Shape.NormalizeAxis(op, a, _shape)] : Size;
+            throw new ArgumentException($"{op}: attempt to take the {op.ToLowerInvariant()} of an empty array of shape {Shapes.Format(_shape)}.");
+        int positions = axis is int a ? _shape[Shapes.NormalizeAxis(op, a, _shape)] : Size;
         if (positions > MaxExactFloatIndex)
             throw new ArgumentException(
-                $"{op}: {positions} positions {(axis is null ? "in the flattened array" : $"along axis {axis}")} of {Tensors.Shape.Format(_shape)}; float32 indices are exact only up to 2^24 = {MaxExactFloatIndex}.", nameof(axis));
+                $"{op}: {positions} positions {(axis is null ? "in the flattened array" : $"along axis {axis}")} of {Shapes.Format(_shape)}; float32 indices are exact only up to 2^24 = {MaxExactFloatIndex}.", nameof(axis));
         if (axis is null)
         {
             ReadOnlySpan<float> all = Contiguous().ContiguousSpan;
@@ -235,9 +235,9 @@ public sealed partial class NDArray
     /// <summary>Sees the array as (outer, length, inner) around <paramref name="axis"/>, and the result's shape.</summary>
     private (int Outer, int Length, int Inner, int[] OutShape) ReductionLayout(string op, int axis, bool keepDims)
     {
-        int a = Tensors.Shape.NormalizeAxis(op, axis, _shape);
-        int outer = Tensors.Shape.Size(_shape.AsSpan(0, a));
-        int inner = Tensors.Shape.Size(_shape.AsSpan(a + 1));
+        int a = Shapes.NormalizeAxis(op, axis, _shape);
+        int outer = Shapes.Size(_shape.AsSpan(0, a));
+        int inner = Shapes.Size(_shape.AsSpan(a + 1));
         int[] outShape = keepDims ? [.. _shape[..a], 1, .. _shape[(a + 1)..]] : [.. _shape[..a], .. _shape[(a + 1)..]];
         return (outer, _shape[a], inner, outShape);
     }

@@ -6,7 +6,7 @@ public sealed partial class NDArray
     /// <remarks>Same shape as x. Shifting by the maximum first keeps <c>[1000, 1001]</c> finite (it gives [0.269, 0.731]).</remarks>
     public NDArray Softmax(int axis = -1)
     {
-        int a = Tensors.Shape.NormalizeAxis("Softmax", axis, _shape);
+        int a = Shapes.NormalizeAxis("Softmax", axis, _shape);
         NDArray shifted = this - Max(a, keepDims: true);
         NDArray e = shifted.Exp(into: shifted);
         return e.DivideInPlace(e.Sum(a, keepDims: true));
@@ -16,7 +16,7 @@ public sealed partial class NDArray
     /// <remarks>Same shape as x; stable for large and very negative inputs, unlike <c>Log(Softmax(x))</c>.</remarks>
     public NDArray LogSoftmax(int axis = -1)
     {
-        int a = Tensors.Shape.NormalizeAxis("LogSoftmax", axis, _shape);
+        int a = Shapes.NormalizeAxis("LogSoftmax", axis, _shape);
         NDArray shifted = this - Max(a, keepDims: true);
         NDArray logSum = shifted.Exp().Sum(a, keepDims: true);
         return shifted.SubtractInPlace(logSum.Log(into: logSum));
@@ -27,7 +27,7 @@ public sealed partial class NDArray
     public NDArray CumSum(int? axis = null)
     {
         if (axis is null) return Reshape(-1).CumSum(0);
-        int a = Tensors.Shape.NormalizeAxis("CumSum", axis.Value, _shape);
+        int a = Shapes.NormalizeAxis("CumSum", axis.Value, _shape);
         NDArray result = Clone();
         for (int i = 1; i < _shape[a]; i++)
             result.Slice(a, i, i + 1).AddInPlace(result.Slice(a, i - 1, i));

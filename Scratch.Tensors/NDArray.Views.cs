@@ -6,8 +6,8 @@ public sealed partial class NDArray
     public NDArray Reshape(params ReadOnlySpan<int> shape)
     {
         int[] target = ResolveShape("Reshape", shape, Size);
-        if (Tensors.Shape.Size(target) != Size)
-            throw new ArgumentException($"Reshape: cannot reshape {Tensors.Shape.Format(_shape)} ({Size} elements) into {Tensors.Shape.Format(shape)}.", nameof(shape));
+        if (Shapes.Size(target) != Size)
+            throw new ArgumentException($"Reshape: cannot reshape {Shapes.Format(_shape)} ({Size} elements) into {Shapes.Format(shape)}.", nameof(shape));
         return TryReshapeViewOwned(target, out NDArray? view) ? view : Clone().ReshapeOwned(target);
     }
 
@@ -16,13 +16,13 @@ public sealed partial class NDArray
         TryReshapeViewOwned(shape.ToArray(), out view);
 
     /// <summary>A contiguous array's new shape, taking <paramref name="shape"/> as the view's own (no copy).</summary>
-    private NDArray ReshapeOwned(int[] shape) => ViewOf(shape, Tensors.Shape.ContiguousStrides(shape), Offset);
+    private NDArray ReshapeOwned(int[] shape) => ViewOf(shape, Shapes.ContiguousStrides(shape), Offset);
 
     /// <summary><see cref="TryReshapeView(ReadOnlySpan{int}, out NDArray?)"/> keeping <paramref name="shape"/> as the view's own array.</summary>
     private bool TryReshapeViewOwned(int[] shape, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out NDArray? view)
     {
         view = null;
-        if (Tensors.Shape.Size(shape) != Size) return false;
+        if (Shapes.Size(shape) != Size) return false;
         if (IsContiguous)
         {
             view = ReshapeOwned(shape);
@@ -68,15 +68,15 @@ public sealed partial class NDArray
         if (axes.Length == 0)
             axes = Enumerable.Range(0, rank).Reverse().ToArray();
         if (axes.Length != rank)
-            throw new ArgumentException($"Transpose: {axes.Length} axes given for shape {Tensors.Shape.Format(_shape)} (rank {rank}).", nameof(axes));
+            throw new ArgumentException($"Transpose: {axes.Length} axes given for shape {Shapes.Format(_shape)} (rank {rank}).", nameof(axes));
         var seen = new bool[rank];
         var shape = new int[rank];
         var strides = new int[rank];
         for (int k = 0; k < rank; k++)
         {
-            int a = Tensors.Shape.NormalizeAxis("Transpose", axes[k], _shape);
+            int a = Shapes.NormalizeAxis("Transpose", axes[k], _shape);
             if (seen[a])
-                throw new ArgumentException($"Transpose: axis {axes[k]} repeated in {Tensors.Shape.Format(axes)}.", nameof(axes));
+                throw new ArgumentException($"Transpose: axis {axes[k]} repeated in {Shapes.Format(axes)}.", nameof(axes));
             seen[a] = true;
             shape[k] = _shape[a];
             strides[k] = _strides[a];
@@ -88,7 +88,7 @@ public sealed partial class NDArray
     public NDArray SwapAxes(int axis1, int axis2)
     {
         var axes = Enumerable.Range(0, Rank).ToArray();
-        int a = Tensors.Shape.NormalizeAxis("SwapAxes", axis1, _shape), b = Tensors.Shape.NormalizeAxis("SwapAxes", axis2, _shape);
+        int a = Shapes.NormalizeAxis("SwapAxes", axis1, _shape), b = Shapes.NormalizeAxis("SwapAxes", axis2, _shape);
         (axes[a], axes[b]) = (axes[b], axes[a]);
         return Transpose(axes);
     }
@@ -102,9 +102,9 @@ public sealed partial class NDArray
     /// </summary>
     public NDArray Slice(int axis, int start, int stop, int step = 1)
     {
-        int a = Tensors.Shape.NormalizeAxis("Slice", axis, _shape);
+        int a = Shapes.NormalizeAxis("Slice", axis, _shape);
         if (step == 0)
-            throw new ArgumentException($"Slice: step must not be 0 (axis {axis} of {Tensors.Shape.Format(_shape)}).", nameof(step));
+            throw new ArgumentException($"Slice: step must not be 0 (axis {axis} of {Shapes.Format(_shape)}).", nameof(step));
         int n = _shape[a];
         int Clip(int i, int lo, int hi) => Math.Clamp(i < 0 ? i + n : i, lo, hi);
         int begin = step > 0 ? Clip(start, 0, n) : Clip(start, -1, n - 1);
@@ -124,7 +124,7 @@ public sealed partial class NDArray
         if (Rank == 0) throw new InvalidOperationException("At: a rank-0 array has no axis to index.");
         int i = index < 0 ? index + _shape[0] : index;
         if ((uint)i >= (uint)_shape[0])
-            throw new ArgumentOutOfRangeException(nameof(index), index, $"At: index {index} is out of range for shape {Tensors.Shape.Format(_shape)}.");
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"At: index {index} is out of range for shape {Shapes.Format(_shape)}.");
         return ViewOf(_shape[1..], _strides[1..], Offset + i * _strides[0]);
     }
 
@@ -132,10 +132,10 @@ public sealed partial class NDArray
     /// <remarks>The view and every view of it are read-only (<see cref="IsReadOnly"/>), as NumPy's <c>broadcast_to</c>: writing one element would change a whole repeated line.</remarks>
     public NDArray BroadcastTo(params ReadOnlySpan<int> shape)
     {
-        int[] result = Tensors.Shape.Broadcast("BroadcastTo", _shape, shape);
+        int[] result = Shapes.Broadcast("BroadcastTo", _shape, shape);
         if (!result.AsSpan().SequenceEqual(shape))
-            throw new ArgumentException($"BroadcastTo: cannot broadcast {Tensors.Shape.Format(_shape)} to {Tensors.Shape.Format(shape)}.", nameof(shape));
-        return new NDArray(_storage, result, Tensors.Shape.BroadcastStrides(_shape, _strides, result), Offset) { _readOnly = true };
+            throw new ArgumentException($"BroadcastTo: cannot broadcast {Shapes.Format(_shape)} to {Shapes.Format(shape)}.", nameof(shape));
+        return new NDArray(_storage, result, Shapes.BroadcastStrides(_shape, _strides, result), Offset) { _readOnly = true };
     }
 
     /// <summary>Removes length-1 axes: all of them, or only <paramref name="axis"/> (which must have length 1).</summary>
@@ -143,9 +143,9 @@ public sealed partial class NDArray
     {
         if (axis is int ax)
         {
-            int a = Tensors.Shape.NormalizeAxis("Squeeze", ax, _shape);
+            int a = Shapes.NormalizeAxis("Squeeze", ax, _shape);
             if (_shape[a] != 1)
-                throw new ArgumentException($"Squeeze: axis {ax} of {Tensors.Shape.Format(_shape)} has length {_shape[a]}, expected 1.", nameof(axis));
+                throw new ArgumentException($"Squeeze: axis {ax} of {Shapes.Format(_shape)} has length {_shape[a]}, expected 1.", nameof(axis));
             return ViewOf([.. _shape[..a], .. _shape[(a + 1)..]], [.. _strides[..a], .. _strides[(a + 1)..]], Offset);
         }
         var keep = Enumerable.Range(0, Rank).Where(k => _shape[k] != 1).ToArray();
@@ -155,7 +155,7 @@ public sealed partial class NDArray
     /// <summary>Inserts a length-1 axis at <paramref name="axis"/> (−1 appends), as a view.</summary>
     public NDArray Unsqueeze(int axis)
     {
-        int a = Tensors.Shape.NormalizeAxis("Unsqueeze", axis, _shape, Rank + 1);
+        int a = Shapes.NormalizeAxis("Unsqueeze", axis, _shape, Rank + 1);
         return ViewOf([.. _shape[..a], 1, .. _shape[a..]], [.. _strides[..a], 0, .. _strides[a..]], Offset);
     }
 }

@@ -17,9 +17,9 @@ public sealed partial class NDArray
         if (rank > Runs.MaxRank)
             throw new ArgumentException($"Where: rank {rank} exceeds the limit of {Runs.MaxRank}.");
         Span<int> xy = stackalloc int[Math.Max(x.Rank, y.Rank)];
-        Tensors.Shape.Broadcast("Where", x._shape, y._shape, xy);
+        Shapes.Broadcast("Where", x._shape, y._shape, xy);
         Span<int> shape = stackalloc int[rank];
-        Tensors.Shape.Broadcast("Where", condition._shape, xy, shape);
+        Shapes.Broadcast("Where", condition._shape, xy, shape);
         NDArray dst = into is null ? Uninitialized(shape.ToArray()) : CheckInto("Where", into, shape);
         condition = Unaliased(condition, dst);
         x = Unaliased(x, dst);

@@ -7,7 +7,7 @@ namespace Scratch.Tensors;
 /// <remarks>
 /// Views (Reshape when the layout allows it, Transpose, Slice, indexing such as <c>x[1..3, ..]</c> (see <see cref="Ix"/>),
 /// BroadcastTo, Squeeze, Unsqueeze, Split) share the storage and never copy; <see cref="Contiguous"/> and
-/// <see cref="Clone"/> copy. See <see cref="Tensors.Shape"/>
+/// <see cref="Clone"/> copy. See <see cref="Shapes"/>
 /// for a drawing of a view inside its buffer.
 /// </remarks>
 public sealed partial class NDArray
@@ -24,15 +24,15 @@ public sealed partial class NDArray
         _shape = shape;
         _strides = strides;
         Offset = offset;
-        Size = Tensors.Shape.Size(shape);
+        Size = Shapes.Size(shape);
     }
 
     /// <summary>A new contiguous array of <paramref name="shape"/> over a fresh zeroed buffer.</summary>
-    private NDArray(int[] shape) : this(new float[Tensors.Shape.Size(shape)], shape, Tensors.Shape.ContiguousStrides(shape), 0) { }
+    private NDArray(int[] shape) : this(new float[Shapes.Size(shape)], shape, Shapes.ContiguousStrides(shape), 0) { }
 
     /// <summary>A new contiguous array whose buffer is not zeroed: only for results that write every element.</summary>
     private static NDArray Uninitialized(int[] shape) =>
-        new(GC.AllocateUninitializedArray<float>(Tensors.Shape.Size(shape)), shape, Tensors.Shape.ContiguousStrides(shape), 0);
+        new(GC.AllocateUninitializedArray<float>(Shapes.Size(shape)), shape, Shapes.ContiguousStrides(shape), 0);
 
     /// <summary>Another view of this array's storage, read-only when this one is.</summary>
     private NDArray ViewOf(int[] shape, int[] strides, int offset) => new(_storage, shape, strides, offset) { _readOnly = _readOnly };
@@ -55,7 +55,7 @@ public sealed partial class NDArray
     /// <summary>Number of axes.</summary>
     public int Rank => _shape.Length;
 
-    /// <summary>Number of elements (the product of <see cref="Shape"/>).</summary>
+    /// <summary>Number of elements (the product of <see cref="Shapes"/>).</summary>
     public int Size { get; }
 
     /// <summary>True when the elements lie row-major and gap-free from <see cref="Offset"/> (any offset).</summary>
@@ -80,13 +80,13 @@ public sealed partial class NDArray
     {
         get
         {
-            if (!IsContiguous) throw new InvalidOperationException($"NDArray {Tensors.Shape.Format(_shape)} with strides {Tensors.Shape.Format(_strides)} is not contiguous.");
+            if (!IsContiguous) throw new InvalidOperationException($"NDArray {Shapes.Format(_shape)} with strides {Shapes.Format(_strides)} is not contiguous.");
             return Size == 0 ? Span<float>.Empty : _storage.AsSpan(Offset, Size);   // an empty view's offset may lie past the storage
         }
     }
 
-    /// <summary>Length of axis <paramref name="axis"/> (negative counts from the end), without copying <see cref="Shape"/>.</summary>
-    public int Dim(int axis) => _shape[Tensors.Shape.NormalizeAxis("Dim", axis, _shape)];
+    /// <summary>Length of axis <paramref name="axis"/> (negative counts from the end), without copying <see cref="Shapes"/>.</summary>
+    public int Dim(int axis) => _shape[Shapes.NormalizeAxis("Dim", axis, _shape)];
 
     internal ReadOnlySpan<int> ShapeSpan => _shape;
     internal ReadOnlySpan<int> StridesSpan => _strides;
@@ -109,14 +109,14 @@ public sealed partial class NDArray
     private int StorageIndex(ReadOnlySpan<int> index)
     {
         if (index.Length != _shape.Length)
-            throw new ArgumentException($"Indexer: {index.Length} indices for an array of shape {Tensors.Shape.Format(_shape)}; "
+            throw new ArgumentException($"Indexer: {index.Length} indices for an array of shape {Shapes.Format(_shape)}; "
                 + "an element needs one integer per axis (for a view, add .. for the rest: x[0, ..]).", nameof(index));
         int at = Offset;
         for (int k = 0; k < index.Length; k++)
         {
             int i = index[k] < 0 ? index[k] + _shape[k] : index[k];
             if ((uint)i >= (uint)_shape[k])
-                throw new IndexOutOfRangeException($"Indexer: index {index[k]} is out of range for axis {k} of shape {Tensors.Shape.Format(_shape)}.");
+                throw new IndexOutOfRangeException($"Indexer: index {index[k]} is out of range for axis {k} of shape {Shapes.Format(_shape)}.");
             at += i * _strides[k];
         }
         return at;
@@ -134,7 +134,7 @@ public sealed partial class NDArray
     public float Item()
     {
         if (Size != 1)
-            throw new InvalidOperationException($"Item: array of shape {Tensors.Shape.Format(_shape)} has {Size} elements, expected 1.");
+            throw new InvalidOperationException($"Item: array of shape {Shapes.Format(_shape)} has {Size} elements, expected 1.");
         return _storage[Offset];
     }
 
@@ -142,7 +142,7 @@ public sealed partial class NDArray
     public void CopyTo(Span<float> destination)
     {
         if (destination.Length < Size)
-            throw new ArgumentException($"CopyTo: destination has {destination.Length} elements, array {Tensors.Shape.Format(_shape)} needs {Size}.", nameof(destination));
+            throw new ArgumentException($"CopyTo: destination has {destination.Length} elements, array {Shapes.Format(_shape)} needs {Size}.", nameof(destination));
         if (IsContiguous)
         {
             ContiguousSpan.CopyTo(destination);
@@ -164,7 +164,7 @@ public sealed partial class NDArray
     }
 
     /// <summary>A copy of the elements in a new contiguous buffer.</summary>
-    public NDArray Clone() => new(ToArray(), _shape.ToArray(), Tensors.Shape.ContiguousStrides(_shape), 0);
+    public NDArray Clone() => new(ToArray(), _shape.ToArray(), Shapes.ContiguousStrides(_shape), 0);
 
     /// <summary>This array when already contiguous (no copy), else a contiguous copy.</summary>
     public NDArray Contiguous() => IsContiguous ? this : Clone();

@@ -141,9 +141,9 @@ public static partial class Npy
         if (order == "True")   // Fortran order: the data is the transpose laid out in C order
         {
             int[] reversed = shape.Reverse().ToArray();
-            return new NDArray(data, reversed, Shape.ContiguousStrides(reversed), 0).Transpose().Clone();
+            return new NDArray(data, reversed, Shapes.ContiguousStrides(reversed), 0).Transpose().Clone();
         }
-        return new NDArray(data, shape, Shape.ContiguousStrides(shape), 0);
+        return new NDArray(data, shape, Shapes.ContiguousStrides(shape), 0);
     }
 
     /// <summary>Reads <paramref name="count"/> raw floats, or returns null if the stream ends first.</summary>

@@ -8,7 +8,7 @@ internal readonly ref struct Operand(ReadOnlySpan<int> shape, ReadOnlySpan<int> 
 {
     /// <summary>The operand's own lengths (aligned at the right with the walk's shape).</summary>
     public ReadOnlySpan<int> Shape { get; } = shape;
-    /// <summary>The operand's strides, one per axis of <see cref="Shape"/>.</summary>
+    /// <summary>The operand's strides, one per axis of <see cref="Shapes"/>.</summary>
     public ReadOnlySpan<int> Strides { get; } = strides;
     /// <summary>Storage index of the operand's first element.</summary>
     public int Offset { get; } = offset;
@@ -74,7 +74,7 @@ internal ref struct Runs
     private Runs(ReadOnlySpan<int> shape, int operands, Operand op0, Operand op1, Operand op2, Operand op3)
     {
         if (shape.Length > MaxRank)
-            throw new ArgumentException($"NDArray: rank {shape.Length} of shape {Tensors.Shape.Format(shape)} exceeds the limit of {MaxRank}.");
+            throw new ArgumentException($"NDArray: rank {shape.Length} of shape {Shapes.Format(shape)} exceeds the limit of {MaxRank}.");
         _operands = operands;
         _offsets[0] = op0.Offset; _offsets[1] = op1.Offset; _offsets[2] = op2.Offset; _offsets[3] = op3.Offset;
 

@@ -34,13 +34,13 @@ internal static class SummaryCommand
         var spec = new NetworkSpec(options.Network, input, 10, options.Hidden, options.Dropout, options.BatchNorm, 0f, "he", Semantics.Modern, 0);
         List<LayerCost> rows = LayerCost.Of(spec.Build(), input);
         long totalParameters = rows.Sum(r => r.Parameters), totalFlops = rows.Sum(r => r.Flops);
-        var table = new Table().Title($"{options.Network}, input {Shape.Format(input)} per sample");
+        var table = new Table().Title($"{options.Network}, input {Shapes.Format(input)} per sample");
         table.AddColumn("#").AddColumn("layer").AddColumn("output").AddColumn(new TableColumn("parameters").RightAligned())
             .AddColumn(new TableColumn("FLOPs / sample").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
         for (int i = 0; i < rows.Count; i++)
         {
             LayerCost r = rows[i];
-            table.AddRow((i + 1).ToString(), r.Layer, Shape.Format(r.OutputShape), r.Parameters.ToString("N0"), r.Flops.ToString("N0"),
+            table.AddRow((i + 1).ToString(), r.Layer, Shapes.Format(r.OutputShape), r.Parameters.ToString("N0"), r.Flops.ToString("N0"),
                 $"{100.0 * r.Flops / totalFlops:F1} %");
         }
         table.AddRow("", "[bold]total[/]", "", $"[bold]{totalParameters:N0}[/]", $"[bold]{totalFlops:N0}[/]", "100 %");

@@ -59,7 +59,7 @@ internal static class TrainCommand
         string batch = trainer.BatchSize == options.BatchSize
             ? $"batch {trainer.BatchSize}"
             : $"batch {trainer.BatchSize} (asked {options.BatchSize}; the training set holds {xTrain.Dim(0)})";
-        TrainingView.WriteLine($"{options.Network}: {parameters:N0} parameters; train {Shape.Format(xTrain.Shape)}, test {Shape.Format(xTest.Shape)}; " +
+        TrainingView.WriteLine($"{options.Network}: {parameters:N0} parameters; train {Shapes.Format(xTrain.Shape)}, test {Shapes.Format(xTest.Shape)}; " +
             $"{options.Optimizer} lr {Invariant(options.Lr)}{(options.Schedule == "none" ? "" : $" ({options.Schedule} schedule)")}, {batch}, {options.Epochs} epochs, seed {options.Seed}, {options.Semantics}");
         if (previous is not null) TrainingView.WriteLine($"resuming {runDir} after epoch {completed}");
 

@@ -54,10 +54,10 @@ internal static class NpzFormat
     private static NDArray ReadEntry(string name, ZipArchiveEntry entry, string key, int[] shape)
     {
         string entryName = entry.FullName;
-        long needed = (long)Shape.Size(shape) * sizeof(float);
+        long needed = (long)Shapes.Size(shape) * sizeof(float);
         long length = Zip(name, entryName, () => entry.Length);
         if (length < needed || length > needed + MaxNpyHeaderBytes)
-            throw Bad(name, entryName, $"records {length} bytes; an array of shape {Shape.Format(shape)} takes {needed} bytes plus a header.");
+            throw Bad(name, entryName, $"records {length} bytes; an array of shape {Shapes.Format(shape)} takes {needed} bytes plus a header.");
         var bytes = new byte[length];
         int got;
         bool longer;
@@ -75,7 +75,7 @@ internal static class NpzFormat
             throw Bad(name, entryName, $"CRC-32 mismatch: the data gives 0x{crc:X8}, the archive records 0x{recorded:X8} (the file is corrupt).");
         NDArray value = Npy.Load(new MemoryStream(bytes, writable: false), $"{name}/{entryName}");
         if (!value.Shape.SequenceEqual(shape))
-            throw new InvalidDataException($"Checkpoint.Load: {name}: '{key}' has shape {Shape.Format(value.Shape)}, the network expects {Shape.Format(shape)}.");
+            throw new InvalidDataException($"Checkpoint.Load: {name}: '{key}' has shape {Shapes.Format(value.Shape)}, the network expects {Shapes.Format(shape)}.");
         return value;
     }
 

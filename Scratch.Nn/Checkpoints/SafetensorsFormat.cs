@@ -158,16 +158,16 @@ internal static class SafetensorsFormat
         foreach (var (key, shape) in expected)   // every name and shape first, before reading any data
         {
             if (!byName.TryGetValue(key, out Entry? tensor))
-                throw Bad(name, $"no tensor '{key}' (the network has one of shape {Shape.Format(shape)}).");
+                throw Bad(name, $"no tensor '{key}' (the network has one of shape {Shapes.Format(shape)}).");
             if (!tensor.Shape.SequenceEqual(shape.Select(d => (long)d)))
-                throw Bad(name, $"'{key}' has shape {FormatShape(tensor.Shape)}, the network expects {Shape.Format(shape)}.");
+                throw Bad(name, $"'{key}' has shape {FormatShape(tensor.Shape)}, the network expects {Shapes.Format(shape)}.");
         }
         var arrays = new NDArray[expected.Count];
         for (int i = 0; i < expected.Count; i++)
         {
             var (key, shape) = expected[i];
             Entry tensor = byName[key];
-            var data = new float[Shape.Size(shape)];
+            var data = new float[Shapes.Size(shape)];
             Span<byte> target = MemoryMarshal.AsBytes(data.AsSpan());
             stream.Position = header.DataStart + tensor.Begin;
             if (stream.ReadAtLeast(target, target.Length, throwOnEndOfStream: false) < target.Length)

@@ -14,7 +14,7 @@ public sealed class Add
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        _outShape = Shape.Broadcast("Add.Forward", x.Shape, y.Shape);
+        _outShape = Shapes.Broadcast("Add.Forward", x.Shape, y.Shape);
         _xShape = x.Shape;
         _yShape = y.Shape;
         return x + y;

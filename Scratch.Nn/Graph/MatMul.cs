@@ -29,7 +29,7 @@ public sealed class MatMul : ILayer
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 2 || x.Dim(1) != W.Value.Dim(0))
-            throw new ArgumentException($"MatMul.Forward: x {Shape.Format(x.Shape)} does not match W {Shape.Format(W.Value.Shape)}.", nameof(x));
+            throw new ArgumentException($"MatMul.Forward: x {Shapes.Format(x.Shape)} does not match W {Shapes.Format(W.Value.Shape)}.", nameof(x));
         _x = x;
         return NDArray.MatMul(x, W.Value);
     }

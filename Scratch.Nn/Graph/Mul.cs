@@ -15,7 +15,7 @@ public sealed class Mul
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        _outShape = Shape.Broadcast("Mul.Forward", x.Shape, y.Shape);
+        _outShape = Shapes.Broadcast("Mul.Forward", x.Shape, y.Shape);
         _x = x;
         _y = y;
         return x * y;

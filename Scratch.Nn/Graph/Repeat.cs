@@ -28,7 +28,7 @@ public sealed class Repeat : ILayer
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 2 || x.Dim(0) != 1)
-            throw new ArgumentException($"Repeat.Forward: expected x (1, D), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"Repeat.Forward: expected x (1, D), got {Shapes.Format(x.Shape)}.", nameof(x));
         _xShape = x.Shape;
         return x.BroadcastTo(N, x.Dim(1)).Clone();
     }

@@ -18,7 +18,7 @@ public sealed class Sum : ILayer
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 2)
-            throw new ArgumentException($"Sum.Forward: expected x (N, D), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"Sum.Forward: expected x (N, D), got {Shapes.Format(x.Shape)}.", nameof(x));
         _xShape = x.Shape;
         return x.Sum(axis: 0, keepDims: true);
     }

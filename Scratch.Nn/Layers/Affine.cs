@@ -23,7 +23,7 @@ public sealed class Affine : ILayer, IStatelessInference, IParameterGradients
         ArgumentNullException.ThrowIfNull(b);
         Guard.Rank("Affine", "W", W, 2, "(D, M)");
         if (b.Rank != 1 || b.Dim(0) != W.Dim(1))
-            throw new ArgumentException($"Affine: b {Shape.Format(b.Shape)} does not match W {Shape.Format(W.Shape)}: expected b ({W.Dim(1)},).", nameof(b));
+            throw new ArgumentException($"Affine: b {Shapes.Format(b.Shape)} does not match W {Shapes.Format(W.Shape)}: expected b ({W.Dim(1)},).", nameof(b));
         this.W = new Parameter("W", W);
         B = new Parameter("b", b);
     }
@@ -101,13 +101,13 @@ public sealed class Affine : ILayer, IStatelessInference, IParameterGradients
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 2)
-            throw new ArgumentException($"Affine.Forward: expected x (N, D) or (N, …), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"Affine.Forward: expected x (N, D) or (N, …), got {Shapes.Format(x.Shape)}.", nameof(x));
         long perSample = 1;
         for (int i = 1; i < x.Rank; i++) perSample *= x.Dim(i);
         if (perSample != W.Value.Dim(0))
         {
             string seen = x.Rank == 2 ? "" : $" seen as ({x.Dim(0)}, {perSample})";
-            throw new ArgumentException($"Affine.Forward: x {Shape.Format(x.Shape)}{seen} does not match W {Shape.Format(W.Value.Shape)}.", nameof(x));
+            throw new ArgumentException($"Affine.Forward: x {Shapes.Format(x.Shape)}{seen} does not match W {Shapes.Format(W.Value.Shape)}.", nameof(x));
         }
         return x.Contiguous();
     }

@@ -61,7 +61,7 @@ internal sealed class BatchNormCore(string layer, BatchNormConvention convention
         ArgumentNullException.ThrowIfNull(dout);
         NDArray xn = _xn!;
         if (!Buffers.SameShape(dout, xn))
-            throw new ArgumentException($"{layer}.Backward: dout {Shape.Format(dout.Shape)} does not match out {Shape.Format(xn.Shape)}.", nameof(dout));
+            throw new ArgumentException($"{layer}.Backward: dout {Shapes.Format(dout.Shape)} does not match out {Shapes.Format(xn.Shape)}.", nameof(dout));
         dout = dout.Contiguous();
         NDArray dx = Buffers.Like(ref _dx, xn);
         BatchNorm.Backward(Buffers.Span(dout), Buffers.Span(xn), Buffers.Span(gamma.Value), _std,
@@ -75,7 +75,7 @@ internal sealed class BatchNormCore(string layer, BatchNormConvention convention
         x = x.Contiguous();
         NDArray mean = runningMean ?? InitialRunningMean(c), variance = runningVar ?? InitialRunningVar(c);
         if (mean.Size != c || variance.Size != c)
-            throw new InvalidOperationException($"{layer}: RunningMean {Shape.Format(mean.Shape)} and RunningVar {Shape.Format(variance.Shape)} must both have {c} elements.");
+            throw new InvalidOperationException($"{layer}: RunningMean {Shapes.Format(mean.Shape)} and RunningVar {Shapes.Format(variance.Shape)} must both have {c} elements.");
         mean = mean.Contiguous();
         variance = variance.Contiguous();
         var std = new float[c];

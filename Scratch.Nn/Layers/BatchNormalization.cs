@@ -109,7 +109,7 @@ public sealed class BatchNormalization : ILayer, IRunningStatistics, IStatelessI
         ArgumentNullException.ThrowIfNull(x);
         int d = Gamma.Value.Size;
         if (x.Rank < 2 || x.Size / Math.Max(x.Dim(0), 1) != d)
-            throw new ArgumentException($"BatchNormalization.Forward: x {Shape.Format(x.Shape)} does not match gamma ({d},): expected (N, {d}) or (N, C, H, W) with C·H·W = {d}.", nameof(x));
+            throw new ArgumentException($"BatchNormalization.Forward: x {Shapes.Format(x.Shape)} does not match gamma ({d},): expected (N, {d}) or (N, C, H, W) with C·H·W = {d}.", nameof(x));
         return d;
     }
 }

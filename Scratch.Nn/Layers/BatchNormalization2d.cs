@@ -100,7 +100,7 @@ public sealed class BatchNormalization2d : ILayer, IRunningStatistics, IStateles
         ArgumentNullException.ThrowIfNull(x);
         int channels = Gamma.Value.Size;
         if (x.Rank != 4 || x.Dim(1) != channels)
-            throw new ArgumentException($"BatchNormalization2d.Forward: expected x (N, C={channels}, H, W), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"BatchNormalization2d.Forward: expected x (N, C={channels}, H, W), got {Shapes.Format(x.Shape)}.", nameof(x));
         return channels;
     }
 }

@@ -31,7 +31,7 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         ArgumentNullException.ThrowIfNull(b);
         Guard.Rank("Convolution", "W", W, 4, "(FN, C, FH, FW)");
         if (b.Rank != 1 || b.Dim(0) != W.Dim(0))
-            throw new ArgumentException($"Convolution: b {Shape.Format(b.Shape)} does not match W {Shape.Format(W.Shape)}: expected b ({W.Dim(0)},), one per filter.", nameof(b));
+            throw new ArgumentException($"Convolution: b {Shapes.Format(b.Shape)} does not match W {Shapes.Format(W.Shape)}: expected b ({W.Dim(0)},), one per filter.", nameof(b));
         if (stride <= 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, "Convolution: stride must be positive.");
         if (pad < 0) throw new ArgumentOutOfRangeException(nameof(pad), pad, "Convolution: pad must be ≥ 0.");
         this.W = new Parameter("W", W);
@@ -147,9 +147,9 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         ArgumentNullException.ThrowIfNull(x);
         int c = W.Value.Dim(1), fh = W.Value.Dim(2), fw = W.Value.Dim(3);
         if (x.Rank != 4 || x.Dim(1) != c)
-            throw new ArgumentException($"Convolution.Forward: expected x (N, C={c}, H, W), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"Convolution.Forward: expected x (N, C={c}, H, W), got {Shapes.Format(x.Shape)}.", nameof(x));
         if (x.Dim(2) + 2 * Pad < fh || x.Dim(3) + 2 * Pad < fw)
-            throw new ArgumentException($"Convolution.Forward: filter ({fh}, {fw}) is larger than x {Shape.Format(x.Shape)} padded by {Pad}.", nameof(x));
+            throw new ArgumentException($"Convolution.Forward: filter ({fh}, {fw}) is larger than x {Shapes.Format(x.Shape)} padded by {Pad}.", nameof(x));
         return new ConvShape(x.Dim(0), c, x.Dim(2), x.Dim(3), fh, fw, Stride, Pad);
     }
 }

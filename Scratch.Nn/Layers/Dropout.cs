@@ -80,7 +80,7 @@ public sealed class Dropout : ILayer, IStatelessInference
         ArgumentNullException.ThrowIfNull(dout);
         NDArray output = _out!;
         if (!Buffers.SameShape(dout, output))
-            throw new ArgumentException($"Dropout.Backward: dout {Shape.Format(dout.Shape)} does not match out {Shape.Format(output.Shape)}.", nameof(dout));
+            throw new ArgumentException($"Dropout.Backward: dout {Shapes.Format(dout.Shape)} does not match out {Shapes.Format(output.Shape)}.", nameof(dout));
         dout = dout.Contiguous();
         NDArray dx = Buffers.Like(ref _dx, output);
         if (training)

@@ -55,6 +55,6 @@ public sealed class Flatten : ILayer, IStatelessInference
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 1)
-            throw new ArgumentException($"Flatten.Forward: expected x (N, …), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"Flatten.Forward: expected x (N, …), got {Shapes.Format(x.Shape)}.", nameof(x));
     }
 }

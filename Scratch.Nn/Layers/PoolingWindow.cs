@@ -18,9 +18,9 @@ internal static class PoolingWindow
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 4)
-            throw new ArgumentException($"{layer}.Forward: expected x (N, C, H, W), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"{layer}.Forward: expected x (N, C, H, W), got {Shapes.Format(x.Shape)}.", nameof(x));
         if (x.Dim(2) + 2 * pad < poolH || x.Dim(3) + 2 * pad < poolW)
-            throw new ArgumentException($"{layer}.Forward: pool ({poolH}, {poolW}) is larger than x {Shape.Format(x.Shape)} padded by {pad}.", nameof(x));
+            throw new ArgumentException($"{layer}.Forward: pool ({poolH}, {poolW}) is larger than x {Shapes.Format(x.Shape)} padded by {pad}.", nameof(x));
         return new PoolShape(x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3), poolH, poolW, stride, pad);
     }
 }

@@ -38,7 +38,7 @@ public sealed class Relu : ILayer, IStatelessInference
         NDArray y = Guard.Saved(_y, "Relu");
         ArgumentNullException.ThrowIfNull(dout);
         if (!Buffers.SameShape(dout, y))
-            throw new ArgumentException($"Relu.Backward: dout {Shape.Format(dout.Shape)} does not match out {Shape.Format(y.Shape)}.", nameof(dout));
+            throw new ArgumentException($"Relu.Backward: dout {Shapes.Format(dout.Shape)} does not match out {Shapes.Format(y.Shape)}.", nameof(dout));
         dout = dout.Contiguous();
         NDArray dx = Buffers.Like(ref _dx, y);
         Tensors.Kernels.Relu.Backward(Buffers.Memory(y), Buffers.Memory(dout), Buffers.Memory(dx));

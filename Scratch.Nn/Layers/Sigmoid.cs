@@ -32,7 +32,7 @@ public sealed class Sigmoid : ILayer, IStatelessInference
         NDArray y = Guard.Saved(_out, "Sigmoid");
         ArgumentNullException.ThrowIfNull(dout);
         if (!Buffers.SameShape(dout, y))
-            throw new ArgumentException($"Sigmoid.Backward: dout {Shape.Format(dout.Shape)} does not match out {Shape.Format(y.Shape)}.", nameof(dout));
+            throw new ArgumentException($"Sigmoid.Backward: dout {Shapes.Format(dout.Shape)} does not match out {Shapes.Format(y.Shape)}.", nameof(dout));
         dout = dout.Contiguous();
         NDArray dx = Buffers.Like(ref _dx, y);
         Span<float> d = Buffers.Span(dx);

@@ -21,7 +21,7 @@ public sealed class MeanSquaredError : ILossLayer
         ArgumentNullException.ThrowIfNull(t);
         Guard.SameShape("MeanSquaredError.Forward", "t", t, "x", x.Shape);
         if (x.Rank == 0)
-            throw new ArgumentException($"MeanSquaredError.Forward: expected x (N, …), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"MeanSquaredError.Forward: expected x (N, …), got {Shapes.Format(x.Shape)}.", nameof(x));
         _x = x;
         _t = t;
         return (float)(0.5 * Functions.SumOfSquaredDifferences(x, t) / BatchSize(x));

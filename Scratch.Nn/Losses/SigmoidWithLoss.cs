@@ -22,7 +22,7 @@ public sealed class SigmoidWithLoss : ILossLayer
         ArgumentNullException.ThrowIfNull(t);
         Guard.SameShape("SigmoidWithLoss.Forward", "t", t, "x", x.Shape);
         if (x.Rank == 0)
-            throw new ArgumentException($"SigmoidWithLoss.Forward: expected x (N) or (N, …), got {Shape.Format(x.Shape)}.", nameof(x));
+            throw new ArgumentException($"SigmoidWithLoss.Forward: expected x (N) or (N, …), got {Shapes.Format(x.Shape)}.", nameof(x));
         NDArray y = Y = x.Sigmoid();
         _t = t;
         ReadOnlySpan<float> ys = y.AsSpan(), ts = t.Contiguous().AsSpan();

@@ -28,7 +28,7 @@ public sealed class SoftmaxWithLoss : ILossLayer
         ArgumentNullException.ThrowIfNull(t);
         Guard.Rank("SoftmaxWithLoss.Forward", "x", x, 2, "(N, C)");
         if (x.Dim(0) == 0)
-            throw new ArgumentException($"SoftmaxWithLoss.Forward: x {Shape.Format(x.Shape)} is an empty batch; the mean loss needs at least one sample.", nameof(x));
+            throw new ArgumentException($"SoftmaxWithLoss.Forward: x {Shapes.Format(x.Shape)} is an empty batch; the mean loss needs at least one sample.", nameof(x));
         CheckTargets("SoftmaxWithLoss.Forward", x, t);
         int n = x.Dim(0), c = x.Dim(1);
         x = x.Contiguous();
@@ -59,6 +59,6 @@ public sealed class SoftmaxWithLoss : ILossLayer
             for (int i = 0; i < n; i++) Functions.ClassIndex(op, ts[i], c, i);
             return;
         }
-        throw new ArgumentException($"{op}: t {Shape.Format(t.Shape)} does not match x {Shape.Format(x.Shape)}: expected one-hot ({n}, {c}) or class indices ({n}).", nameof(t));
+        throw new ArgumentException($"{op}: t {Shapes.Format(t.Shape)} does not match x {Shapes.Format(x.Shape)}: expected one-hot ({n}, {c}) or class indices ({n}).", nameof(t));
     }
 }

@@ -84,7 +84,7 @@ public sealed class DeepConvNet : Sequential, IDescribedNetwork
     {
         ArgumentNullException.ThrowIfNull(inputDim);
         if (inputDim.Length != 3)
-            throw new ArgumentException($"DeepConvNet: inputDim must be (C, H, W), got {Shape.Format(inputDim)}.", nameof(inputDim));
+            throw new ArgumentException($"DeepConvNet: inputDim must be (C, H, W), got {Shapes.Format(inputDim)}.", nameof(inputDim));
         Sizes.CheckPositive(nameof(DeepConvNet), ("C", inputDim[0]), ("H", inputDim[1]), ("W", inputDim[2]));
         long h = inputDim[1], w = inputDim[2];
         for (int k = 0; k < Convs.Length; k++)
@@ -97,7 +97,7 @@ public sealed class DeepConvNet : Sequential, IDescribedNetwork
                 w /= 2;
             }
             if (h < 1 || w < 1)
-                throw new ArgumentException($"DeepConvNet: input {Shape.Format(inputDim)} is too small for three conv-conv-pool blocks.", nameof(inputDim));
+                throw new ArgumentException($"DeepConvNet: input {Shapes.Format(inputDim)} is too small for three conv-conv-pool blocks.", nameof(inputDim));
         }
         return checked((int)(Convs[^1].Filters * h * w));
     }

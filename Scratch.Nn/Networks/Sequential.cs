@@ -107,7 +107,7 @@ public class Sequential : INetwork
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Accuracy: batchSize must be positive.");
         int n = x.Dim(0);
         if (t.Dim(0) != n)
-            throw new ArgumentException($"Accuracy: x {Shape.Format(x.Shape)} and t {Shape.Format(t.Shape)} hold different numbers of samples.", nameof(t));
+            throw new ArgumentException($"Accuracy: x {Shapes.Format(x.Shape)} and t {Shapes.Format(t.Shape)} hold different numbers of samples.", nameof(t));
         if (n == 0) return 0f;
         NDArray labels = t.Rank == 2 ? t.ArgMax(1) : t;
         long correct = 0;
@@ -126,7 +126,7 @@ public class Sequential : INetwork
     private static void CheckLabels(NDArray t, NDArray labels, int classes)
     {
         if (t.Rank == 2 && t.Dim(1) != classes)
-            throw new ArgumentException($"Accuracy: one-hot t {Shape.Format(t.Shape)} has {t.Dim(1)} classes but the network scores {classes}.", nameof(t));
+            throw new ArgumentException($"Accuracy: one-hot t {Shapes.Format(t.Shape)} has {t.Dim(1)} classes but the network scores {classes}.", nameof(t));
         float min = labels.Min().Item(), max = labels.Max().Item();
         if (min < 0 || max >= classes || float.IsNaN(min) || float.IsNaN(max))
             throw new ArgumentException($"Accuracy: labels must be class indices in [0, {classes}), got values from {min} to {max}.", nameof(t));

@@ -89,14 +89,14 @@ public sealed class SimpleConvNet : Sequential, IDescribedNetwork
     {
         ArgumentNullException.ThrowIfNull(inputDim);
         if (inputDim.Length != 3)
-            throw new ArgumentException($"SimpleConvNet: inputDim must be (C, H, W), got {Shape.Format(inputDim)}.", nameof(inputDim));
+            throw new ArgumentException($"SimpleConvNet: inputDim must be (C, H, W), got {Shapes.Format(inputDim)}.", nameof(inputDim));
         Sizes.CheckPositive(nameof(SimpleConvNet), ("C", inputDim[0]), ("H", inputDim[1]), ("W", inputDim[2]), (nameof(filterNum), filterNum),
             (nameof(filterSize), filterSize), (nameof(stride), stride));
         if (pad < 0)
             throw new ArgumentOutOfRangeException(nameof(pad), pad, $"SimpleConvNet: pad must be ≥ 0, got {pad}.");
         long convH = ((long)inputDim[1] + 2L * pad - filterSize) / stride + 1, convW = ((long)inputDim[2] + 2L * pad - filterSize) / stride + 1;
         if (convH < 2 || convW < 2)
-            throw new ArgumentException($"SimpleConvNet: a {filterSize}×{filterSize} filter with pad {pad}, stride {stride} leaves a {convH}×{convW} map of input {Shape.Format(inputDim)}; the 2×2 pool needs at least 2×2.");
+            throw new ArgumentException($"SimpleConvNet: a {filterSize}×{filterSize} filter with pad {pad}, stride {stride} leaves a {convH}×{convW} map of input {Shapes.Format(inputDim)}; the 2×2 pool needs at least 2×2.");
         return (checked((int)convH), checked((int)convW));
     }
 }

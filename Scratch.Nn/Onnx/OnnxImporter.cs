@@ -133,7 +133,7 @@ internal sealed class OnnxImporter
         NDArray b = OptionalFloat(node, 2) ?? NDArray.Zeros(w.Dim(0));
         long[] kernel = Attr.GetInts(node, "kernel_shape", [w.Dim(2), w.Dim(3)]);
         if (kernel.Length != 2 || kernel[0] != w.Dim(2) || kernel[1] != w.Dim(3))
-            throw Invalid(node, $"kernel_shape ({string.Join(", ", kernel)}) does not match W {Shape.Format(w.Shape)}");
+            throw Invalid(node, $"kernel_shape ({string.Join(", ", kernel)}) does not match W {Shapes.Format(w.Shape)}");
         if (Attr.GetInt(node, "group", 1) != 1)
             throw Unsupported(node, $"is a grouped convolution (group {Attr.GetInt(node, "group", 1)}); Convolution has group 1");
         if (Attr.GetInts(node, "dilations", [1, 1]).Any(d => d != 1))
@@ -343,7 +343,7 @@ internal sealed class OnnxImporter
         if (c is null) return NDArray.Zeros(m);
         if (c.Size == m && (c.Rank == 1 || (c.Rank == 2 && c.Dim(0) == 1))) return c.Reshape(m).Contiguous();
         if (c.Size == 1) return NDArray.Full([m], c.ToArray()[0]);
-        throw Unsupported(node, $"adds a bias {Shape.Format(c.Shape)}; a linear layer with {m} outputs takes ({m},), (1, {m}) or a scalar");
+        throw Unsupported(node, $"adds a bias {Shapes.Format(c.Shape)}; a linear layer with {m} outputs takes ({m},), (1, {m}) or a scalar");
     }
 
     /// <summary>Strides and pads of a Conv or pooling node, which must be the same along H and W.</summary>
@@ -367,7 +367,7 @@ internal sealed class OnnxImporter
             throw Invalid(node, $"has no input {index}; expected {expected}");
         NDArray value = OnnxTensors.ToNDArray(Constant(node, index), _model);
         if (value.Rank != rank)
-            throw Invalid(node, $"input '{node.Input[index]}' is {Shape.Format(value.Shape)}; expected {expected}");
+            throw Invalid(node, $"input '{node.Input[index]}' is {Shapes.Format(value.Shape)}; expected {expected}");
         return value;
     }
 

@@ -35,13 +35,13 @@ internal static class OnnxTensors
         int[] shape = Dims(tensor, model);
         if (tensor.DataType != Float)
             throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' has data type {(Proto.TensorProto.Types.DataType)tensor.DataType}, expected float32.");
-        int size = Shape.Size(shape);
+        int size = Shapes.Size(shape);
         float[] values;
         if (!tensor.RawData.IsEmpty)
         {
             ReadOnlySpan<byte> raw = tensor.RawData.Span;
             if (raw.Length != (long)size * sizeof(float))
-                throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shape.Format(shape)} has {raw.Length} bytes of raw data, expected {(long)size * sizeof(float)}.");
+                throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shapes.Format(shape)} has {raw.Length} bytes of raw data, expected {(long)size * sizeof(float)}.");
             values = new float[size];
             for (int i = 0; i < size; i++)
                 values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(i * sizeof(float)));
@@ -49,7 +49,7 @@ internal static class OnnxTensors
         else
         {
             if (tensor.FloatData.Count != size)
-                throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shape.Format(shape)} has {tensor.FloatData.Count} values, expected {size}.");
+                throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shapes.Format(shape)} has {tensor.FloatData.Count} values, expected {size}.");
             values = tensor.FloatData.ToArray();
         }
         return NDArray.FromArray(values, shape);
@@ -61,16 +61,16 @@ internal static class OnnxTensors
         int[] shape = Dims(tensor, model);
         if (tensor.DataType != Int64)
             throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' has data type {(Proto.TensorProto.Types.DataType)tensor.DataType}, expected int64.");
-        int size = Shape.Size(shape);
+        int size = Shapes.Size(shape);
         if (tensor.RawData.IsEmpty)
         {
             if (tensor.Int64Data.Count != size)
-                throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shape.Format(shape)} has {tensor.Int64Data.Count} values, expected {size}.");
+                throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shapes.Format(shape)} has {tensor.Int64Data.Count} values, expected {size}.");
             return tensor.Int64Data.ToArray();
         }
         ReadOnlySpan<byte> raw = tensor.RawData.Span;
         if (raw.Length != (long)size * sizeof(long))
-            throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shape.Format(shape)} has {raw.Length} bytes of raw data, expected {(long)size * sizeof(long)}.");
+            throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shapes.Format(shape)} has {raw.Length} bytes of raw data, expected {(long)size * sizeof(long)}.");
         var values = new long[size];
         for (int i = 0; i < size; i++)
             values[i] = BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(i * sizeof(long)));
@@ -86,7 +86,7 @@ internal static class OnnxTensors
             throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' has invalid dims ({string.Join(", ", tensor.Dims)}).");
         int[] shape = tensor.Dims.Select(d => (int)d).ToArray();
         if (shape.Aggregate(1L, (size, d) => size * d) > Array.MaxLength)
-            throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shape.Format(shape)} is too large.");
+            throw new InvalidDataException($"Onnx.Load: {model}: tensor '{tensor.Name}' {Shapes.Format(shape)} is too large.");
         return shape;
     }
 }

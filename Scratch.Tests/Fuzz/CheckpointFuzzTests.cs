@@ -202,7 +202,7 @@ public class CheckpointFuzzTests
                 return $"{key} is {entry.GetProperty("dtype")}";
             int[] shape = [.. entry.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32())];
             if (!shape.SequenceEqual(p.Value.Shape))
-                return $"{key} has shape {Shape.Format(p.Value.Shape)}, the file says {Shape.Format(shape)}";
+                return $"{key} has shape {Shapes.Format(p.Value.Shape)}, the file says {Shapes.Format(shape)}";
             long begin = entry.GetProperty("data_offsets")[0].GetInt64();
             float[] values = p.Value.ToArray();
             for (int i = 0; i < values.Length; i++)

@@ -80,7 +80,7 @@ public class IdxFuzzTests
         if (raw.Length != 4 + 4 * rank + count * size)
             return $"the header says {count} values of {size} bytes, the file holds {raw.Length - 4 - 4 * rank} bytes of data";
         if (!x.Shape.Select(d => (long)d).SequenceEqual(dims))
-            return $"shape {Shape.Format(x.Shape)}, the header says ({string.Join(", ", dims)})";
+            return $"shape {Shapes.Format(x.Shape)}, the header says ({string.Join(", ", dims)})";
         float[] values = x.ToArray();
         var body = raw.AsSpan(4 + 4 * rank);
         for (int i = 0; i < count; i++)

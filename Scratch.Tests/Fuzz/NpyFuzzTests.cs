@@ -104,7 +104,7 @@ public class NpyFuzzTests
         if (same is null)
             return null;
         if (!x.Shape.SequenceEqual(same.Shape))
-            return $"shape {Shape.Format(x.Shape)}, the header says {Shape.Format(same.Shape)}";
+            return $"shape {Shapes.Format(x.Shape)}, the header says {Shapes.Format(same.Shape)}";
         float[] values = x.ToArray();
         int[] shape = same.Shape;
         for (int i = 0; i < values.Length; i++)

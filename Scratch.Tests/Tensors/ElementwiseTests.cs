@@ -69,13 +69,13 @@ public class ElementwiseTests
                 {
                     var a = Reference.Make(la, 1, sa);
                     var b = Reference.Make(lb, 2, sb);
-                    int[] shape = Shape.Broadcast("test", sa, sb);
+                    int[] shape = Shapes.Broadcast("test", sa, sb);
                     foreach (var (name, op, scalar) in BinaryOps)
                     {
                         NDArray result = op(a, b);
-                        Assert.That(result.Shape, Is.EqualTo(shape), $"{name} {Shape.Format(sa)}∘{Shape.Format(sb)}");
+                        Assert.That(result.Shape, Is.EqualTo(shape), $"{name} {Shapes.Format(sa)}∘{Shapes.Format(sb)}");
                         Assert.That(result.ToArray(), Is.EqualTo(Expected(a, b, shape, scalar)),
-                            $"{name} {Shape.Format(sa)} {la} ∘ {Shape.Format(sb)} {lb}");
+                            $"{name} {Shapes.Format(sa)} {la} ∘ {Shapes.Format(sb)} {lb}");
                     }
                 }
     }
@@ -87,15 +87,15 @@ public class ElementwiseTests
         {
             var a = Reference.Random(3, sa);
             var b = Reference.Random(4, sb);
-            int[] shape = Shape.Broadcast("test", sa, sb);
+            int[] shape = Shapes.Broadcast("test", sa, sb);
             var fast = NDArray.Zeros(shape);
             var strided = NDArray.Zeros(shape);
             NDArray.BinaryInto<AddOp>(a, b, fast);
             NDArray.BinaryIntoStrided<AddOp>(a, b, strided);
-            Assert.That(fast.ToArray(), Is.EqualTo(strided.ToArray()), $"{Shape.Format(sa)} + {Shape.Format(sb)}");
+            Assert.That(fast.ToArray(), Is.EqualTo(strided.ToArray()), $"{Shapes.Format(sa)} + {Shapes.Format(sb)}");
             NDArray.BinaryInto<Compare<GreaterCmp>>(a, b, fast);
             NDArray.BinaryIntoStrided<Compare<GreaterCmp>>(a, b, strided);
-            Assert.That(fast.ToArray(), Is.EqualTo(strided.ToArray()), $"{Shape.Format(sa)} > {Shape.Format(sb)}");
+            Assert.That(fast.ToArray(), Is.EqualTo(strided.ToArray()), $"{Shapes.Format(sa)} > {Shapes.Format(sb)}");
         }
     }
 
@@ -112,7 +112,7 @@ public class ElementwiseTests
                     float[] actual = op(x).ToArray();
                     for (int i = 0; i < input.Length; i++)
                         Assert.That(actual[i], Is.EqualTo(scalar(input[i])).Within(tolerance * (1 + MathF.Abs(scalar(input[i])))),
-                            $"{name} {Shape.Format(shape)} {layout} i={i}");
+                            $"{name} {Shapes.Format(shape)} {layout} i={i}");
                 }
             }
     }

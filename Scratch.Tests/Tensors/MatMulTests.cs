@@ -42,7 +42,7 @@ public class MatMulTests
                     var bStrided = Reference.Random(n * 43 + k, k, 2 * n).Slice(1, 0, 2 * n, 2);
                     foreach (var a in new[] { aPlain, aT })
                         foreach (var b in new[] { bPlain, bStrided, Reference.Random(n + k, n, k).T })
-                            AssertClose(NDArray.MatMul(a, b).ToArray(), Reference2D(a, b), k, $"m={m} n={n} k={k} a{Shape.Format(a.Strides)} b{Shape.Format(b.Strides)}");
+                            AssertClose(NDArray.MatMul(a, b).ToArray(), Reference2D(a, b), k, $"m={m} n={n} k={k} a{Shapes.Format(a.Strides)} b{Shapes.Format(b.Strides)}");
                 }
     }
 

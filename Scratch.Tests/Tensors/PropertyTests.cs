@@ -12,7 +12,7 @@ public class PropertyTests
     private const int Iterations = 300;
 
     /// <summary>
-    /// A random view of <see cref="Shape"/>: a buffer laid out in axis order <see cref="Order"/>, starting
+    /// A random view of <see cref="Shapes"/>: a buffer laid out in axis order <see cref="Order"/>, starting
     /// <see cref="Pad"/> elements in, read with step <see cref="Steps"/>[k] on axis k (negative: backwards),
     /// and repeated (stride 0) along the axes marked in <see cref="Broadcast"/>.
     /// </summary>
@@ -38,7 +38,7 @@ public class PropertyTests
             .Aggregate(1, (p, k) => p * (Broadcast[k] ? 1 : Shape[k]) * Math.Abs(Steps[k]));
 
         public override string ToString() =>
-            $"shape {Scratch.Tensors.Shape.Format(Shape)}, order ({string.Join(", ", Order)}), steps ({string.Join(", ", Steps)}), pad {Pad}, "
+            $"shape {Scratch.Tensors.Shapes.Format(Shape)}, order ({string.Join(", ", Order)}), steps ({string.Join(", ", Steps)}), pad {Pad}, "
             + $"broadcast ({string.Join(", ", Broadcast.Select(b => b ? 1 : 0))}), seed {Seed}";
     }
 

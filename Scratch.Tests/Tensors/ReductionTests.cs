@@ -59,7 +59,7 @@ public class ReductionTests
                     {
                         var (expectedShape, expected) = Reduce(x, axis, reference);
                         NDArray actual = op(x, axis);
-                        string where = $"{name} axis={axis} {Shape.Format(shape)} {layout}";
+                        string where = $"{name} axis={axis} {Scratch.Tensors.Shapes.Format(shape)} {layout}";
                         Assert.That(actual.Shape, Is.EqualTo(expectedShape), where);
                         float[] values = actual.ToArray();
                         for (int i = 0; i < values.Length; i++)

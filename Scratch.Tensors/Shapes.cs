@@ -14,7 +14,7 @@ namespace Scratch.Tensors;
 /// Strides count elements, not bytes. A stride of 0 repeats one element along that axis (broadcast);
 /// length-1 axes always get stride 0, since their stride is never used.
 /// </remarks>
-public static class Shape
+public static class Shapes
 {
     /// <summary>Number of elements: the product of the lengths (1 for a scalar shape <c>()</c>).</summary>
     public static int Size(ReadOnlySpan<int> shape)
