@@ -68,6 +68,9 @@ internal sealed class OnnxImporter
             throw new InvalidDataException($"Onnx.Load: {model}: the data input declares dims (N, {string.Join(", ", shape)}); expected positive sizes.");
         for (int i = 0; i < layers.Count; i++)
         {
+            if (layers[i] is not (Relu or Sigmoid or Tanh or Dropout or Flatten or Affine or BatchNormalization or BatchNormalization2d
+                                  or Convolution or MaxPooling or AvgPooling))
+                return;   // a layer whose output shape is not known here: stop
             long size = shape.Aggregate(1L, (product, d) => product > int.MaxValue ? product : product * d);   // saturates: each d ≤ 2³¹
             long[]? next = layers[i] switch
             {
@@ -80,23 +83,18 @@ internal sealed class OnnxImporter
                     Window(shape, conv.W.Value.Dim(0), conv.W.Value.Dim(2), conv.W.Value.Dim(3), conv.Stride, conv.Pad),
                 MaxPooling pool when shape.Length == 3 => Window(shape, shape[0], pool.PoolH, pool.PoolW, pool.Stride, pool.Pad),
                 AvgPooling pool when shape.Length == 3 => Window(shape, shape[0], pool.PoolH, pool.PoolW, pool.Stride, pool.Pad),
-                Affine or BatchNormalization or BatchNormalization2d or Convolution or MaxPooling or AvgPooling => null,
-                _ => shape.Length == 0 ? null : [],   // a layer whose output shape is not known here: stop
+                _ => null,
             };
-            if (next is null)
-                throw new InvalidDataException($"Onnx.Load: {model}: layer {i} ({layers[i].GetType().Name}) does not fit its input (N, {string.Join(", ", shape)}), " +
-                    $"which the declared input (N, {string.Join(", ", sample)}) becomes after the layers before it.");
-            if (next.Length == 0) return;
-            shape = next;
+            shape = next ?? throw new InvalidDataException($"Onnx.Load: {model}: layer {i} ({layers[i].GetType().Name}) does not fit its input (N, {string.Join(", ", shape)}), " +
+                $"which the declared input (N, {string.Join(", ", sample)}) becomes after the layers before it.");
         }
     }
 
     /// <summary>The (C', H', W') a sliding window of <paramref name="h"/> × <paramref name="w"/> gives on (C, H, W); null when it does not fit.</summary>
-    private static long[]? Window(long[] chw, long channels, long h, long w, long stride, long pad)
-    {
-        long outH = (chw[1] + 2 * pad - h) / stride + 1, outW = (chw[2] + 2 * pad - w) / stride + 1;
-        return chw[1] + 2 * pad >= h && chw[2] + 2 * pad >= w && stride > 0 ? [channels, outH, outW] : null;
-    }
+    private static long[]? Window(long[] chw, long channels, long h, long w, long stride, long pad) =>
+        stride > 0 && chw[1] + 2 * pad >= h && chw[2] + 2 * pad >= w
+            ? [channels, (chw[1] + 2 * pad - h) / stride + 1, (chw[2] + 2 * pad - w) / stride + 1]
+            : null;
 
     /// <summary>Reads the node at <see cref="_next"/> (and the nodes of its group) into a layer.</summary>
     private void Read(Proto.NodeProto node)
