@@ -112,7 +112,8 @@ public sealed class Trainer
     /// <remarks>
     /// The batch order's random stream is replayed through the skipped epochs (the same shuffles or draws, no training), so
     /// with the parameters and the optimizer state restored as they were after epoch <paramref name="startEpoch"/>, the run
-    /// ends bit-identical to an uninterrupted one. Layers with their own random streams (dropout) are not replayed.
+    /// ends bit-identical to an uninterrupted one. Layers with their own random streams are not replayed: restore each
+    /// <see cref="Dropout.Random"/> with <see cref="RandomState.SetState"/> to the state it had after that epoch.
     /// </remarks>
     /// <exception cref="NonFiniteException">A loss or gradient (or, with <see cref="CheckNonFiniteInput"/>, an input) is NaN or ±∞.</exception>
     public float Train(int startEpoch)

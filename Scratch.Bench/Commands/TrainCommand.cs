@@ -51,6 +51,7 @@ internal static class TrainCommand
         {
             Checkpoint.Load(Path.Combine(runDir, previous.Checkpoint), network);
             OptimizerStateFile.Load(Path.Combine(runDir, OptimizerStateFile.FileName), optimizer, network);
+            DropoutStateFile.Load(Path.Combine(runDir, DropoutStateFile.FileName), network);
         }
         var trainer = new Trainer(network, xTrain, tTrain, xTest, tTest, options.Epochs, options.BatchSize, optimizer,
             options.CreateSchedule(), options.EvalSamples, options.Semantics, options.Seed, options.CheckInput);
@@ -98,8 +99,6 @@ internal static class TrainCommand
             throw new UsageException($"--resume: no metrics.json in '{directory}'; expected a run directory written by train.");
         RunMetrics previous = RunMetrics.Load(directory);
         TrainOptions settings = previous.Settings ?? throw new UsageException($"--resume: {directory}/metrics.json does not record the run's options.");
-        if (previous.Spec.Network == "deepconv" || previous.Spec.Dropout > 0)
-            throw new UsageException($"--resume: {previous.Spec.Network} with dropout draws its masks from random streams a checkpoint does not save, so a resumed run would not repeat the uninterrupted one.");
         int epochs = given.EpochsGiven ? given.Epochs : settings.Epochs;
         if (previous.Epochs.Count >= epochs)
             throw new UsageException($"--resume: {directory} has completed {previous.Epochs.Count} of {epochs} epochs; pass --epochs with a larger count to train on.");
@@ -111,6 +110,7 @@ internal static class TrainCommand
     {
         Checkpoint.Save(Path.Combine(runDir, checkpointName), network);
         OptimizerStateFile.Save(Path.Combine(runDir, OptimizerStateFile.FileName), trainer.Optimizer, network);
+        DropoutStateFile.Save(Path.Combine(runDir, DropoutStateFile.FileName), network);
         metrics.StepLoss.Clear();
         metrics.StepLoss.AddRange(priorLoss);
         metrics.StepLoss.AddRange(trainer.TrainLossList);

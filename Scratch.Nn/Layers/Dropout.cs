@@ -42,6 +42,8 @@ public sealed class Dropout : ILayer, IStatelessInference
     public Semantics Semantics { get; }
 
     /// <summary>The generator the masks are drawn from (reseed it to repeat a mask).</summary>
+    /// <remarks>Its state is read and restored with <see cref="RandomState.GetState"/> and <see cref="RandomState.SetState"/>:
+    /// saved with a checkpoint and restored into a rebuilt layer, the next masks are the ones the original layer would draw.</remarks>
     public RandomState Random { get; }
 
     /// <summary>The last training mask as applied: 0 or 1 (Book), 0 or 1/(1 − p) (Modern); null before the first training Forward.</summary>

@@ -63,7 +63,7 @@ public static class Onnx
 
     /// <summary>Builds a network from the ONNX model in <paramref name="path"/>; its initializers become the parameters.</summary>
     /// <remarks>The result ends in <see cref="SoftmaxWithLoss"/>; a final Softmax node in the model is dropped, so Predict gives the scores before it.</remarks>
-    /// <exception cref="InvalidDataException">The file is not an ONNX model, is corrupt, or its tensors do not fit its nodes.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model, is corrupt, its tensors do not fit its nodes, or its layers do not fit the input shape it declares.</exception>
     /// <exception cref="NotSupportedException">The model uses an operator (or an attribute value) that has no layer here; the message names the node.</exception>
     public static Sequential Load(string path)
     {
@@ -78,6 +78,10 @@ public static class Onnx
         catch (InvalidProtocolBufferException e)
         {
             throw new InvalidDataException($"Onnx.Load: {name} is not a readable ONNX model: {e.Message}", e);
+        }
+        catch (IndexOutOfRangeException e)   // Google.Protobuf 3.30 overruns its buffer on a length near 2³¹ instead of reporting it
+        {
+            throw new InvalidDataException($"Onnx.Load: {name} is not a readable ONNX model: a length field claims more than the file holds.", e);
         }
         return OnnxImporter.Import(model, name);
     }

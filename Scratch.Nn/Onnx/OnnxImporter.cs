@@ -22,6 +22,7 @@ internal sealed class OnnxImporter
     private readonly List<ILayer> _layers = [];
     private string _value;   // the value the next node must read
     private int? _rank;      // its rank, when the model declares the input's
+    private readonly long[]? _sample;   // one sample's shape (the input's without the batch), when the model declares every dim
     private int _next;       // index of the next node to read
 
     private OnnxImporter(Proto.GraphProto graph, string model)
@@ -37,6 +38,8 @@ internal sealed class OnnxImporter
         _computed = [.. graph.Node.SelectMany(n => n.Output), _value];
         Proto.TensorShapeProto? shape = inputs[0].Type?.TensorType?.Shape;
         _rank = shape?.Dim.Count;
+        if (shape is { Dim.Count: > 0 } && shape.Dim.Skip(1).All(d => d.HasDimValue))
+            _sample = shape.Dim.Skip(1).Select(d => d.DimValue).ToArray();
     }
 
     /// <summary>The network of <paramref name="model"/>, ending in <see cref="SoftmaxWithLoss"/>.</summary>
@@ -49,8 +52,49 @@ internal sealed class OnnxImporter
             importer.Read(importer._nodes[importer._next]);
         if (!model.Graph.Output.Any(o => o.Name == importer._value))
             throw new InvalidDataException($"Onnx.Load: {name}: the chain of nodes ends at '{importer._value}', which is not an output of the graph.");
+        if (importer._sample is long[] sample)
+            CheckShapes(importer._layers, sample, name);
         return new Sequential(importer._layers, new SoftmaxWithLoss());
     }
+
+    /// <summary>Follows one sample's shape through <paramref name="layers"/> without computing anything, so a model whose
+    /// declared input, weights and attributes do not fit together is rejected here rather than at its first Predict.</summary>
+    /// <remarks>Shapes exclude the batch. The walk stops quietly at a layer whose output shape it does not know.</remarks>
+    /// <exception cref="InvalidDataException">A layer cannot take the shape the one before it gives.</exception>
+    private static void CheckShapes(List<ILayer> layers, long[] sample, string model)
+    {
+        long[] shape = sample;
+        if (shape.Any(d => d is <= 0 or > int.MaxValue))
+            throw new InvalidDataException($"Onnx.Load: {model}: the data input declares dims (N, {string.Join(", ", shape)}); expected positive sizes.");
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is not (Relu or Sigmoid or Tanh or Dropout or Flatten or Affine or BatchNormalization or BatchNormalization2d
+                                  or Convolution or MaxPooling or AvgPooling))
+                return;   // a layer whose output shape is not known here: stop
+            long size = shape.Aggregate(1L, (product, d) => product > int.MaxValue ? product : product * d);   // saturates: each d ≤ 2³¹
+            long[]? next = layers[i] switch
+            {
+                Relu or Sigmoid or Tanh or Dropout => shape,
+                Flatten => [size],
+                Affine affine when size == affine.W.Value.Dim(0) => [affine.W.Value.Dim(1)],
+                BatchNormalization bn when size == bn.Gamma.Value.Size => shape,
+                BatchNormalization2d bn when shape.Length == 3 && shape[0] == bn.Gamma.Value.Size => shape,
+                Convolution conv when shape.Length == 3 && shape[0] == conv.W.Value.Dim(1) =>
+                    Window(shape, conv.W.Value.Dim(0), conv.W.Value.Dim(2), conv.W.Value.Dim(3), conv.Stride, conv.Pad),
+                MaxPooling pool when shape.Length == 3 => Window(shape, shape[0], pool.PoolH, pool.PoolW, pool.Stride, pool.Pad),
+                AvgPooling pool when shape.Length == 3 => Window(shape, shape[0], pool.PoolH, pool.PoolW, pool.Stride, pool.Pad),
+                _ => null,
+            };
+            shape = next ?? throw new InvalidDataException($"Onnx.Load: {model}: layer {i} ({layers[i].GetType().Name}) does not fit its input (N, {string.Join(", ", shape)}), " +
+                $"which the declared input (N, {string.Join(", ", sample)}) becomes after the layers before it.");
+        }
+    }
+
+    /// <summary>The (C', H', W') a sliding window of <paramref name="h"/> × <paramref name="w"/> gives on (C, H, W); null when it does not fit.</summary>
+    private static long[]? Window(long[] chw, long channels, long h, long w, long stride, long pad) =>
+        stride > 0 && chw[1] + 2 * pad >= h && chw[2] + 2 * pad >= w
+            ? [channels, (chw[1] + 2 * pad - h) / stride + 1, (chw[2] + 2 * pad - w) / stride + 1]
+            : null;
 
     /// <summary>Reads the node at <see cref="_next"/> (and the nodes of its group) into a layer.</summary>
     private void Read(Proto.NodeProto node)

@@ -24,6 +24,17 @@ internal sealed class Mt19937
     /// <summary>The raw state words, for tests that compare with NumPy's <c>get_state()[1]</c>.</summary>
     public ReadOnlySpan<uint> Key => _key;
 
+    /// <summary>The index of the next word of <see cref="Key"/> to temper, in [0, N]; N means "regenerate first".</summary>
+    public int Position => _pos;
+
+    /// <summary>Replaces the state with <paramref name="key"/> (N words) and <paramref name="position"/> (in [0, N]), as NumPy's <c>set_state</c>.</summary>
+    public void SetState(ReadOnlySpan<uint> key, int position)
+    {
+        Debug.Assert(key.Length == N && position is >= 0 and <= N);
+        key.CopyTo(_key);
+        _pos = position;
+    }
+
     /// <summary>Knuth's linear-congruential fill of the state from one 32-bit seed.</summary>
     /// <remarks><c>mt19937_seed</c>, i.e. the reference <c>init_genrand</c>; NumPy's <c>RandomState(int)</c>
     /// uses it for any seed in [0, 2³²), not <c>init_by_array</c>.</remarks>

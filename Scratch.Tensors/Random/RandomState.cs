@@ -47,6 +47,27 @@ public sealed class RandomState
         _gauss = 0;
     }
 
+    /// <summary>The generator's whole state: the 624 key words, the position and the cached Gaussian.</summary>
+    /// <remarks>Equals NumPy's <c>get_state()</c> = <c>('MT19937', key, pos, has_gauss, cached_gaussian)</c>. The result is a
+    /// copy: drawing more numbers does not change it, and <see cref="SetState"/> with it repeats every draw that followed.</remarks>
+    public MersenneTwisterState GetState() => new(_mt.Key.ToArray(), _mt.Position, _hasGauss, _hasGauss ? _gauss : 0);
+
+    /// <summary>Restores a state taken by <see cref="GetState"/> (or NumPy's <c>get_state()</c>): the next draws repeat the ones that followed it.</summary>
+    /// <remarks>Reproduces <c>set_state(('MT19937', key, pos, has_gauss, cached_gaussian))</c>. The key is copied.</remarks>
+    /// <exception cref="ArgumentException">The key does not hold 624 words, or the position is outside [0, 624].</exception>
+    public void SetState(MersenneTwisterState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(state.Key, nameof(state));
+        if (state.Key.Length != Mt19937.N)
+            throw new ArgumentException(Invariant($"RandomState.SetState: the key must hold {Mt19937.N} words, got {state.Key.Length}."), nameof(state));
+        if (state.Position is < 0 or > Mt19937.N)
+            throw new ArgumentException(Invariant($"RandomState.SetState: the position must be in [0, {Mt19937.N}], got {state.Position}."), nameof(state));
+        _mt.SetState(state.Key, state.Position);
+        _hasGauss = state.HasGauss;
+        _gauss = state.HasGauss ? state.CachedGaussian : 0;
+    }
+
     // ---- uniform doubles ------------------------------------------------------------------------
 
     /// <summary>A double uniform on [0, 1), with 53 random bits.</summary>

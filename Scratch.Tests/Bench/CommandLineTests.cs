@@ -184,6 +184,48 @@ public class CommandLineTests
         });
     }
 
+    [TestCase("deepconv")]
+    [TestCase("mlp", "--dropout", "0.3")]
+    public void Train_Resume_WithDropout_EndsBitIdenticalToAnUninterruptedRun(string network, params string[] dropout)
+    {
+        string data = Path.Combine(_dir, "digits");   // a few hundred digits: the dropout masks, not the data, are under test
+        Directory.CreateDirectory(data);
+        var digits = new Random(5);
+        foreach (var (images, labels, count) in new[] { ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 300), ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 50) })
+        {
+            File.WriteAllBytes(Path.Combine(data, images), Scratch.Tests.Data.IdxBytes.File(0x08, [(uint)count, 28, 28], [.. Enumerable.Range(0, count * 784).Select(_ => (byte)digits.Next(256))]));
+            File.WriteAllBytes(Path.Combine(data, labels), Scratch.Tests.Data.IdxBytes.File(0x08, [(uint)count], [.. Enumerable.Range(0, count).Select(i => (byte)(i % 10))]));
+        }
+        string whole = Path.Combine(_dir, "whole"), split = Path.Combine(_dir, "split");
+        string[] common = ["train", "--network", network, .. dropout, "--data-dir", data, "--optimizer", "adam", "--lr", "0.01", "--batch-size", "50", "--seed", "3"];
+        Assert.That(Run([.. common, "--epochs", "3", "--output", whole]).Code, Is.EqualTo(0));
+        Assert.That(Run([.. common, "--epochs", "2", "--output", split]).Code, Is.EqualTo(0));
+        Assert.That(File.ReadAllText(Path.Combine(split, "dropout-state.json")), Does.Contain("\"cachedGaussian\""));
+        var (code, output, error) = Run("train", "--resume", split, "--epochs", "3");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain($"resuming {split} after epoch 2"));
+
+        Scratch.Nn.Sequential a = Scratch.Nn.Checkpoint.Load(Path.Combine(whole, "model.safetensors"));
+        Scratch.Nn.Sequential b = Scratch.Nn.Checkpoint.Load(Path.Combine(split, "model.safetensors"));
+        Assert.That(a.Layers.OfType<Scratch.Nn.Dropout>().Count(), Is.GreaterThan(0));
+        Assert.Multiple(() =>
+        {
+            foreach (var (key, p) in a.Params)
+                Assert.That(b.Params[key].Value.ToArray(), Is.EqualTo(p.Value.ToArray()), key);   // exact: bit-identical weights
+        });
+    }
+
+    [Test]
+    public void Train_Resume_WithAMismatchedDropoutState_IsRejected()
+    {
+        string run = Path.Combine(_dir, "run");
+        Assert.That(Run("train", "--network", "twolayer", "--epochs", "1", "--output", run).Code, Is.EqualTo(0));
+        Assert.That(File.ReadAllText(Path.Combine(run, "dropout-state.json")), Is.EqualTo("[]"));
+        File.WriteAllText(Path.Combine(run, "dropout-state.json"), """[{"layer":1,"key":[1,2],"position":0,"hasGauss":false,"cachedGaussian":0}]""");
+        var (code, _, error) = Run("train", "--resume", run, "--epochs", "2");
+        Assert.That((code, error.TrimEnd()), Is.EqualTo((1, "error: dropout-state.json: states for layers [1], but the network's dropout layers are [].")));
+    }
+
     [Test]
     public void Train_Resume_OfAFinishedRun_AsksForMoreEpochs()
     {

@@ -15,9 +15,11 @@ internal static class FuzzRunner
     public const long AllocationAllowance = 1 << 20;   // buffers of the zip, gzip and JSON libraries, whatever the input
 
     /// <summary>Runs every case; <paramref name="oracle"/> returns null for a correct result, else what is wrong with it.</summary>
-    /// <remarks><paramref name="afterRejection"/>, if given, checks the state a rejected case left behind (null: as it should be).</remarks>
+    /// <remarks><paramref name="afterRejection"/>, if given, checks the state a rejected case left behind (null: as it should be).
+    /// <paramref name="alsoDocumented"/> is a second exception type the reader documents besides <see cref="InvalidDataException"/>
+    /// (ONNX import: <see cref="NotSupportedException"/> for a valid model using an operator it has no layer for).</remarks>
     public static void Run(string reader, IEnumerable<FuzzCase> cases, Func<byte[], object?> read, Func<FuzzCase, object?, string?> oracle,
-        Func<string?>? afterRejection = null)
+        Func<string?>? afterRejection = null, Type? alsoDocumented = null)
     {
         int total = 0, accepted = 0;
         long largestAllocation = 0;
@@ -46,9 +48,10 @@ internal static class FuzzRunner
 
             if (allocated > AllocationFactor * c.Bytes.Length + AllocationAllowance)
                 failures.Add($"{c.Name}: allocated {allocated:N0} bytes for a {c.Bytes.Length}-byte input");
-            if (error is InvalidDataException rejected)
+            if (error is InvalidDataException || (error is not null && alsoDocumented?.IsInstanceOfType(error) == true))
             {
-                rejections[Reason(rejected.Message)] = rejections.GetValueOrDefault(Reason(rejected.Message)) + 1;
+                string reason = $"{error.GetType().Name}: {Reason(error.Message)}";
+                rejections[reason] = rejections.GetValueOrDefault(reason) + 1;
                 if (afterRejection?.Invoke() is string changed)
                     failures.Add($"{c.Name}: rejected, but {changed}");
             }
@@ -59,7 +62,7 @@ internal static class FuzzRunner
             else
                 accepted++;
         }
-        TestContext.Out.WriteLine($"{reader}: {total:N0} cases, {accepted:N0} read correctly, {total - accepted - failures.Count:N0} rejected with InvalidDataException, " +
+        TestContext.Out.WriteLine($"{reader}: {total:N0} cases, {accepted:N0} read correctly, {total - accepted - failures.Count:N0} rejected with {(alsoDocumented is null ? "InvalidDataException" : $"InvalidDataException or {alsoDocumented.Name}")}, " +
                                   $"{failures.Count} failures; largest allocation {largestAllocation:N0} bytes; slowest case {Stopwatch.GetElapsedTime(0, slowest.Ticks).TotalMilliseconds:F1} ms ({slowest.Name})");
         foreach (var (reason, count) in rejections.OrderByDescending(r => r.Value).Take(12))
             TestContext.Out.WriteLine($"  {count,6} × {reason}");

@@ -44,4 +44,55 @@ public class TrainerTests
             Assert.That(result.MaxError, Is.LessThan(1e-2));
         });
     }
+
+    [Test]
+    public void Resume_OfMultiLayerNetExtendWithDropout_EndsBitIdenticalToAnUninterruptedRun()
+    {
+        var x = NDArray.RandomNormal([300, 20], 0, 1, 5);
+        AssertResumeIsBitIdentical(() => new MultiLayerNetExtend(20, [16, 16], 10, useDropout: true, dropoutRatio: 0.3f, seed: 2), x, Labels(300));
+    }
+
+    [Test]
+    public void Resume_OfDeepConvNet_EndsBitIdenticalToAnUninterruptedRun()
+    {
+        var x = NDArray.RandomUniform([200, 1, 28, 28], 0, 1, 6);
+        AssertResumeIsBitIdentical(() => new DeepConvNet(hiddenSize: 16, seed: 4), x, Labels(200));
+    }
+
+    private static NDArray Labels(int n) => NDArray.FromArray(Enumerable.Range(0, n).Select(i => (float)(i * 7 % 10)).ToArray());
+
+    /// <summary>Trains 3 epochs straight; then 2 epochs, and a rebuilt network given the weights, the optimizer state and the
+    /// dropout generators' states trains the 3rd: the weights must agree bit for bit (and differ without the dropout states).</summary>
+    private static void AssertResumeIsBitIdentical(Func<Sequential> build, NDArray x, NDArray t)
+    {
+        Trainer Make(Sequential network, int epochs, IOptimizer optimizer) =>
+            new(network, x, t, x[..50], t[..50], epochs, miniBatchSize: 50, optimizer, evaluateSampleNumPerEpoch: 50, seed: 9);
+
+        Sequential straight = build();
+        Make(straight, 3, new Adam(0.01f)).Train();
+
+        Sequential first = build();
+        var firstOptimizer = new Adam(0.01f);
+        Make(first, 2, firstOptimizer).Train();
+        float[][] ResumeFromFirst(bool restoreDropout)
+        {
+            Sequential resumed = build();
+            var optimizer = new Adam(0.01f);
+            foreach (var (key, p) in first.Params)
+            {
+                resumed.Params[key].Value.CopyFrom(p.Value);
+                optimizer.SetState(resumed.Params[key], firstOptimizer.GetState(p));
+            }
+            if (restoreDropout)
+                foreach (var (from, to) in first.Layers.OfType<Dropout>().Zip(resumed.Layers.OfType<Dropout>()))
+                    to.Random.SetState(from.Random.GetState());
+            Make(resumed, 3, optimizer).Train(startEpoch: 2);
+            return resumed.Params.Values.Select(p => p.Value.ToArray()).ToArray();
+        }
+
+        float[][] expected = straight.Params.Values.Select(p => p.Value.ToArray()).ToArray();
+        Assert.That(first.Layers.OfType<Dropout>().Count(), Is.GreaterThan(0));
+        Assert.That(ResumeFromFirst(restoreDropout: true), Is.EqualTo(expected));   // exact: bit-identical weights
+        Assert.That(ResumeFromFirst(restoreDropout: false), Is.Not.EqualTo(expected), "the masks matter: fresh generators give other weights");
+    }
 }

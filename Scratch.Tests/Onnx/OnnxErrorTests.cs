@@ -67,6 +67,37 @@ public class OnnxErrorTests
     }
 
     [Test]
+    public void Load_LayersThatDoNotFitTheDeclaredInput_ThrowsInvalidDataNamingTheLayer()
+    {
+        // SimpleConvNet on (1, 6, 6) (the pool is the last kernel_shape): conv 3×3 → (2, 4, 4), pool 2×2 stride 2 → (2, 2, 2), flatten → 8, Affine 8 → 4. A 3×3 pool gives (2, 1, 1), flattened 2.
+        string path = Path.Combine(_dir, "pool3.onnx");
+        Onnx.Save(new SimpleConvNet([1, 6, 6], filterNum: 2, filterSize: 3, hiddenSize: 4, outputSize: 3, seed: 1), path);
+        byte[] bytes = File.ReadAllBytes(path);
+        int kernel = bytes.AsSpan().LastIndexOf("kernel_shape"u8) + "kernel_shape".Length;
+        Assert.That(bytes[kernel..(kernel + 4)], Is.EqualTo(new byte[] { 0x42, 2, 2, 2 }), "the pool's kernel_shape: packed ints, 2 bytes, (2, 2)");
+        bytes[kernel + 2] = bytes[kernel + 3] = 3;
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => Onnx.Load(path));
+        Assert.That(e!.Message, Is.EqualTo("Onnx.Load: pool3.onnx: layer 4 (Affine) does not fit its input (N, 2), which the declared input (N, 1, 6, 6) becomes after the layers before it."));
+    }
+
+    [Test]
+    public void Load_ALengthFieldClaimingTwoGigabytes_ThrowsInvalidData()
+    {
+        // Google.Protobuf itself overruns its buffer (IndexOutOfRangeException) on some lengths near 2³¹; Load reports them as corrupt.
+        string path = Path.Combine(_dir, "model.onnx");
+        Onnx.Save(new SimpleConvNet([1, 6, 6], filterNum: 2, filterSize: 3, hiddenSize: 4, outputSize: 3, seed: 1), path);
+        byte[] valid = File.ReadAllBytes(path);
+        var lengths = Scratch.Tests.Fuzz.ProtobufVarints.Find(valid).Where(v => v.IsLength).ToList();
+        Assert.That(lengths, Has.Count.GreaterThan(10));
+        foreach (var v in lengths)
+        {
+            File.WriteAllBytes(path, [.. valid.AsSpan(0, v.Offset), 0xFF, 0xFF, 0xFF, 0xFF, 0x07, .. valid.AsSpan(v.Offset + v.Length)]);   // varint 2³¹ − 1
+            Assert.That(() => Onnx.Load(path), Throws.InstanceOf<InvalidDataException>(), $"length at {v.Offset} ({v.Value})");
+        }
+    }
+
+    [Test]
     public void Load_NotAModel_ThrowsInvalidData()
     {
         string path = Path.Combine(_dir, "weights.npy");

@@ -328,4 +328,51 @@ public sealed class RandomStateTests
         Assert.That(ex.ParamName, Is.EqualTo("std"));
         Assert.That(rs.Uniform(4, 4), Is.EqualTo(4.0));   // NumPy returns low for an empty range
     }
+
+    // ---- saving and restoring the state ----
+
+    [Test]
+    public void GetState_AfterAnOddGaussianCount_MatchesNumPyGetState()
+    {
+        var rs = new RandomState(5);
+        rs.Randn(3);   // NumPy 1.24: r = RandomState(5); r.randn(3); r.get_state()
+        MersenneTwisterState state = rs.GetState();
+        Assert.Multiple(() =>
+        {
+            Assert.That(state.Key, Has.Length.EqualTo(624));
+            Assert.That(state.Key[..3], Is.EqualTo(new uint[] { 4081643083, 713234725, 1676298141 }));
+            Assert.That((state.Position, state.HasGauss, state.CachedGaussian), Is.EqualTo((12, true, -0.2520921296030769)));
+            Assert.That(rs.Randn(), Is.EqualTo(-0.2520921296030769));   // the cached value comes next, then a fresh uniform
+            Assert.That(rs.Rand(), Is.EqualTo(0.7659078564803156));
+        });
+    }
+
+    [Test]
+    public void SetState_OnAnotherGenerator_RepeatsEveryDrawThatFollowed()
+    {
+        var source = new RandomState(7);
+        source.Randn(5);
+        source.Rand(700);                                     // past a regeneration of the key
+        MersenneTwisterState state = source.GetState();
+        double[] expected = [.. source.Randn(3), .. source.Rand(650), source.RandInt(0, 1000)];
+
+        var copy = new RandomState(99);
+        copy.SetState(state);
+        state.Key[0] ^= 1;                                   // the generator holds its own copy
+        double[] actual = [.. copy.Randn(3), .. copy.Rand(650), copy.RandInt(0, 1000)];
+        Assert.That(actual, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void SetState_RejectsAWrongKeyLengthOrPosition()
+    {
+        var rs = new RandomState(0);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => rs.SetState(new MersenneTwisterState(new uint[623], 0, false, 0)),
+                Throws.ArgumentException.With.Message.EqualTo("RandomState.SetState: the key must hold 624 words, got 623. (Parameter 'state')"));
+            Assert.That(() => rs.SetState(new MersenneTwisterState(new uint[624], 625, false, 0)),
+                Throws.ArgumentException.With.Message.Contains("the position must be in [0, 624], got 625"));
+        });
+    }
 }
