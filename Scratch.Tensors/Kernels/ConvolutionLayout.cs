@@ -49,25 +49,7 @@ public static class ConvolutionLayout
                 ReadOnlySpan<float> channel = x.Slice((n * g.C + c) * plane, plane);
                 for (int fy = 0; fy < g.FH; fy++)
                     for (int fx = 0; fx < g.FW; fx++, row++)
-                    {
-                        Span<float> tap = cols.Slice(row * columns + n * pixels, pixels);
-                        var (yFrom, yTo) = Inside(fy, g.H, oh, g.Stride, g.Pad);
-                        var (xFrom, xTo) = Inside(fx, g.W, ow, g.Stride, g.Pad);
-                        tap[..(yFrom * ow)].Clear();
-                        tap[(yTo * ow)..].Clear();
-                        for (int y = yFrom; y < yTo; y++)
-                        {
-                            Span<float> line = tap.Slice(y * ow, ow);
-                            line[..xFrom].Clear();
-                            line[xTo..].Clear();
-                            int start = (y * g.Stride - g.Pad + fy) * g.W + xFrom * g.Stride - g.Pad + fx;
-                            if (g.Stride == 1)
-                                channel.Slice(start, xTo - xFrom).CopyTo(line[xFrom..xTo]);
-                            else
-                                for (int o = xFrom, at = start; o < xTo; o++, at += g.Stride)
-                                    line[o] = channel[at];
-                        }
-                    }
+                        UnfoldTap(channel, cols.Slice(row * columns + n * pixels, pixels), g.H, g.W, oh, ow, g.Stride, g.Pad, fy, fx);
             }
         }
     }
@@ -94,24 +76,7 @@ public static class ConvolutionLayout
                 Span<float> channel = dx.Slice((n * g.C + c) * plane, plane);
                 for (int fy = 0; fy < g.FH; fy++)
                     for (int fx = 0; fx < g.FW; fx++, row++)
-                    {
-                        ReadOnlySpan<float> tap = cols.Slice(row * columns + n * pixels, pixels);
-                        var (yFrom, yTo) = Inside(fy, g.H, oh, g.Stride, g.Pad);
-                        var (xFrom, xTo) = Inside(fx, g.W, ow, g.Stride, g.Pad);
-                        for (int y = yFrom; y < yTo; y++)
-                        {
-                            ReadOnlySpan<float> line = tap.Slice(y * ow + xFrom, xTo - xFrom);
-                            int start = (y * g.Stride - g.Pad + fy) * g.W + xFrom * g.Stride - g.Pad + fx;
-                            if (g.Stride == 1)
-                            {
-                                Span<float> target = channel.Slice(start, line.Length);
-                                TensorPrimitives.Add(target, line, target);
-                            }
-                            else
-                                for (int o = 0, at = start; o < line.Length; o++, at += g.Stride)
-                                    channel[at] += line[o];
-                        }
-                    }
+                        FoldTap(cols.Slice(row * columns + n * pixels, pixels), channel, g.H, g.W, oh, ow, g.Stride, g.Pad, fy, fx);
             }
         }
     }
@@ -262,6 +227,48 @@ public static class ConvolutionLayout
             for (int f = 0; f < fn; f++)
                 for (int q = 0; q < p; q++)
                     doutT[f * n * p + image * p + q] = dout[(image * fn + f) * p + q];
+    }
+
+    /// <summary>One filter tap (fy, fx) of one channel: <c>tap[oy·OW + ox] = channel[oy·S − P + fy, ox·S − P + fx]</c>, 0 where that reads padding.</summary>
+    /// <remarks>channel: (H, W); tap: (OH, OW). Shared by <see cref="Unfold"/> and the per-image unfold behind <c>NDArray.Unfold</c>.</remarks>
+    internal static void UnfoldTap(ReadOnlySpan<float> channel, Span<float> tap, int h, int w, int oh, int ow, int stride, int pad, int fy, int fx)
+    {
+        var (yFrom, yTo) = Inside(fy, h, oh, stride, pad);
+        var (xFrom, xTo) = Inside(fx, w, ow, stride, pad);
+        tap[..(yFrom * ow)].Clear();
+        tap[(yTo * ow)..].Clear();
+        for (int y = yFrom; y < yTo; y++)
+        {
+            Span<float> line = tap.Slice(y * ow, ow);
+            line[..xFrom].Clear();
+            line[xTo..].Clear();
+            int start = (y * stride - pad + fy) * w + xFrom * stride - pad + fx;
+            if (stride == 1)
+                channel.Slice(start, xTo - xFrom).CopyTo(line[xFrom..xTo]);
+            else
+                for (int o = xFrom, at = start; o < xTo; o++, at += stride)
+                    line[o] = channel[at];
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="UnfoldTap"/>: <c>channel[oy·S − P + fy, ox·S − P + fx] += tap[oy·OW + ox]</c> where that is inside.</summary>
+    internal static void FoldTap(ReadOnlySpan<float> tap, Span<float> channel, int h, int w, int oh, int ow, int stride, int pad, int fy, int fx)
+    {
+        var (yFrom, yTo) = Inside(fy, h, oh, stride, pad);
+        var (xFrom, xTo) = Inside(fx, w, ow, stride, pad);
+        for (int y = yFrom; y < yTo; y++)
+        {
+            ReadOnlySpan<float> line = tap.Slice(y * ow + xFrom, xTo - xFrom);
+            int start = (y * stride - pad + fy) * w + xFrom * stride - pad + fx;
+            if (stride == 1)
+            {
+                Span<float> target = channel.Slice(start, line.Length);
+                TensorPrimitives.Add(target, line, target);
+            }
+            else
+                for (int o = 0, at = start; o < line.Length; o++, at += stride)
+                    channel[at] += line[o];
+        }
     }
 
     /// <summary>The output positions [from, to) whose tap <paramref name="f"/> lands inside an input of <paramref name="size"/> (f − pad + o·stride in [0, size)).</summary>

@@ -83,16 +83,6 @@ internal static class Im2ColKernel
 /// </summary>
 internal static class UnfoldKernel
 {
-    /// <summary>The output columns [from, to) whose tap <paramref name="f"/> lands inside an input of <paramref name="size"/> (f − pad + o·stride in [0, size)).</summary>
-    private static (int From, int To) Inside(int f, int size, int outSize, int stride, int pad)
-    {
-        int first = pad - f;                                           // o·stride ≥ pad − f
-        int from = first <= 0 ? 0 : (first + stride - 1) / stride;
-        int last = size - 1 + pad - f;                                 // o·stride ≤ size − 1 + pad − f
-        int to = last < 0 ? 0 : Math.Min(outSize, last / stride + 1);
-        return (Math.Min(from, to), to);
-    }
-
     /// <summary>Image n: <c>cols[n, (c, fy, fx), oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 outside).</summary>
     public static void UnfoldImage(ReadOnlySpan<float> x, Span<float> cols, in ConvGeometry g, int n)
     {
@@ -104,25 +94,7 @@ internal static class UnfoldKernel
             ReadOnlySpan<float> channel = x.Slice((n * g.C + c) * plane, plane);
             for (int fy = 0; fy < g.FH; fy++)
                 for (int fx = 0; fx < g.FW; fx++, row++)
-                {
-                    Span<float> tap = image.Slice(row * pixels, pixels);
-                    var (yFrom, yTo) = Inside(fy, g.H, oh, g.Stride, g.Pad);
-                    var (xFrom, xTo) = Inside(fx, g.W, ow, g.Stride, g.Pad);
-                    tap[..(yFrom * ow)].Clear();
-                    tap[(yTo * ow)..].Clear();
-                    for (int y = yFrom; y < yTo; y++)
-                    {
-                        Span<float> line = tap.Slice(y * ow, ow);
-                        line[..xFrom].Clear();
-                        line[xTo..].Clear();
-                        int start = (y * g.Stride - g.Pad + fy) * g.W + xFrom * g.Stride - g.Pad + fx;
-                        if (g.Stride == 1)
-                            channel.Slice(start, xTo - xFrom).CopyTo(line[xFrom..xTo]);
-                        else
-                            for (int o = xFrom, at = start; o < xTo; o++, at += g.Stride)
-                                line[o] = channel[at];
-                    }
-                }
+                    ConvolutionLayout.UnfoldTap(channel, image.Slice(row * pixels, pixels), g.H, g.W, oh, ow, g.Stride, g.Pad, fy, fx);
         }
     }
 
@@ -138,24 +110,7 @@ internal static class UnfoldKernel
             Span<float> channel = x.Slice((n * g.C + c) * plane, plane);
             for (int fy = 0; fy < g.FH; fy++)
                 for (int fx = 0; fx < g.FW; fx++, row++)
-                {
-                    ReadOnlySpan<float> tap = image.Slice(row * pixels, pixels);
-                    var (yFrom, yTo) = Inside(fy, g.H, oh, g.Stride, g.Pad);
-                    var (xFrom, xTo) = Inside(fx, g.W, ow, g.Stride, g.Pad);
-                    for (int y = yFrom; y < yTo; y++)
-                    {
-                        ReadOnlySpan<float> line = tap.Slice(y * ow + xFrom, xTo - xFrom);
-                        int start = (y * g.Stride - g.Pad + fy) * g.W + xFrom * g.Stride - g.Pad + fx;
-                        if (g.Stride == 1)
-                        {
-                            Span<float> target = channel.Slice(start, line.Length);
-                            System.Numerics.Tensors.TensorPrimitives.Add(target, line, target);
-                        }
-                        else
-                            for (int o = 0, at = start; o < line.Length; o++, at += g.Stride)
-                                channel[at] += line[o];
-                    }
-                }
+                    ConvolutionLayout.FoldTap(image.Slice(row * pixels, pixels), channel, g.H, g.W, oh, ow, g.Stride, g.Pad, fy, fx);
         }
     }
 }
