@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>Where the (PoolH, PoolW) windows of a pooling layer fall on an (N, C, H, W) input: OH = (H + 2·Pad − PoolH)/Stride + 1, OW likewise.</summary>
@@ -81,25 +83,107 @@ public static class Pooling
         }
     }
 
-    /// <summary>The book's 2×2 pooling with stride 2 and no padding: the four candidates of each window compared in (y, x) order, without the general window loops.</summary>
+    /// <summary>
+    /// The book's 2×2 pooling with stride 2 and no padding: each output row from a pair of input rows, 8 (or 4) windows
+    /// at a time in vectors (the last block of a row overlaps the one before it rather than falling back to scalar code),
+    /// scalar only for rows narrower than 4 windows.
+    /// </summary>
     private static void MaxForward2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, PoolShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
         for (int p = from; p < to; p++)
-            for (int i = 0, o = p * oh * ow; i < oh; i++)
+            for (int i = 0; i < oh; i++)
             {
-                int row = p * plane + 2 * i * w;
-                for (int j = 0; j < ow; j++, o++)
-                {
-                    int at = row + 2 * j, bestAt = at;
-                    float best = x[at];
-                    Consider(x[at + 1], at + 1, ref best, ref bestAt);
-                    Consider(x[at + w], at + w, ref best, ref bestAt);
-                    Consider(x[at + w + 1], at + w + 1, ref best, ref bestAt);
-                    y[o] = best;
-                    argMax[o] = bestAt;
-                }
+                int row = p * plane + 2 * i * w, o = (p * oh + i) * ow;
+                if (Vector256.IsHardwareAccelerated && ow >= Vector256<float>.Count)
+                    for (int j = 0; j < ow; j += Vector256<float>.Count)
+                    {
+                        int at = Math.Min(j, ow - Vector256<float>.Count);
+                        MaxOf8Windows(x, row + 2 * at, w, y.Slice(o + at), argMax.Slice(o + at));
+                    }
+                else if (Vector128.IsHardwareAccelerated && ow >= Vector128<float>.Count)
+                    for (int j = 0; j < ow; j += Vector128<float>.Count)
+                    {
+                        int at = Math.Min(j, ow - Vector128<float>.Count);
+                        MaxOf4Windows(x, row + 2 * at, w, y.Slice(o + at), argMax.Slice(o + at));
+                    }
+                else
+                    for (int j = 0; j < ow; j++)
+                    {
+                        int at = row + 2 * j, bestAt = at;
+                        float best = x[at];
+                        Consider(x[at + 1], at + 1, ref best, ref bestAt);
+                        Consider(x[at + w], at + w, ref best, ref bestAt);
+                        Consider(x[at + w + 1], at + w + 1, ref best, ref bestAt);
+                        y[o + j] = best;
+                        argMax[o + j] = bestAt;
+                    }
             }
+    }
+
+    private static readonly Vector256<int> EvenOffsets8 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+
+    /// <summary>Eight neighbouring 2×2 windows whose top-left corners are x[at], x[at + 2], …: the max of each and where it was.</summary>
+    /// <remarks>
+    /// The four candidates of a window are compared as a tournament, (top-left vs top-right) against (bottom-left vs
+    /// bottom-right), each match won by the later one only if it is greater or the first NaN: the same winner as comparing them in
+    /// (y, x) order, because both keep the first occurrence of the maximum (NaN counting as the largest).
+    /// </remarks>
+    private static void MaxOf8Windows(ReadOnlySpan<float> x, int at, int w, Span<float> y, Span<int> argMax)
+    {
+        var (topLeft, topRight) = Deinterleave(Vector256.Create(x.Slice(at, 8)), Vector256.Create(x.Slice(at + 8, 8)));        // x[at + 2j], x[at + 2j + 1]
+        var (bottomLeft, bottomRight) = Deinterleave(Vector256.Create(x.Slice(at + w, 8)), Vector256.Create(x.Slice(at + w + 8, 8)));
+        Vector256<int> atTopLeft = Vector256.Create(at) + EvenOffsets8, atBottomLeft = atTopLeft + Vector256.Create(w);
+        var (top, atTop) = Match(topLeft, atTopLeft, topRight, atTopLeft + Vector256<int>.One);
+        var (bottom, atBottom) = Match(bottomLeft, atBottomLeft, bottomRight, atBottomLeft + Vector256<int>.One);
+        var (best, atBest) = Match(top, atTop, bottom, atBottom);
+        best.CopyTo(y);
+        atBest.CopyTo(argMax);
+    }
+
+    /// <summary>16 floats (two vectors) as their 8 even-indexed and 8 odd-indexed elements.</summary>
+    private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(Vector256<float> low, Vector256<float> high)
+    {
+        low = Vector256.Shuffle(low, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+        high = Vector256.Shuffle(high, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+        return (Vector256.Create(low.GetLower(), high.GetLower()), Vector256.Create(low.GetUpper(), high.GetUpper()));
+    }
+
+    /// <summary>The winner of each lane: <paramref name="second"/> where it beats <paramref name="first"/>, else <paramref name="first"/>.</summary>
+    private static (Vector256<float> Best, Vector256<int> At) Match(Vector256<float> first, Vector256<int> atFirst, Vector256<float> second, Vector256<int> atSecond)
+    {
+        Vector256<float> beats = Vector256.GreaterThan(second, first)
+            | Vector256.AndNot(Vector256.Equals(first, first), Vector256.Equals(second, second));   // second is the first NaN
+        return (Vector256.ConditionalSelect(beats, second, first), Vector256.ConditionalSelect(beats.AsInt32(), atSecond, atFirst));
+    }
+
+    private static readonly Vector128<int> EvenOffsets4 = Vector128.Create(0, 2, 4, 6);
+
+    /// <summary><see cref="MaxOf8Windows"/> for four windows, on 128-bit vectors.</summary>
+    private static void MaxOf4Windows(ReadOnlySpan<float> x, int at, int w, Span<float> y, Span<int> argMax)
+    {
+        var (topLeft, topRight) = Deinterleave(Vector128.Create(x.Slice(at, 4)), Vector128.Create(x.Slice(at + 4, 4)));
+        var (bottomLeft, bottomRight) = Deinterleave(Vector128.Create(x.Slice(at + w, 4)), Vector128.Create(x.Slice(at + w + 4, 4)));
+        Vector128<int> atTopLeft = Vector128.Create(at) + EvenOffsets4, atBottomLeft = atTopLeft + Vector128.Create(w);
+        var (top, atTop) = Match(topLeft, atTopLeft, topRight, atTopLeft + Vector128<int>.One);
+        var (bottom, atBottom) = Match(bottomLeft, atBottomLeft, bottomRight, atBottomLeft + Vector128<int>.One);
+        var (best, atBest) = Match(top, atTop, bottom, atBottom);
+        best.CopyTo(y);
+        atBest.CopyTo(argMax);
+    }
+
+    private static (Vector128<float> Even, Vector128<float> Odd) Deinterleave(Vector128<float> low, Vector128<float> high)
+    {
+        low = Vector128.Shuffle(low, Vector128.Create(0, 2, 1, 3));
+        high = Vector128.Shuffle(high, Vector128.Create(0, 2, 1, 3));
+        return (Vector128.Create(low.GetLower(), high.GetLower()), Vector128.Create(low.GetUpper(), high.GetUpper()));
+    }
+
+    private static (Vector128<float> Best, Vector128<int> At) Match(Vector128<float> first, Vector128<int> atFirst, Vector128<float> second, Vector128<int> atSecond)
+    {
+        Vector128<float> beats = Vector128.GreaterThan(second, first)
+            | Vector128.AndNot(Vector128.Equals(first, first), Vector128.Equals(second, second));
+        return (Vector128.ConditionalSelect(beats, second, first), Vector128.ConditionalSelect(beats.AsInt32(), atSecond, atFirst));
     }
 
     /// <summary>np.argmax's rule: a later element wins only if strictly greater, or if it is the first NaN.</summary>
@@ -129,9 +213,14 @@ public static class Pooling
         return (best, bestAt);
     }
 
-    /// <summary>Max-pooling backward of planes [from, to) on this thread.</summary>
+    /// <summary>Max-pooling backward of planes [from, to) on this thread (for 2×2 windows with stride 2, argMax must come from MaxForward).</summary>
     public static void MaxBackward(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, Span<float> dx, PoolShape g, int from, int to)
     {
+        if (g is { PoolH: 2, PoolW: 2, Stride: 2, Pad: 0 })
+        {
+            MaxBackward2x2(dout, argMax, dx, g, from, to);
+            return;
+        }
         int plane = g.H * g.W, outPlane = g.OH * g.OW;
         dx.Slice(from * plane, (to - from) * plane).Clear();
         for (int o = from * outPlane; o < to * outPlane; o++)
@@ -140,6 +229,87 @@ public static class Pooling
             if (at >= 0) dx[at] += dout[o];
         }
     }
+
+    /// <summary>
+    /// 2×2 windows with stride 2 do not overlap, so dx is written once, window by window (dout where the max was, 0 at
+    /// the three others), 8 or 4 windows at a time as in <see cref="MaxForward2x2"/>, instead of cleared and scattered
+    /// into; the last column and row that no window covers (odd W or H) are cleared. argMax must hold what
+    /// <see cref="MaxForward(ReadOnlySpan{float}, Span{float}, Span{int}, PoolShape, int, int)"/> recorded: an index inside its own window.
+    /// </summary>
+    private static void MaxBackward2x2(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, Span<float> dx, PoolShape g, int from, int to)
+    {
+        int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
+        for (int p = from; p < to; p++)
+        {
+            for (int i = 0; i < oh; i++)
+            {
+                int row = p * plane + 2 * i * w, o = (p * oh + i) * ow;
+                if (Vector256.IsHardwareAccelerated && ow >= Vector256<float>.Count)
+                    for (int j = 0; j < ow; j += Vector256<float>.Count)
+                    {
+                        int at = Math.Min(j, ow - Vector256<float>.Count);
+                        Spread8Windows(dout.Slice(o + at), argMax.Slice(o + at), row + 2 * at, w, dx);
+                    }
+                else if (Vector128.IsHardwareAccelerated && ow >= Vector128<float>.Count)
+                    for (int j = 0; j < ow; j += Vector128<float>.Count)
+                    {
+                        int at = Math.Min(j, ow - Vector128<float>.Count);
+                        Spread4Windows(dout.Slice(o + at), argMax.Slice(o + at), row + 2 * at, w, dx);
+                    }
+                else
+                    for (int j = 0; j < ow; j++)
+                    {
+                        int at = row + 2 * j, max = argMax[o + j];
+                        float d = dout[o + j];
+                        dx[at] = max == at ? d : 0f;
+                        dx[at + 1] = max == at + 1 ? d : 0f;
+                        dx[at + w] = max == at + w ? d : 0f;
+                        dx[at + w + 1] = max == at + w + 1 ? d : 0f;
+                    }
+                if (w % 2 == 1)
+                    dx[row + w - 1] = dx[row + 2 * w - 1] = 0f;
+            }
+            if (g.H % 2 == 1)
+                dx.Slice(p * plane + (g.H - 1) * w, w).Clear();
+        }
+    }
+
+    /// <summary>dx of eight neighbouring 2×2 windows whose top-left corners are dx[at], dx[at + 2], …: dout where argMax points, else 0.</summary>
+    private static void Spread8Windows(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, int at, int w, Span<float> dx)
+    {
+        Vector256<float> d = Vector256.Create(dout[..8]);
+        Vector256<int> max = Vector256.Create(argMax[..8]), atTopLeft = Vector256.Create(at) + EvenOffsets8, atBottomLeft = atTopLeft + Vector256.Create(w);
+        var (low, high) = Interleave(d & Vector256.Equals(max, atTopLeft).AsSingle(), d & Vector256.Equals(max, atTopLeft + Vector256<int>.One).AsSingle());
+        low.CopyTo(dx.Slice(at, 8));
+        high.CopyTo(dx.Slice(at + 8, 8));
+        (low, high) = Interleave(d & Vector256.Equals(max, atBottomLeft).AsSingle(), d & Vector256.Equals(max, atBottomLeft + Vector256<int>.One).AsSingle());
+        low.CopyTo(dx.Slice(at + w, 8));
+        high.CopyTo(dx.Slice(at + w + 8, 8));
+    }
+
+    /// <summary>The inverse of <see cref="Deinterleave(Vector256{float}, Vector256{float})"/>: even and odd elements back into 16 floats in order.</summary>
+    private static (Vector256<float> Low, Vector256<float> High) Interleave(Vector256<float> even, Vector256<float> odd)
+    {
+        Vector256<float> low = Vector256.Create(even.GetLower(), odd.GetLower()), high = Vector256.Create(even.GetUpper(), odd.GetUpper());
+        return (Vector256.Shuffle(low, Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)), Vector256.Shuffle(high, Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+
+    /// <summary><see cref="Spread8Windows"/> for four windows, on 128-bit vectors.</summary>
+    private static void Spread4Windows(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, int at, int w, Span<float> dx)
+    {
+        Vector128<float> d = Vector128.Create(dout[..4]);
+        Vector128<int> max = Vector128.Create(argMax[..4]), atTopLeft = Vector128.Create(at) + EvenOffsets4, atBottomLeft = atTopLeft + Vector128.Create(w);
+        var (low, high) = Interleave(d & Vector128.Equals(max, atTopLeft).AsSingle(), d & Vector128.Equals(max, atTopLeft + Vector128<int>.One).AsSingle());
+        low.CopyTo(dx.Slice(at, 4));
+        high.CopyTo(dx.Slice(at + 4, 4));
+        (low, high) = Interleave(d & Vector128.Equals(max, atBottomLeft).AsSingle(), d & Vector128.Equals(max, atBottomLeft + Vector128<int>.One).AsSingle());
+        low.CopyTo(dx.Slice(at + w, 4));
+        high.CopyTo(dx.Slice(at + w + 4, 4));
+    }
+
+    private static (Vector128<float> Low, Vector128<float> High) Interleave(Vector128<float> even, Vector128<float> odd) =>
+        (Vector128.Shuffle(Vector128.Create(even.GetLower(), odd.GetLower()), Vector128.Create(0, 2, 1, 3)),
+         Vector128.Shuffle(Vector128.Create(even.GetUpper(), odd.GetUpper()), Vector128.Create(0, 2, 1, 3)));
 
     /// <summary>Average pooling of planes [from, to) on this thread.</summary>
     public static void AvgForward(ReadOnlySpan<float> x, Span<float> y, PoolShape g, int from, int to)

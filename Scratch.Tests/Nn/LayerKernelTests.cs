@@ -50,6 +50,8 @@ public class LayerKernelTests
         yield return new PoolShape(1, 2, 257, 5, 3, 2, 1, 1);
         yield return new PoolShape(7, 3, 5, 9, 2, 3, 1, 2);
         yield return new PoolShape(100, 30, 24, 24, 2, 2, 2, 0);    // large enough for both threads
+        foreach (int w in new[] { 2, 3, 6, 8, 9, 15, 16, 17, 33, 40 })  // 2×2/2 rows of 1-20 windows: vector blocks, overlapping last blocks, scalar rows
+            yield return new PoolShape(2, 3, w % 7 + 2, w, 2, 2, 2, 0);
     }
 
     [Test]
@@ -60,6 +62,8 @@ public class LayerKernelTests
             int inSize = g.N * g.C * g.H * g.W, outSize = g.N * g.C * g.OH * g.OW;
             float[] x = Random(inSize, 7), dout = Random(outSize, 8);
             if (inSize > 10) (x[3], x[9]) = (x[2], float.NaN);                     // a tie and a NaN
+            for (int i = 17; i + 40 < inSize; i += 41)                             // more ties, NaNs, infinities and signed zeros
+                (x[i], x[i + 1], x[i + 7], x[i + 20], x[i + 21], x[i + 30]) = (x[i + 2], float.NaN, float.NegativeInfinity, -0f, 0f, float.NaN);
             float[] y = new float[outSize], expectedY = new float[outSize], dx = new float[inSize], expectedDx = new float[inSize];
             int[] argMax = new int[outSize], expectedArgMax = new int[outSize];
 
@@ -67,6 +71,7 @@ public class LayerKernelTests
             Pooling.MaxForwardNaive(x, expectedY, expectedArgMax, g);
             Assert.That(y, Is.EqualTo(expectedY), "max forward");
             Assert.That(argMax, Is.EqualTo(expectedArgMax), "argmax");
+            dx.AsSpan().Fill(float.NaN);                                           // every element must be written, the uncovered ones too
             Pooling.MaxBackward(dout, argMax, dx, g);
             Pooling.MaxBackwardNaive(dout, expectedArgMax, expectedDx);
             Assert.That(dx, Is.EqualTo(expectedDx), "max backward");
@@ -74,6 +79,7 @@ public class LayerKernelTests
             Pooling.AvgForward(x, y, g);
             Pooling.AvgForwardNaive(x, expectedY, g);
             Assert.That(y, Is.EqualTo(expectedY), "average forward");
+            dx.AsSpan().Fill(float.NaN);
             Pooling.AvgBackward(dout, dx, g);
             Pooling.AvgBackwardNaive(dout, expectedDx, g);
             Assert.That(dx, Is.EqualTo(expectedDx), "average backward");
