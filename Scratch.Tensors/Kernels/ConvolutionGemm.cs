@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Scratch.Tensors.Kernels;
@@ -78,6 +79,7 @@ public static class ConvolutionGemm
     /// (K, n·P) times W_col are its (FN, OH, OW) maps, so for large maps each image's product is stored straight into y
     /// with the bias; small maps go through one product for the chunk and <see cref="ConvolutionLayout.Scatter"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
     {
         int fn = bias.Length;
@@ -96,6 +98,7 @@ public static class ConvolutionGemm
 
     private readonly struct ForwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) : IRangeBody
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int from, int to)
         {
             int fn = bias.Length, inImage = g.C * g.H * g.W, outImage = fn * g.P;
@@ -110,6 +113,7 @@ public static class ConvolutionGemm
     private readonly struct BackwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout,
         Memory<float> dx, Memory<float> partials, ConvShape g, int fn) : IRangeBody
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int from, int to)
         {
             int inImage = g.C * g.H * g.W, outImage = fn * g.P, block = fn * (g.K + 1);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Scratch.Tensors.Kernels;
@@ -33,6 +34,7 @@ public static class ConvolutionLayout
 {
     /// <summary>Images [from, to): <c>cols[(c, fy, fx), n·P + oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 in the padding).</summary>
     /// <remarks>A "same" convolution (stride 1, OW = W, as 3×3 with pad 1) copies each tap's rows as one shifted span; see <see cref="IsShiftedCopy"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold(ReadOnlySpan<float> x, Span<float> cols, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
@@ -59,6 +61,7 @@ public static class ConvolutionLayout
     /// cols is also scratch: for a "same" convolution (<see cref="IsShiftedCopy"/>) the entries that read padding are set
     /// to 0 first, so each tap's rows are added as one shifted span; the sums are the same, in the same order.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fold(Span<float> cols, Span<float> dx, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
@@ -87,6 +90,7 @@ public static class ConvolutionLayout
     /// </summary>
     public static bool IsShiftedCopy(ConvShape g) => g.Stride == 1 && g.OW == g.W;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnfoldShifted(ReadOnlySpan<float> x, Span<float> cols, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
@@ -115,6 +119,7 @@ public static class ConvolutionLayout
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FoldShifted(Span<float> cols, Span<float> dx, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
@@ -142,6 +147,7 @@ public static class ConvolutionLayout
     }
 
     /// <summary>Columns [0, xFrom) and [xTo, width) of rows [yFrom, yTo) of a (rows, width) block set to 0 (a few entries per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClearColumns(Span<float> block, int width, int yFrom, int yTo, int xFrom, int xTo)
     {
         if (xFrom == 0 && xTo == width) return;
@@ -154,6 +160,7 @@ public static class ConvolutionLayout
     }
 
     /// <summary>Images [from, to): <c>y[n, f, p] = relu?(product[f, n·P + p] + bias[f])</c>, the product's maps into (N, FN, P) order with the bias (and ReLU) in the same pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scatter(ReadOnlySpan<float> product, Span<float> y, ReadOnlySpan<float> bias, bool relu, int n, int p, int from, int to)
     {
         int fn = bias.Length;
@@ -167,6 +174,7 @@ public static class ConvolutionLayout
     }
 
     /// <summary>Images [from, to): <c>doutT[f, n·P + p] = dout[n, f, p]</c>, the layer's (N, FN, P) gradient in the product's (FN, N·P) order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gather(ReadOnlySpan<float> dout, Span<float> doutT, int n, int fn, int p, int from, int to)
     {
         for (int image = from; image < to; image++)
@@ -231,6 +239,7 @@ public static class ConvolutionLayout
 
     /// <summary>One filter tap (fy, fx) of one channel: <c>tap[oy·OW + ox] = channel[oy·S − P + fy, ox·S − P + fx]</c>, 0 where that reads padding.</summary>
     /// <remarks>channel: (H, W); tap: (OH, OW). Shared by <see cref="Unfold"/> and the per-image unfold behind <c>NDArray.Unfold</c>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UnfoldTap(ReadOnlySpan<float> channel, Span<float> tap, int h, int w, int oh, int ow, int stride, int pad, int fy, int fx)
     {
         var (yFrom, yTo) = Inside(fy, h, oh, stride, pad);
@@ -252,6 +261,7 @@ public static class ConvolutionLayout
     }
 
     /// <summary>The adjoint of <see cref="UnfoldTap"/>: <c>channel[oy·S − P + fy, ox·S − P + fx] += tap[oy·OW + ox]</c> where that is inside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void FoldTap(ReadOnlySpan<float> tap, Span<float> channel, int h, int w, int oh, int ow, int stride, int pad, int fy, int fx)
     {
         var (yFrom, yTo) = Inside(fy, h, oh, stride, pad);

@@ -22,6 +22,9 @@ public class ConvolutionAlgorithmTests
         yield return new TestCaseData(new[] { 3, 4, 9, 33 }, new[] { 7, 5, 5 }, 1, 2).SetName("5x5 pad 2, 33 wide");
         yield return new TestCaseData(new[] { 2, 3, 8, 7 }, new[] { 2, 3, 3 }, 1, 0).SetName("3x3 pad 0");
         yield return new TestCaseData(new[] { 2, 3, 6, 5 }, new[] { 3, 2, 2 }, 1, 2).SetName("2x2 pad 2, wider than the filter's reach");
+        yield return new TestCaseData(new[] { 2, 3, 9, 8 }, new[] { 4, 3, 2 }, 1, 1).SetName("3x2 stride 1: dx by folding, not as a convolution");
+        yield return new TestCaseData(new[] { 3, 5, 11, 10 }, new[] { 6, 5, 5 }, 1, 3).SetName("5x5 pad 3: dx as a convolution with pad 1");
+        yield return new TestCaseData(new[] { 33, 2, 7, 7 }, new[] { 3, 1, 1 }, 1, 0).SetName("1x1 on 33 images: dx as a convolution with pad 0");
     }
 
     [TestCaseSource(nameof(Cases))]
