@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Scratch.Optim;
 
@@ -10,6 +11,7 @@ namespace Scratch.Optim;
 internal static class Fused
 {
     /// <summary><c>h[i] = a·h[i] + b·g[i]²</c> (RMSprop's leaky sum of squares).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleAddSquare(Span<float> h, float a, float b, ReadOnlySpan<float> g)
     {
         Debug.Assert(h.Length == g.Length);
@@ -29,6 +31,7 @@ internal static class Fused
     }
 
     /// <summary><c>w[i] −= s·n[i] / (√d[i] + ε)</c> (the AdaGrad / RMSprop / Adam step).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SubtractScaledRatio(Span<float> w, float s, ReadOnlySpan<float> n, ReadOnlySpan<float> d, float epsilon)
     {
         Debug.Assert(w.Length == n.Length && w.Length == d.Length);
@@ -54,6 +57,7 @@ internal static class Fused
     /// The book's form is <c>s = lr_t, k = 1</c>; PyTorch's bias-corrected form is <c>s = lr/(1−β1ᵗ), k = 1/(1−β2ᵗ)</c>, which
     /// gives <c>lr·m̂/(√v̂ + ε)</c>. One read of w, g, m, v and one write of w, m, v per element instead of three passes.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AdamStep(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float a1, float a2, float s, float k, float epsilon)
     {
         Debug.Assert(w.Length == g.Length && w.Length == m.Length && w.Length == v.Length);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -11,6 +12,7 @@ namespace Scratch.Tensors.Kernels;
 public static class BatchNorm
 {
     /// <summary><c>mean[c] = Σ x / M</c>, <c>variance[c] = Σ (x − mean)² / M</c> (population variance); <paramref name="scratch"/> (x's length) receives <c>x − mean</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Statistics(ReadOnlySpan<float> x, Span<float> mean, Span<float> variance, Span<float> scratch, int n, int c, int p)
     {
         double m = (double)n * p;
@@ -47,6 +49,7 @@ public static class BatchNorm
     }
 
     /// <summary><c>xn = (x − mean)/std</c>, <c>y = γ·xn + β</c>, per channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> std,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> xn, Span<float> y, int n, int c, int p)
     {
@@ -78,6 +81,7 @@ public static class BatchNorm
     /// <c>dβ = Σ dout</c>, <c>dγ = Σ dout·xn</c> and, in training, <c>dx = (γ/std)·(dout − dβ/M − xn·dγ/M)</c>
     /// (the book's chain of dxn, dstd, dvar, dμ collapsed); after a test-mode forward <c>dx = γ·dout/std</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> dout, ReadOnlySpan<float> xn, ReadOnlySpan<float> gamma, ReadOnlySpan<float> std,
         Span<float> dgamma, Span<float> dbeta, Span<float> dx, bool training, int n, int c, int p)
     {

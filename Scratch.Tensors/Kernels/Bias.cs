@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -6,6 +7,7 @@ namespace Scratch.Tensors.Kernels;
 public static class Bias
 {
     /// <summary><c>sum[j] = Σ_r x[r, j]</c>, rows added in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumRows(ReadOnlySpan<float> x, int rows, int cols, Span<float> sum)
     {
         sum[..cols].Clear();
@@ -14,6 +16,7 @@ public static class Bias
     }
 
     /// <summary><c>sum[r] = Σ_j x[r, j]</c>: a convolution's <c>db</c> from dout in (FN, N·P) order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumEachRow(ReadOnlySpan<float> x, int rows, int cols, Span<float> sum)
     {
         for (int r = 0; r < rows; r++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>
@@ -9,6 +10,7 @@ namespace Scratch.Tensors.Kernels;
 public static class Dropout
 {
     /// <summary><c>mask[i] = random.Rand() &gt; ratio ? keep : 0</c>, <c>y[i] = x[i]·mask[i]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, Span<float> mask, Span<float> y, RandomState random, double ratio, float keep)
     {
         for (int i = 0; i < x.Length; i++)

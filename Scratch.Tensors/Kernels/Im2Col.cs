@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>Geometry of a 2-D sliding window over an (N, C, H, W) batch: the book's im2col parameters.</summary>
@@ -18,6 +19,7 @@ internal readonly record struct ConvGeometry(int N, int C, int H, int W, int FH,
 internal static class Im2ColKernel
 {
     /// <summary>Rows of image <paramref name="n"/>: <c>col[(n, oh, ow), (c, fy, fx)] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 outside).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Im2ColImage(ReadOnlySpan<float> x, Span<float> col, in ConvGeometry g, int n)
     {
         int oh = g.OH, ow = g.OW, width = g.ColWidth, plane = g.H * g.W;
@@ -50,6 +52,7 @@ internal static class Im2ColKernel
     }
 
     /// <summary>The adjoint for image <paramref name="n"/>: <c>x[n, c, iy, ix] = Σ col</c> over every window entry that read it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2ImImage(ReadOnlySpan<float> col, Span<float> x, in ConvGeometry g, int n)
     {
         int oh = g.OH, ow = g.OW, width = g.ColWidth, plane = g.H * g.W;
@@ -84,6 +87,7 @@ internal static class Im2ColKernel
 internal static class UnfoldKernel
 {
     /// <summary>Image n: <c>cols[n, (c, fy, fx), oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 outside).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UnfoldImage(ReadOnlySpan<float> x, Span<float> cols, in ConvGeometry g, int n)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow;
@@ -99,6 +103,7 @@ internal static class UnfoldKernel
     }
 
     /// <summary>The adjoint for image n: <c>x[n, c, iy, ix] = Σ cols</c> over every tap and output pixel that read it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FoldImage(ReadOnlySpan<float> cols, Span<float> x, in ConvGeometry g, int n)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow;

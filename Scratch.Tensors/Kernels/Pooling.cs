@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Scratch.Tensors.Kernels;
@@ -40,6 +41,7 @@ public static class Pooling
         ParallelRange.For(g.Planes, new AvgBackwardBody(dout, dx, g), (long)g.Planes * g.H * g.W);
 
     /// <summary>Max pooling of planes [from, to) on this thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, PoolShape g, int from, int to)
     {
         if (g is { PoolH: 2, PoolW: 2, Stride: 2, Pad: 0 })
@@ -88,6 +90,7 @@ public static class Pooling
     /// at a time in vectors (the last block of a row overlaps the one before it rather than falling back to scalar code),
     /// scalar only for rows narrower than 4 windows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxForward2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, PoolShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
@@ -129,6 +132,7 @@ public static class Pooling
     /// bottom-right), each match won by the later one only if it is greater or the first NaN: the same winner as comparing them in
     /// (y, x) order, because both keep the first occurrence of the maximum (NaN counting as the largest).
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MaxOf8Windows(ReadOnlySpan<float> x, int at, int w, Span<float> y, Span<int> argMax)
     {
         var (topLeft, topRight) = Deinterleave(Vector256.Create(x.Slice(at, 8)), Vector256.Create(x.Slice(at + 8, 8)));        // x[at + 2j], x[at + 2j + 1]
@@ -142,6 +146,7 @@ public static class Pooling
     }
 
     /// <summary>16 floats (two vectors) as their 8 even-indexed and 8 odd-indexed elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(Vector256<float> low, Vector256<float> high)
     {
         low = Vector256.Shuffle(low, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
@@ -150,6 +155,7 @@ public static class Pooling
     }
 
     /// <summary>The winner of each lane: <paramref name="second"/> where it beats <paramref name="first"/>, else <paramref name="first"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float> Best, Vector256<int> At) Match(Vector256<float> first, Vector256<int> atFirst, Vector256<float> second, Vector256<int> atSecond)
     {
         Vector256<float> beats = Vector256.GreaterThan(second, first)
@@ -160,6 +166,7 @@ public static class Pooling
     private static readonly Vector128<int> EvenOffsets4 = Vector128.Create(0, 2, 4, 6);
 
     /// <summary><see cref="MaxOf8Windows"/> for four windows, on 128-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MaxOf4Windows(ReadOnlySpan<float> x, int at, int w, Span<float> y, Span<int> argMax)
     {
         var (topLeft, topRight) = Deinterleave(Vector128.Create(x.Slice(at, 4)), Vector128.Create(x.Slice(at + 4, 4)));
@@ -172,6 +179,7 @@ public static class Pooling
         atBest.CopyTo(argMax);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector128<float> Even, Vector128<float> Odd) Deinterleave(Vector128<float> low, Vector128<float> high)
     {
         low = Vector128.Shuffle(low, Vector128.Create(0, 2, 1, 3));
@@ -179,6 +187,7 @@ public static class Pooling
         return (Vector128.Create(low.GetLower(), high.GetLower()), Vector128.Create(low.GetUpper(), high.GetUpper()));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector128<float> Best, Vector128<int> At) Match(Vector128<float> first, Vector128<int> atFirst, Vector128<float> second, Vector128<int> atSecond)
     {
         Vector128<float> beats = Vector128.GreaterThan(second, first)
@@ -187,6 +196,7 @@ public static class Pooling
     }
 
     /// <summary>np.argmax's rule: a later element wins only if strictly greater, or if it is the first NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Consider(float v, int at, ref float best, ref int bestAt)
     {
         if (v > best || (float.IsNaN(v) && !float.IsNaN(best)))
@@ -214,6 +224,7 @@ public static class Pooling
     }
 
     /// <summary>Max-pooling backward of planes [from, to) on this thread (for 2×2 windows with stride 2, argMax must come from MaxForward).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, Span<float> dx, PoolShape g, int from, int to)
     {
         if (g is { PoolH: 2, PoolW: 2, Stride: 2, Pad: 0 })
@@ -236,6 +247,7 @@ public static class Pooling
     /// into; the last column and row that no window covers (odd W or H) are cleared. argMax must hold what
     /// <see cref="MaxForward(ReadOnlySpan{float}, Span{float}, Span{int}, PoolShape, int, int)"/> recorded: an index inside its own window.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxBackward2x2(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, Span<float> dx, PoolShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
@@ -275,6 +287,7 @@ public static class Pooling
     }
 
     /// <summary>dx of eight neighbouring 2×2 windows whose top-left corners are dx[at], dx[at + 2], …: dout where argMax points, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Spread8Windows(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, int at, int w, Span<float> dx)
     {
         Vector256<float> d = Vector256.Create(dout[..8]);
@@ -288,6 +301,7 @@ public static class Pooling
     }
 
     /// <summary>The inverse of <see cref="Deinterleave(Vector256{float}, Vector256{float})"/>: even and odd elements back into 16 floats in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float> Low, Vector256<float> High) Interleave(Vector256<float> even, Vector256<float> odd)
     {
         Vector256<float> low = Vector256.Create(even.GetLower(), odd.GetLower()), high = Vector256.Create(even.GetUpper(), odd.GetUpper());
@@ -295,6 +309,7 @@ public static class Pooling
     }
 
     /// <summary><see cref="Spread8Windows"/> for four windows, on 128-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Spread4Windows(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, int at, int w, Span<float> dx)
     {
         Vector128<float> d = Vector128.Create(dout[..4]);
@@ -307,11 +322,13 @@ public static class Pooling
         high.CopyTo(dx.Slice(at + w + 4, 4));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector128<float> Low, Vector128<float> High) Interleave(Vector128<float> even, Vector128<float> odd) =>
         (Vector128.Shuffle(Vector128.Create(even.GetLower(), odd.GetLower()), Vector128.Create(0, 2, 1, 3)),
          Vector128.Shuffle(Vector128.Create(even.GetUpper(), odd.GetUpper()), Vector128.Create(0, 2, 1, 3)));
 
     /// <summary>Average pooling of planes [from, to) on this thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgForward(ReadOnlySpan<float> x, Span<float> y, PoolShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W;
@@ -334,6 +351,7 @@ public static class Pooling
     }
 
     /// <summary>Average-pooling backward of planes [from, to) on this thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgBackward(ReadOnlySpan<float> dout, Span<float> dx, PoolShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W;

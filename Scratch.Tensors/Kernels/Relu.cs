@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -23,6 +24,7 @@ public static class Relu
     public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
 
     /// <summary><c>dx[i] = y[i] &gt; 0 ? dout[i] : 0</c> on one thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dout, Span<float> dx)
     {
         int i = 0;

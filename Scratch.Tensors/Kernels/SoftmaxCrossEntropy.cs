@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -11,6 +12,7 @@ public static class SoftmaxCrossEntropy
 {
     /// <summary>Writes <c>y = softmax(x)</c> row by row and returns <c>−Σ log(y[n, t_n] + delta) / N</c> (one-hot: <c>−Σ t·log(y + delta) / N</c>), summed in double.</summary>
     /// <remarks>t: N class indices (already checked to be in [0, C)) or N·C one-hot values.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> t, Span<float> y, int n, int c, float delta)
     {
         bool oneHot = t.Length == n * c;
@@ -36,6 +38,7 @@ public static class SoftmaxCrossEntropy
     }
 
     /// <summary><c>dx = (y − t)·scale</c> with t one-hot (class indices: 1 at <c>[n, t_n]</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dx, int n, int c, float scale)
     {
         if (t.Length == n * c)
