@@ -86,9 +86,9 @@ public static class Pooling
     }
 
     /// <summary>
-    /// The book's 2×2 pooling with stride 2 and no padding: each output row from a pair of input rows, 8 (or 4) windows
-    /// at a time in vectors (the last block of a row overlaps the one before it rather than falling back to scalar code),
-    /// scalar only for rows narrower than 4 windows.
+    /// The book's 2×2 pooling with stride 2 and no padding: each output row from a pair of input rows, 8 then 4 windows
+    /// at a time in vectors (the last 1-3 windows of a row as a block overlapping the one before, rather than in scalar
+    /// code), scalar only for rows narrower than 4 windows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxForward2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, PoolShape g, int from, int to)
@@ -98,33 +98,30 @@ public static class Pooling
             for (int i = 0; i < oh; i++)
             {
                 int row = p * plane + 2 * i * w, o = (p * oh + i) * ow;
-                if (Vector256.IsHardwareAccelerated && ow >= Vector256<float>.Count)
-                    for (int j = 0; j < ow; j += Vector256<float>.Count)
-                    {
-                        int at = Math.Min(j, ow - Vector256<float>.Count);
-                        MaxOf8Windows(x, row + 2 * at, w, y.Slice(o + at), argMax.Slice(o + at));
-                    }
-                else if (Vector128.IsHardwareAccelerated && ow >= Vector128<float>.Count)
-                    for (int j = 0; j < ow; j += Vector128<float>.Count)
-                    {
-                        int at = Math.Min(j, ow - Vector128<float>.Count);
-                        MaxOf4Windows(x, row + 2 * at, w, y.Slice(o + at), argMax.Slice(o + at));
-                    }
-                else
-                    for (int j = 0; j < ow; j++)
-                    {
-                        int at = row + 2 * j, bestAt = at;
-                        float best = x[at];
-                        Consider(x[at + 1], at + 1, ref best, ref bestAt);
-                        Consider(x[at + w], at + w, ref best, ref bestAt);
-                        Consider(x[at + w + 1], at + w + 1, ref best, ref bestAt);
-                        y[o + j] = best;
-                        argMax[o + j] = bestAt;
-                    }
+                int j = 0;
+                if (Vector256.IsHardwareAccelerated)
+                    for (; j + 8 <= ow; j += 8)
+                        MaxOf8Windows(x, row + 2 * j, w, y.Slice(o + j), argMax.Slice(o + j));
+                if (Vector128.IsHardwareAccelerated && ow >= 4)
+                {
+                    for (; j + 4 <= ow; j += 4)
+                        MaxOf4Windows(x, row + 2 * j, w, y.Slice(o + j), argMax.Slice(o + j));
+                    if (j < ow)                                  // the last 1-3 windows: a block overlapping the one before
+                        MaxOf4Windows(x, row + 2 * (ow - 4), w, y.Slice(o + ow - 4), argMax.Slice(o + ow - 4));
+                    j = ow;
+                }
+                for (; j < ow; j++)
+                {
+                    int at = row + 2 * j, bestAt = at;
+                    float best = x[at];
+                    Consider(x[at + 1], at + 1, ref best, ref bestAt);
+                    Consider(x[at + w], at + w, ref best, ref bestAt);
+                    Consider(x[at + w + 1], at + w + 1, ref best, ref bestAt);
+                    y[o + j] = best;
+                    argMax[o + j] = bestAt;
+                }
             }
     }
-
-    private static readonly Vector256<int> EvenOffsets8 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
 
     /// <summary>Eight neighbouring 2×2 windows whose top-left corners are x[at], x[at + 2], …: the max of each and where it was.</summary>
     /// <remarks>
@@ -137,7 +134,7 @@ public static class Pooling
     {
         var (topLeft, topRight) = Deinterleave(Vector256.Create(x.Slice(at, 8)), Vector256.Create(x.Slice(at + 8, 8)));        // x[at + 2j], x[at + 2j + 1]
         var (bottomLeft, bottomRight) = Deinterleave(Vector256.Create(x.Slice(at + w, 8)), Vector256.Create(x.Slice(at + w + 8, 8)));
-        Vector256<int> atTopLeft = Vector256.Create(at) + EvenOffsets8, atBottomLeft = atTopLeft + Vector256.Create(w);
+        Vector256<int> atTopLeft = Vector256.Create(at) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), atBottomLeft = atTopLeft + Vector256.Create(w);
         var (top, atTop) = Match(topLeft, atTopLeft, topRight, atTopLeft + Vector256<int>.One);
         var (bottom, atBottom) = Match(bottomLeft, atBottomLeft, bottomRight, atBottomLeft + Vector256<int>.One);
         var (best, atBest) = Match(top, atTop, bottom, atBottom);
@@ -163,15 +160,13 @@ public static class Pooling
         return (Vector256.ConditionalSelect(beats, second, first), Vector256.ConditionalSelect(beats.AsInt32(), atSecond, atFirst));
     }
 
-    private static readonly Vector128<int> EvenOffsets4 = Vector128.Create(0, 2, 4, 6);
-
     /// <summary><see cref="MaxOf8Windows"/> for four windows, on 128-bit vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MaxOf4Windows(ReadOnlySpan<float> x, int at, int w, Span<float> y, Span<int> argMax)
     {
         var (topLeft, topRight) = Deinterleave(Vector128.Create(x.Slice(at, 4)), Vector128.Create(x.Slice(at + 4, 4)));
         var (bottomLeft, bottomRight) = Deinterleave(Vector128.Create(x.Slice(at + w, 4)), Vector128.Create(x.Slice(at + w + 4, 4)));
-        Vector128<int> atTopLeft = Vector128.Create(at) + EvenOffsets4, atBottomLeft = atTopLeft + Vector128.Create(w);
+        Vector128<int> atTopLeft = Vector128.Create(at) + Vector128.Create(0, 2, 4, 6), atBottomLeft = atTopLeft + Vector128.Create(w);
         var (top, atTop) = Match(topLeft, atTopLeft, topRight, atTopLeft + Vector128<int>.One);
         var (bottom, atBottom) = Match(bottomLeft, atBottomLeft, bottomRight, atBottomLeft + Vector128<int>.One);
         var (best, atBest) = Match(top, atTop, bottom, atBottom);
@@ -256,28 +251,27 @@ public static class Pooling
             for (int i = 0; i < oh; i++)
             {
                 int row = p * plane + 2 * i * w, o = (p * oh + i) * ow;
-                if (Vector256.IsHardwareAccelerated && ow >= Vector256<float>.Count)
-                    for (int j = 0; j < ow; j += Vector256<float>.Count)
-                    {
-                        int at = Math.Min(j, ow - Vector256<float>.Count);
-                        Spread8Windows(dout.Slice(o + at), argMax.Slice(o + at), row + 2 * at, w, dx);
-                    }
-                else if (Vector128.IsHardwareAccelerated && ow >= Vector128<float>.Count)
-                    for (int j = 0; j < ow; j += Vector128<float>.Count)
-                    {
-                        int at = Math.Min(j, ow - Vector128<float>.Count);
-                        Spread4Windows(dout.Slice(o + at), argMax.Slice(o + at), row + 2 * at, w, dx);
-                    }
-                else
-                    for (int j = 0; j < ow; j++)
-                    {
-                        int at = row + 2 * j, max = argMax[o + j];
-                        float d = dout[o + j];
-                        dx[at] = max == at ? d : 0f;
-                        dx[at + 1] = max == at + 1 ? d : 0f;
-                        dx[at + w] = max == at + w ? d : 0f;
-                        dx[at + w + 1] = max == at + w + 1 ? d : 0f;
-                    }
+                int j = 0;
+                if (Vector256.IsHardwareAccelerated)
+                    for (; j + 8 <= ow; j += 8)
+                        Spread8Windows(dout.Slice(o + j), argMax.Slice(o + j), row + 2 * j, w, dx);
+                if (Vector128.IsHardwareAccelerated && ow >= 4)
+                {
+                    for (; j + 4 <= ow; j += 4)
+                        Spread4Windows(dout.Slice(o + j), argMax.Slice(o + j), row + 2 * j, w, dx);
+                    if (j < ow)                                  // the last 1-3 windows: a block overlapping the one before
+                        Spread4Windows(dout.Slice(o + ow - 4), argMax.Slice(o + ow - 4), row + 2 * (ow - 4), w, dx);
+                    j = ow;
+                }
+                for (; j < ow; j++)
+                {
+                    int at = row + 2 * j, max = argMax[o + j];
+                    float d = dout[o + j];
+                    dx[at] = max == at ? d : 0f;
+                    dx[at + 1] = max == at + 1 ? d : 0f;
+                    dx[at + w] = max == at + w ? d : 0f;
+                    dx[at + w + 1] = max == at + w + 1 ? d : 0f;
+                }
                 if (w % 2 == 1)
                     dx[row + w - 1] = dx[row + 2 * w - 1] = 0f;
             }
@@ -291,7 +285,7 @@ public static class Pooling
     private static void Spread8Windows(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, int at, int w, Span<float> dx)
     {
         Vector256<float> d = Vector256.Create(dout[..8]);
-        Vector256<int> max = Vector256.Create(argMax[..8]), atTopLeft = Vector256.Create(at) + EvenOffsets8, atBottomLeft = atTopLeft + Vector256.Create(w);
+        Vector256<int> max = Vector256.Create(argMax[..8]), atTopLeft = Vector256.Create(at) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), atBottomLeft = atTopLeft + Vector256.Create(w);
         var (low, high) = Interleave(d & Vector256.Equals(max, atTopLeft).AsSingle(), d & Vector256.Equals(max, atTopLeft + Vector256<int>.One).AsSingle());
         low.CopyTo(dx.Slice(at, 8));
         high.CopyTo(dx.Slice(at + 8, 8));
@@ -313,7 +307,7 @@ public static class Pooling
     private static void Spread4Windows(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, int at, int w, Span<float> dx)
     {
         Vector128<float> d = Vector128.Create(dout[..4]);
-        Vector128<int> max = Vector128.Create(argMax[..4]), atTopLeft = Vector128.Create(at) + EvenOffsets4, atBottomLeft = atTopLeft + Vector128.Create(w);
+        Vector128<int> max = Vector128.Create(argMax[..4]), atTopLeft = Vector128.Create(at) + Vector128.Create(0, 2, 4, 6), atBottomLeft = atTopLeft + Vector128.Create(w);
         var (low, high) = Interleave(d & Vector128.Equals(max, atTopLeft).AsSingle(), d & Vector128.Equals(max, atTopLeft + Vector128<int>.One).AsSingle());
         low.CopyTo(dx.Slice(at, 4));
         high.CopyTo(dx.Slice(at + 4, 4));
