@@ -21,6 +21,7 @@ public sealed class MaxPooling : ILayer, IStatelessInference
     private int[]? _argMax;       // (N, C, OH, OW): the flat index in x of each max, or −1 for a padding 0
     private NDArray? _out;        // (N, C, OH, OW), Forward's result; valid until the next Forward
     private NDArray? _dx;         // (N, C, H, W), Backward's result; valid until the next Backward
+    private NDArray? _doutMasked; // (N, C, OH, OW): dout where out > 0, for BackwardThroughRelu
     private PoolShape? _shape;
 
     /// <summary>Max pooling over (<paramref name="poolH"/>, <paramref name="poolW"/>) windows moved by <paramref name="stride"/>, with <paramref name="pad"/> zeros around.</summary>
@@ -72,6 +73,29 @@ public sealed class MaxPooling : ILayer, IStatelessInference
         dout = dout.Contiguous();
         NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
         Pooling.MaxBackward(Buffers.Memory(dout), _argMax, Buffers.Memory(dx), g);
+        return dx;
+    }
+
+    /// <summary>
+    /// The backward pass of this pooling and of a <see cref="Relu"/> that fed it, in one: <c>dx = MaxPooling.Backward(dout · (out &gt; 0))</c>,
+    /// the ReLU's mask taken on the pooled output instead of on the 4× larger input.
+    /// </summary>
+    /// <remarks>
+    /// Exact, not an approximation: every max sits at its argmax, so <c>out[o] = relu_out[argmax[o]]</c> and the ReLU's
+    /// <c>relu_out &gt; 0</c> keeps or drops the whole sum that reaches an input element, in the same order. Used by
+    /// <see cref="Sequential"/> for Relu → MaxPooling. dout: (N, C, OH, OW), never modified.
+    /// </remarks>
+    internal NDArray BackwardThroughRelu(NDArray dout)
+    {
+        if (_shape is not PoolShape g || _out is null)
+            throw new InvalidOperationException("MaxPooling.Backward called before MaxPooling.Forward.");
+        ArgumentNullException.ThrowIfNull(dout);
+        Guard.SameShape("MaxPooling.Backward", "dout", dout, "out", [g.N, g.C, g.OH, g.OW]);
+        dout = dout.Contiguous();
+        NDArray masked = Buffers.For(ref _doutMasked, g.N, g.C, g.OH, g.OW);
+        Tensors.Kernels.Relu.Backward(Buffers.Memory(_out), Buffers.Memory(dout), Buffers.Memory(masked));
+        NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
+        Pooling.MaxBackward(Buffers.Memory(masked), _argMax, Buffers.Memory(dx), g);
         return dx;
     }
 

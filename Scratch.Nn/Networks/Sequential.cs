@@ -18,6 +18,7 @@ public class Sequential : INetwork
     private readonly KeyValuePair<string, Parameter>[] _keyed; // _params in order, walked without an enumerator
     private readonly Dictionary<string, NDArray> _grads = [];  // what Gradient returns, refreshed in place every call
     private readonly bool[] _fusedWithNextRelu;               // layer i is a Convolution or Affine followed by a Relu
+    private readonly bool[] _poolingAfterRelu;                // layer i is a MaxPooling after a Relu that is not the first layer
     private readonly object _inferenceLock = new();           // serializes layers that lack IStatelessInference
 
     /// <summary>Chains <paramref name="layers"/> and ends them with <paramref name="lastLayer"/>.</summary>
@@ -40,6 +41,7 @@ public class Sequential : INetwork
         _keyed = _params.ToArray();
         foreach (var (key, p) in _keyed) _grads[key] = p.Grad;
         _fusedWithNextRelu = _layers.Select((layer, i) => layer is Convolution or Affine && i + 1 < _layers.Count && _layers[i + 1] is Relu).ToArray();
+        _poolingAfterRelu = _layers.Select((layer, i) => layer is MaxPooling && i >= 2 && _layers[i - 1] is Relu).ToArray();
     }
 
     /// <summary>The layers in forward order (the loss layer excluded).</summary>
@@ -135,14 +137,21 @@ public class Sequential : INetwork
     /// <inheritdoc/>
     /// <remarks>
     /// Allocates nothing once warm: the layers reuse their buffers, the first layer skips ∂L/∂x (its input needs no
-    /// gradient), and the dictionary returned is the same object every call, its values refreshed (each parameter's Grad).
+    /// gradient), a Relu → MaxPooling pair runs as one backward pass (<see cref="MaxPooling.BackwardThroughRelu"/>), and the dictionary returned is the same object every call, its values refreshed (each parameter's Grad).
     /// </remarks>
     public (float Loss, IReadOnlyDictionary<string, NDArray> Grads) Gradient(NDArray x, NDArray t)
     {
         float loss = Loss(x, t, training: true);
         NDArray dout = LastLayer.Backward(1f);
         for (int i = _layers.Count - 1; i >= 1; i--)
+        {
+            if (_poolingAfterRelu[i])
+            {
+                dout = ((MaxPooling)_layers[i--]).BackwardThroughRelu(dout);   // the Relu's backward included
+                continue;
+            }
             dout = _layers[i].Backward(dout);
+        }
         if (_layers.Count > 0)
         {
             if (_layers[0] is IParameterGradients first)

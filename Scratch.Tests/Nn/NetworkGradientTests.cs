@@ -112,4 +112,33 @@ public class NetworkGradientTests
         var network = new MultiLayerNetExtend(6, [5, 4], 3, useBatchnorm: true);
         Assert.That(network.Params.Keys, Is.EquivalentTo(new[] { "W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3" }));
     }
+
+    /// <summary>
+    /// Sequential runs Relu → MaxPooling backward as one pass (the ReLU's mask taken on the pooled output); the gradients
+    /// must be bit for bit those of running every layer's own Backward, for non-overlapping and overlapping windows.
+    /// </summary>
+    [TestCase(2, 2, 0)]
+    [TestCase(3, 2, 1)]
+    public void ReluThenMaxPooling_BackwardAsOnePass_EqualsLayerByLayer(int pool, int stride, int pad)
+    {
+        NDArray x = Input(3, 2, 9, 9), t = Targets(3, 4);
+        Sequential Make()
+        {
+            var conv = new Convolution(NDArray.RandomNormal([4, 2, 3, 3], 0, 0.5f, 21), NDArray.RandomNormal([4], 0, 0.5f, 22), 1, 1);
+            var pooling = new MaxPooling(pool, pool, stride, pad);
+            int side = (9 + 2 * pad - pool) / stride + 1;
+            var affine = new Affine(NDArray.RandomNormal([4 * side * side, 4], 0, 0.5f, 23), NDArray.Zeros(4));
+            return new Sequential([conv, new Relu(), pooling, new Flatten(), affine], new SoftmaxWithLoss());
+        }
+        Sequential together = Make(), apart = Make();
+
+        together.Gradient(x, t);
+        apart.Loss(x, t, training: true);
+        NDArray dout = apart.LastLayer.Backward(1f);
+        for (int i = apart.Layers.Count - 1; i >= 0; i--)
+            dout = apart.Layers[i].Backward(dout);
+
+        foreach (var (key, p) in together.Params)
+            Assert.That(p.Grad.ToArray(), Is.EqualTo(apart.Params[key].Grad.ToArray()), key);
+    }
 }
