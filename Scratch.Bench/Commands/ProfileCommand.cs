@@ -64,7 +64,9 @@ internal static class ProfileCommand
         Console.WriteLine($"{"loss (softmax + CE)",-24} {loss / steps,9:F3} {"",9} {loss / total,7:P1}");
         Console.WriteLine($"{"optimizer update",-24} {update / steps,9:F3} {"",9} {update / total,7:P1}");
 
-        // Whole steps as training runs them: ReLU fused into the layer before it, no dx for the first layer.
+        // Whole steps as training runs them: ReLU fused into the layer before it, no dx for the first layer. One warm-up
+        // step first: the fused paths own buffers of their own (e.g. MaxPooling's masked dout), made on first use.
+        network.Gradient(x.Slice(0, 0, 100), t.Slice(0, 0, 100));
         long bytes = GC.GetAllocatedBytesForCurrentThread();
         clock.Restart();
         for (int step = 0; step < steps; step++)
