@@ -41,8 +41,8 @@ internal sealed class BatchNormCore(string layer, BatchNormConvention convention
         if (training)
         {
             BatchNorm.Statistics(Buffers.Span(x), _mean, _var, Buffers.Span(xn), n, c, p);          // μ, σ² of the batch
-            UpdateRunning(Buffers.Span(runningMean.Contiguous()), _mean);
-            UpdateRunning(Buffers.Span(runningVar), _var);
+            UpdateRunning(Buffers.Span(runningMean.Contiguous()), _mean, 1f);
+            UpdateRunning(Buffers.Span(runningVar), _var, RunningVarianceScale(n * p));
             StandardDeviation(_var, _std);
         }
         else
@@ -86,13 +86,21 @@ internal sealed class BatchNormCore(string layer, BatchNormConvention convention
         return output;
     }
 
-    /// <summary>Book: <c>running = m·running + (1 − m)·batch</c>; PyTorch: <c>running = (1 − m)·running + m·batch</c>.</summary>
-    private void UpdateRunning(Span<float> running, ReadOnlySpan<float> batch)
+    /// <summary>Book: <c>running = m·running + (1 − m)·batch</c>; PyTorch: <c>running = (1 − m)·running + m·scale·batch</c>.</summary>
+    private void UpdateRunning(Span<float> running, ReadOnlySpan<float> batch, float scale)
     {
         float keep = Convention == BatchNormConvention.Book ? Momentum : 1f - Momentum;
         System.Numerics.Tensors.TensorPrimitives.Multiply(running, keep, running);
-        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(batch, 1f - keep, running, running);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(batch, (1f - keep) * scale, running, running);
     }
+
+    /// <summary>
+    /// What the batch variance (biased, divided by the <paramref name="count"/> values of a feature) is multiplied by before
+    /// it enters the running variance: 1 in the book; count/(count − 1) in PyTorch, whose running variance is the unbiased
+    /// estimate (1 for a single value, where that estimate is undefined).
+    /// </summary>
+    private float RunningVarianceScale(int count) =>
+        Convention == BatchNormConvention.PyTorch && count > 1 ? (float)count / (count - 1) : 1f;
 
     /// <summary><c>std = √(σ² + ε)</c>.</summary>
     private void StandardDeviation(ReadOnlySpan<float> variance, Span<float> std)

@@ -32,9 +32,10 @@ public class BatchNormConventionTests
     {
         var layer = (IRunningStatistics)Make(perChannel, BatchNormConvention.PyTorch);
         float[] y = ((ILayer)layer).Forward(Input(perChannel), training: true).ToArray();
-        // running = (1 − 0.1)·running + 0.1·batch, from mean 0 and variance 1
+        // running = (1 − 0.1)·running + 0.1·batch, from mean 0 and variance 1; the variance unbiased: σ²·4/3.
+        // torch.nn.BatchNorm1d(2) (and 2d) on these rows: running_mean [0.3000, 0.2000], running_var [1.3667, 1.4333].
         Assert.That(layer.RunningMean!.ToArray(), Is.EqualTo(new[] { 0.9f * 0 + 0.1f * 3, 0.9f * 0 + 0.1f * 2 }).Within(1e-6f));
-        Assert.That(layer.RunningVar!.ToArray(), Is.EqualTo(new[] { 0.9f * 1 + 0.1f * 3.5f, 0.9f * 1 + 0.1f * 4 }).Within(1e-6f));
+        Assert.That(layer.RunningVar!.ToArray(), Is.EqualTo(new[] { 0.9f * 1 + 0.1f * 3.5f * 4 / 3, 0.9f * 1 + 0.1f * 4 * 4 / 3 }).Within(1e-6f));
         Assert.That(y[0], Is.EqualTo((1 - 3) / MathF.Sqrt(3.5f + 1e-5f)).Within(1e-6f));   // (x − μ)/√(σ² + 1e-5)
         // Test mode before any training uses the starting statistics: (x − 0)/√(1 + 1e-5).
         float[] fresh = ((IStatelessInference)Make(perChannel, BatchNormConvention.PyTorch)).Infer(Input(perChannel)).ToArray();
