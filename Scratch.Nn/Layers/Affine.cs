@@ -83,7 +83,7 @@ public sealed class Affine : ILayer, IStatelessInference, IParameterGradients
     public NDArray Infer(NDArray x)
     {
         x = CheckInput(x);
-        var output = NDArray.Zeros(x.Dim(0), W.Value.Dim(1));
+        var output = NDArray.Empty(x.Dim(0), W.Value.Dim(1));        // every element is written
         Product(x, W.Value, B.Value, output, relu: false);
         return output;
     }

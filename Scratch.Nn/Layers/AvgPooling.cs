@@ -74,7 +74,7 @@ public sealed class AvgPooling : ILayer, IStatelessInference
     {
         PoolShape g = PoolingWindow.Of("AvgPooling", x, PoolH, PoolW, Stride, Pad);
         x = x.Contiguous();
-        var output = NDArray.Zeros(g.N, g.C, g.OH, g.OW);
+        var output = NDArray.Empty(g.N, g.C, g.OH, g.OW);             // every element is written
         Pooling.AvgForward(Buffers.Memory(x), Buffers.Memory(output), g);
         return output;
     }

@@ -113,7 +113,7 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         x = x.Contiguous();
         if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
             return ForwardReference(x, g, relu: false).Out;
-        var output = NDArray.Zeros(g.N, W.Value.Dim(0), g.OH, g.OW);
+        var output = NDArray.Empty(g.N, W.Value.Dim(0), g.OH, g.OW);  // every element is written
         ConvolutionGemm.Forward(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(B.Value), Buffers.Memory(output), g, relu: false);
         return output;
     }

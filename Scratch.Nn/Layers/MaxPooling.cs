@@ -104,7 +104,7 @@ public sealed class MaxPooling : ILayer, IStatelessInference
     {
         PoolShape g = PoolingWindow.Of("MaxPooling", x, PoolH, PoolW, Stride, Pad);
         x = x.Contiguous();
-        var output = NDArray.Zeros(g.N, g.C, g.OH, g.OW);
+        var output = NDArray.Empty(g.N, g.C, g.OH, g.OW);             // every element is written
         using MemoryOwner<int> argMax = MemoryOwner<int>.Allocate(output.Size);   // pooled scratch, private to this call
         Pooling.MaxForward(Buffers.Memory(x), Buffers.Memory(output), argMax.Memory, g);
         return output;
