@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Scratch.Tensors;
 
@@ -6,7 +8,8 @@ namespace Scratch.Tensors;
 /// <remarks>
 /// The engine behind NumPy's <c>RandomState</c> (<c>mt19937.c</c> in <c>numpy/random/src/mt19937</c>),
 /// itself the 2002 reference code of Matsumoto and Nishimura. The state is regenerated in one pass
-/// every 624 draws.
+/// every 624 draws, and tempered in the same pass into a second array the draws read: both loops run
+/// 8 words at a time in vectors (a draw was 15 ns with the tempering per draw and the twist word by word).
 /// </remarks>
 internal sealed class Mt19937
 {
@@ -17,6 +20,7 @@ internal sealed class Mt19937
     private const uint LowerMask = 0x7fffffff;   // the other 31 bits
 
     private readonly uint[] _key = new uint[N];
+    private readonly uint[] _tempered = new uint[N]; // _key's words tempered: the outputs
     private int _pos;                            // next word of _key to temper; N means "regenerate first"
 
     public Mt19937(uint seed) => Seed(seed);
@@ -32,6 +36,7 @@ internal sealed class Mt19937
     {
         Debug.Assert(key.Length == N && position is >= 0 and <= N);
         key.CopyTo(_key);
+        Temper(_key, _tempered);
         _pos = position;
     }
 
@@ -49,16 +54,12 @@ internal sealed class Mt19937
     }
 
     /// <summary>One tempered 32-bit output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint NextUInt32()
     {
         if (_pos == N)
             Generate();
-        uint y = _key[_pos++];
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c5680;
-        y ^= (y << 15) & 0xefc60000;
-        y ^= y >> 18;
-        return y;
+        return _tempered[_pos++];
     }
 
     /// <summary>Two draws as <c>(first &lt;&lt; 32) | second</c>.</summary>
@@ -74,6 +75,7 @@ internal sealed class Mt19937
 
     /// <summary>A double in [0, 1) with 53 random bits: <c>((a &gt;&gt; 5)·2²⁶ + (b &gt;&gt; 6)) / 2⁵³</c>.</summary>
     /// <remarks><c>mt19937_next_double</c>: 27 bits of the first draw, 26 of the second.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double NextDouble()
     {
         uint a = NextUInt32() >> 5;
@@ -81,19 +83,66 @@ internal sealed class Mt19937
         return (a * 67108864.0 + b) / 9007199254740992.0;   // both steps exact: the sum is < 2⁵³
     }
 
+    /// <summary>The next 624 words of state (the reference's twist), then their tempered outputs.</summary>
+    /// <remarks>
+    /// Word i depends on words i + 1 and i + M (i + M − N past N − M) of the state; in blocks of 8 the first come
+    /// from the old state and the last from words already renewed, as in the word-by-word order.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private void Generate()
     {
         uint[] mt = _key;
         int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= N - M; i += 8)
+                (Vector256.Create<uint>(mt.AsSpan(i + M)) ^ Twist(Vector256.Create<uint>(mt.AsSpan(i)), Vector256.Create<uint>(mt.AsSpan(i + 1)))).CopyTo(mt.AsSpan(i));
         for (; i < N - M; i++)
             mt[i] = mt[i + M] ^ Twist(mt[i], mt[i + 1]);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 < N; i += 8)
+                (Vector256.Create<uint>(mt.AsSpan(i + (M - N))) ^ Twist(Vector256.Create<uint>(mt.AsSpan(i)), Vector256.Create<uint>(mt.AsSpan(i + 1)))).CopyTo(mt.AsSpan(i));
         for (; i < N - 1; i++)
             mt[i] = mt[i + (M - N)] ^ Twist(mt[i], mt[i + 1]);
         mt[N - 1] = mt[M - 1] ^ Twist(mt[N - 1], mt[0]);
-        _pos = 0;
         Debug.Assert(i == N - 1);
+        Temper(mt, _tempered);
+        _pos = 0;
     }
 
+    /// <summary>The outputs of state words: <c>y ^= y ≫ 11; y ^= (y ≪ 7) &amp; 0x9d2c5680; y ^= (y ≪ 15) &amp; 0xefc60000; y ^= y ≫ 18</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Temper(ReadOnlySpan<uint> key, Span<uint> tempered)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= N; i += 8)
+            {
+                Vector256<uint> y = Vector256.Create(key.Slice(i, 8));
+                y ^= Vector256.ShiftRightLogical(y, 11);
+                y ^= Vector256.ShiftLeft(y, 7) & Vector256.Create(0x9d2c5680u);
+                y ^= Vector256.ShiftLeft(y, 15) & Vector256.Create(0xefc60000u);
+                y ^= Vector256.ShiftRightLogical(y, 18);
+                y.CopyTo(tempered.Slice(i, 8));
+            }
+        for (; i < N; i++)
+        {
+            uint y = key[i];
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9d2c5680;
+            y ^= (y << 15) & 0xefc60000;
+            y ^= y >> 18;
+            tempered[i] = y;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Twist(Vector256<uint> upper, Vector256<uint> lower)
+    {
+        Vector256<uint> y = (upper & Vector256.Create(UpperMask)) | (lower & Vector256.Create(LowerMask));
+        return Vector256.ShiftRightLogical(y, 1) ^ ((Vector256<uint>.Zero - (y & Vector256<uint>.One)) & Vector256.Create(MatrixA));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Twist(uint upper, uint lower)
     {
         uint y = (upper & UpperMask) | (lower & LowerMask);
