@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>Geometry of a 2-D sliding window over an (N, C, H, W) batch: the book's im2col parameters.</summary>
