@@ -28,7 +28,7 @@ public static class ConvolutionGemm
 
     /// <summary><c>y = relu?(W_col·Unfold(x) + b)</c> in (N, FN, OH, OW).</summary>
     public static void Forward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) =>
-        ParallelRange.For(Chunks(g), new ForwardBody(x, w, bias, y, g, relu), (long)g.K * g.Columns * bias.Length);
+        ParallelRange.ForEachClaimed(Chunks(g), new ForwardBody(x, w, bias, y, g, relu), (long)g.K * g.Columns * bias.Length);
 
     /// <summary>Floats of the workspace <see cref="Backward"/> needs: per chunk its dWᵀ (K, FN) and db (FN), added in chunk order.</summary>
     public static int PartialsLength(ConvShape g, int fn) => Chunks(g) * fn * (g.K + 1);
@@ -41,7 +41,7 @@ public static class ConvolutionGemm
         Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g)
     {
         int fn = db.Length, chunks = Chunks(g), block = fn * (g.K + 1);
-        ParallelRange.For(chunks, new BackwardBody(x, w, dout, dx, partials, g, fn), 3L * g.K * g.Columns * fn);
+        ParallelRange.ForEachClaimed(chunks, new BackwardBody(x, w, dout, dx, partials, g, fn), 3L * g.K * g.Columns * fn);
         Span<float> p = partials.Span, dWT = p.Slice(0, fn * g.K);
         p.Slice(fn * g.K, fn).CopyTo(db);
         for (int chunk = 1; chunk < chunks; chunk++)

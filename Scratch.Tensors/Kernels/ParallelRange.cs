@@ -63,6 +63,53 @@ internal static class ParallelRange
         claims.Body = null;
     }
 
+    /// <summary>
+    /// Runs <c>body.Run(i, i + 1)</c> for every i in [0, <paramref name="count"/>), in parallel when <paramref name="work"/>
+    /// is large enough, each thread taking the next index when it finishes one: for a few dozen costly items (a
+    /// convolution's chunks of images), where a thread slowed by another process should get help rather than finish
+    /// its fixed half late.
+    /// </summary>
+    public static void ForEachClaimed<TBody>(int count, in TBody body, long work) where TBody : struct, IRangeBody
+    {
+        int threads = work < MinParallelWork ? 1 : Math.Min(MaxThreads, count);
+        if (threads <= 1)
+        {
+            body.Run(0, count);
+            return;
+        }
+        Counter next = t_counter is { InUse: false } free ? free : new Counter();   // a new one only for a nested loop
+        t_counter ??= next;
+        (next.Value, next.InUse) = (0, true);
+        try
+        {
+            For(threads, new ClaimedBody<TBody>(body, next, count), long.MaxValue);
+        }
+        finally
+        {
+            next.InUse = false;
+        }
+    }
+
+    [ThreadStatic]
+    private static Counter? t_counter;
+
+    /// <summary>The next index of a <see cref="ForEachClaimed"/>.</summary>
+    private sealed class Counter
+    {
+        public int Value;
+        public bool InUse;
+    }
+
+    /// <summary>One thread's share of a <see cref="ForEachClaimed"/>: take indices until none is left.</summary>
+    private readonly struct ClaimedBody<TBody>(TBody body, Counter next, int count) : IRangeBody where TBody : struct, IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = Interlocked.Increment(ref next.Value) - 1; i < count; i = Interlocked.Increment(ref next.Value) - 1)
+                body.Run(i, i + 1);
+        }
+    }
+
     [ThreadStatic]
     private static Claims? t_claims;
 
