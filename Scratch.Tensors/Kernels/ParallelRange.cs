@@ -67,7 +67,7 @@ internal static class ParallelRange
     /// Runs <c>body.Run(i, i + 1)</c> for every i in [0, <paramref name="count"/>), in parallel when <paramref name="work"/>
     /// is large enough, each thread taking the next index when it finishes one: for a few dozen costly items (a
     /// convolution's chunks of images), where a thread slowed by another process should get help rather than finish
-    /// its fixed half late.
+    /// its fixed half late. Like every loop here, its body must not start another <c>ForEachClaimed</c> on the same thread.
     /// </summary>
     public static void ForEachClaimed<TBody>(int count, in TBody body, long work) where TBody : struct, IRangeBody
     {
@@ -77,17 +77,9 @@ internal static class ParallelRange
             body.Run(0, count);
             return;
         }
-        Counter next = t_counter is { InUse: false } free ? free : new Counter();   // a new one only for a nested loop
-        t_counter ??= next;
-        (next.Value, next.InUse) = (0, true);
-        try
-        {
-            For(threads, new ClaimedBody<TBody>(body, next, count), long.MaxValue);
-        }
-        finally
-        {
-            next.InUse = false;
-        }
+        Counter next = t_counter ??= new Counter();
+        next.Value = 0;
+        For(threads, new ClaimedBody<TBody>(body, next, count), long.MaxValue);
     }
 
     [ThreadStatic]
@@ -97,7 +89,6 @@ internal static class ParallelRange
     private sealed class Counter
     {
         public int Value;
-        public bool InUse;
     }
 
     /// <summary>One thread's share of a <see cref="ForEachClaimed"/>: take indices until none is left.</summary>
