@@ -96,6 +96,7 @@ internal static class SoakCommand
         bool pass = spread <= FlatTolerance;
         Console.WriteLine($"{(pass ? "PASS" : "FAIL")}: working set after {warmUp:N0} steps ({steady.Length} samples) " +
                           $"min {Mb(min)}, max {Mb(max)}, spread {spread:P1} (limit {FlatTolerance:P0}); " +
+                          (steady[0].AnonymousBytes is null ? "" : $"anonymous {Mb(steady[0].AnonymousBytes)} → {Mb(steady[^1].AnonymousBytes)}, ") +
                           $"GC heap {Mb(steady[0].GcHeapBytes)} → {Mb(steady[^1].GcHeapBytes)}, " +
                           $"allocated {(double)(steady[^1].AllocatedBytes - steady[0].AllocatedBytes) / Math.Max(1, steady[^1].Step - steady[0].Step) / 1024:F1} KB per step");
         if (jsonFull is not null)
