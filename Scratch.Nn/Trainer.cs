@@ -122,7 +122,9 @@ public sealed class Trainer
             throw new ArgumentOutOfRangeException(nameof(startEpoch), startEpoch, $"Trainer.Train: startEpoch must be in [0, {Epochs}].");
         int trainSize = _xTrain.Dim(0);
         int stepsPerEpoch = (trainSize + BatchSize - 1) / BatchSize;
-        var order = new int[trainSize];
+        var order = new int[trainSize];                                          // Modern: this epoch's permutation
+        var drawn = new int[BatchSize];                                          // Book: this step's draws
+        _trainLoss.EnsureCapacity(_trainLoss.Count + (Epochs - startEpoch) * stepsPerEpoch);   // steps allocate nothing
         var xBatch = NDArray.Zeros([BatchSize, .. _xTrain.Shape[1..]]);
         var tBatch = NDArray.Zeros([BatchSize, .. _tTrain.Shape[1..]]);
         for (int epoch = 0; epoch < Epochs; epoch++)
@@ -136,7 +138,7 @@ public sealed class Trainer
             if (epoch < startEpoch)   // resuming: consume the epoch's random draws without training
             {
                 if (Semantics == Semantics.Book)
-                    for (int step = 0; step < stepsPerEpoch; step++) _random.Choice(trainSize, BatchSize);
+                    for (int step = 0; step < stepsPerEpoch; step++) DrawWithReplacement(drawn, trainSize);
                 continue;
             }
             var clock = Stopwatch.StartNew();
@@ -144,7 +146,7 @@ public sealed class Trainer
             for (int step = 0; step < stepsPerEpoch; step++)
             {
                 ReadOnlySpan<int> batch = Semantics == Semantics.Book
-                    ? _random.Choice(trainSize, BatchSize)
+                    ? DrawWithReplacement(drawn, trainSize)
                     : order.AsSpan(step * BatchSize, Math.Min(BatchSize, trainSize - step * BatchSize));
                 bool full = batch.Length == BatchSize;   // full batches reuse one pair of buffers
                 (_epoch, _step) = (epoch + 1, step + 1);
@@ -162,6 +164,14 @@ public sealed class Trainer
             EpochCompleted?.Invoke(result);
         }
         return _network.Accuracy(_xTest, _tTest);
+    }
+
+    /// <summary>The book's <c>np.random.choice(train_size, batch_size)</c> into <paramref name="rows"/>: one <c>randint(0, n)</c> per row, the same draws as <see cref="RandomState.Choice"/>.</summary>
+    private int[] DrawWithReplacement(int[] rows, int n)
+    {
+        for (int i = 0; i < rows.Length; i++)
+            rows[i] = _random.RandInt(0, n);
+        return rows;
     }
 
     /// <summary>One step: backpropagate on the batch, check the loss and gradients are finite, and update the parameters; returns (and records) the batch loss.</summary>

@@ -31,6 +31,7 @@ public sealed class AdaGrad : Optimizer
     {
         Span<float> h = state[0];
         TensorPrimitives.MultiplyAdd(g, g, h, h);                        // h += g·g
+        Fused.FlushSubnormals(h);                                        // tiny gradients' squares (see Fused)
         Fused.SubtractScaledRatio(w, LearningRate, g, h, _epsilon);      // W −= lr·g / (√h + ε)
     }
 }

@@ -33,11 +33,13 @@ public sealed class Momentum : Optimizer
         {
             TensorPrimitives.Multiply(v, MomentumFactor, v);             // v = momentum·v
             TensorPrimitives.MultiplyAdd(g, -LearningRate, v, v);        //     − lr·g
+            Fused.FlushSubnormals(v);                                    // a decaying v stops above 0 (see Fused)
             TensorPrimitives.Add(w, v, w);                               // W += v
         }
         else
         {
             TensorPrimitives.MultiplyAdd(v, MomentumFactor, g, v);       // v = momentum·v + g
+            Fused.FlushSubnormals(v);
             TensorPrimitives.MultiplyAdd(v, -LearningRate, w, w);        // W −= lr·v
         }
     }

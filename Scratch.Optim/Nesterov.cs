@@ -26,6 +26,7 @@ public sealed class Nesterov : Optimizer
         float momentum = MomentumFactor, lr = LearningRate;
         TensorPrimitives.Multiply(v, momentum, v);                           // v *= momentum
         TensorPrimitives.MultiplyAdd(g, -lr, v, v);                          // v −= lr·g
+        Fused.FlushSubnormals(v);                                            // a decaying v stops above 0 (see Fused)
         TensorPrimitives.MultiplyAdd(v, momentum * momentum, w, w);          // W += momentum·momentum·v
         TensorPrimitives.MultiplyAdd(g, -(1f + momentum) * lr, w, w);        // W −= (1 + momentum)·lr·g
     }

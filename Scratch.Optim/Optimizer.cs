@@ -9,6 +9,8 @@ namespace Scratch.Optim;
 /// before any changes, creates a parameter's state on its first update (zeroed arrays of its size, the book's
 /// <c>np.zeros_like(val)</c>), counts the updates it took part in, and calls <see cref="Step"/>. State is keyed by the
 /// <see cref="Parameter"/> object itself (reference identity). After a parameter's first update nothing is allocated.
+/// The built-in rules store a state value below 2⁻¹²⁶ in magnitude (a float32 subnormal) as 0: state that decays under
+/// zero gradients would otherwise stop in that range, where x86 arithmetic is about a hundred times slower.
 /// </remarks>
 public abstract class Optimizer : IOptimizer
 {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Scratch.Bench.Runs;
@@ -37,7 +38,14 @@ internal static class SoakCommand
     }
 
     /// <summary>One memory sample, taken after <see cref="Step"/> training steps (loss and speed are null before the first).</summary>
-    private sealed record Sample(int Step, long WorkingSetBytes, long GcHeapBytes, long GcCommittedBytes, long AllocatedBytes,
+    /// <remarks>
+    /// GC heap is <see cref="GC.GetTotalMemory(bool)"/> now, so it includes what was allocated since the last collection;
+    /// GC committed is as of the last collection (<see cref="GC.GetGCMemoryInfo()"/>). Without collections the heap grows
+    /// into fresh pages with every allocation, so bytes allocated per step show up in the working set. On Linux the working
+    /// set is split into anonymous memory (heaps, stacks: where a leak shows) and file-backed pages (code of the assemblies
+    /// and the runtime, mapped in as paths run for the first time), from <c>/proc/self/status</c>.
+    /// </remarks>
+    private sealed record Sample(int Step, long WorkingSetBytes, long? AnonymousBytes, long? FileBytes, long GcHeapBytes, long GcCommittedBytes, long AllocatedBytes,
         int Gen0, int Gen1, int Gen2, int Threads, float? Loss, double? StepsPerSecond);
 
     private static int Run(string name, int steps, int sampleEvery, int warmUp, bool fullGc, string? jsonPath)
@@ -59,11 +67,14 @@ internal static class SoakCommand
         };
         var optimizer = new Adam(1e-3f);
         int batches = x.Dim(0) / batchSize;
+        NDArray[] xBatches = new NDArray[batches], tBatches = new NDArray[batches];   // views made once: the loop allocates nothing
+        for (int b = 0; b < batches; b++)
+            (xBatches[b], tBatches[b]) = (x.Slice(0, b * batchSize, (b + 1) * batchSize), t.Slice(0, b * batchSize, (b + 1) * batchSize));
 
         using var process = Process.GetCurrentProcess();
         Console.WriteLine($"soak: {name}, {steps:N0} steps of batch {batchSize} over {batches} cycled batches, Adam(1e-3); " +
                           $"memory sampled every {sampleEvery:N0} steps; {Environment.ProcessorCount} cores");
-        Console.WriteLine($"{"step",7} {"working set",12} {"GC heap",9} {"GC committed",12} {"allocated",12} {"gen0",6} {"gen1",5} {"gen2",5} {"threads",7} {"loss",7} {"steps/s",8}");
+        Console.WriteLine($"{"step",7} {"working set",12} {"anon",9} {"file",8} {"GC heap",9} {"GC committed",12} {"allocated",12} {"gen0",6} {"gen1",5} {"gen2",5} {"threads",7} {"loss",7} {"steps/s",8}");
         var samples = new List<Sample>();
         var clock = Stopwatch.StartNew();
         int lastStep = 0;
@@ -71,8 +82,8 @@ internal static class SoakCommand
         Record(0);
         for (int step = 1; step <= steps; step++)
         {
-            int start = (step - 1) % batches * batchSize;
-            (loss, _) = network.Gradient(x.Slice(0, start, start + batchSize), t.Slice(0, start, start + batchSize));
+            int b = (step - 1) % batches;
+            (loss, _) = network.Gradient(xBatches[b], tBatches[b]);
             optimizer.Update(network.Parameters);
             if (step % sampleEvery == 0 || step == steps)
                 Record(step);
@@ -85,6 +96,7 @@ internal static class SoakCommand
         bool pass = spread <= FlatTolerance;
         Console.WriteLine($"{(pass ? "PASS" : "FAIL")}: working set after {warmUp:N0} steps ({steady.Length} samples) " +
                           $"min {Mb(min)}, max {Mb(max)}, spread {spread:P1} (limit {FlatTolerance:P0}); " +
+                          (steady[0].AnonymousBytes is null ? "" : $"anonymous {Mb(steady[0].AnonymousBytes)} → {Mb(steady[^1].AnonymousBytes)}, ") +
                           $"GC heap {Mb(steady[0].GcHeapBytes)} → {Mb(steady[^1].GcHeapBytes)}, " +
                           $"allocated {(double)(steady[^1].AllocatedBytes - steady[0].AllocatedBytes) / Math.Max(1, steady[^1].Step - steady[0].Step) / 1024:F1} KB per step");
         if (jsonFull is not null)
@@ -109,11 +121,12 @@ internal static class SoakCommand
             if (fullGc) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             process.Refresh();
             GCMemoryInfo gc = GC.GetGCMemoryInfo();
-            var sample = new Sample(step, process.WorkingSet64, gc.HeapSizeBytes, gc.TotalCommittedBytes, GC.GetTotalAllocatedBytes(),
-                GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), process.Threads.Count,
+            var (anonymous, file, threads) = ProcessStatus();
+            var sample = new Sample(step, process.WorkingSet64, anonymous, file, GC.GetTotalMemory(forceFullCollection: false), gc.TotalCommittedBytes, GC.GetTotalAllocatedBytes(),
+                GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), threads ?? process.Threads.Count,
                 step == 0 ? null : loss, step == 0 ? null : (step - lastStep) / seconds);
             samples.Add(sample);
-            Console.WriteLine($"{step,7} {Mb(sample.WorkingSetBytes),12} {Mb(sample.GcHeapBytes),9} {Mb(sample.GcCommittedBytes),12} {Mb(sample.AllocatedBytes),12} " +
+            Console.WriteLine($"{step,7} {Mb(sample.WorkingSetBytes),12} {Mb(anonymous),9} {Mb(file),8} {Mb(sample.GcHeapBytes),9} {Mb(sample.GcCommittedBytes),12} {Mb(sample.AllocatedBytes),12} " +
                               $"{sample.Gen0,6} {sample.Gen1,5} {sample.Gen2,5} {sample.Threads,7} {sample.Loss?.ToString("F4") ?? "-",7} {sample.StepsPerSecond?.ToString("F1") ?? "-",8}");
             lastStep = step;
             clock.Restart();
@@ -121,4 +134,29 @@ internal static class SoakCommand
     }
 
     private static string Mb(long bytes) => $"{bytes / (1024.0 * 1024.0):F1} MB";
+
+    private static string Mb(long? bytes) => bytes is long b ? Mb(b) : "-";
+
+    /// <summary>
+    /// Resident anonymous and file-backed bytes and the thread count (<c>RssAnon</c>, <c>RssFile</c>, <c>Threads</c> of
+    /// <c>/proc/self/status</c>: one small read, where <see cref="Process.Threads"/> builds an object per thread); nulls
+    /// where there is no such file.
+    /// </summary>
+    private static (long? Anonymous, long? File, int? Threads) ProcessStatus()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return (null, null, null);
+        long? anonymous = null, file = null;
+        int? threads = null;
+        foreach (string line in File.ReadLines(status))
+        {
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anonymous = 1024 * Number(line);   // "RssAnon:	  123456 kB"
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = 1024 * Number(line);
+            else if (line.StartsWith("Threads:", StringComparison.Ordinal)) threads = (int)Number(line);
+        }
+        return (anonymous, file, threads);
+
+        static long Number(string line) =>
+            long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+    }
 }

@@ -278,4 +278,24 @@ public class CommandLineTests
         Assert.That(y, Has.Length.EqualTo(30));
         Assert.That(new[] { y[0], y[1], y[15], y[29] }, Is.EqualTo(new[] { 0.84083376, 0.85838873, 0.89547721, 3.0344102 }).Within(1e-6));
     }
+    [Test]
+    public void Soak_ShortRun_WritesEverySample_WithTheResidentSplitOnLinux()
+    {
+        string json = Path.Combine(_dir, "soak.json");
+        var (code, output, error) = Run("soak", "--network", "mlp", "--steps", "20", "--sample-every", "10", "--warm-up", "10", "--json", json);
+        Assert.That(code, Is.EqualTo(0).Or.EqualTo(1), error);   // the verdict on two samples of a cold process may go either way
+        Assert.That(output, Does.Contain("working set").And.Contain("anon").And.Contain("GC heap"));
+        JsonElement[] samples = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("samples").EnumerateArray().ToArray();
+        Assert.That(samples.Select(s => s.GetProperty("step").GetInt32()), Is.EqualTo(new[] { 0, 10, 20 }));
+        foreach (JsonElement sample in samples)
+        {
+            Assert.That(sample.GetProperty("threads").GetInt32(), Is.Positive);
+            if (!OperatingSystem.IsLinux()) continue;
+            long anonymous = sample.GetProperty("anonymousBytes").GetInt64(), file = sample.GetProperty("fileBytes").GetInt64();
+            Assert.That(anonymous, Is.Positive);
+            Assert.That(file, Is.Positive);
+            Assert.That(anonymous + file, Is.LessThanOrEqualTo(sample.GetProperty("workingSetBytes").GetInt64() + (16 << 20)),
+                "anonymous and file-backed pages are parts of the working set (sampled a moment apart)");
+        }
+    }
 }

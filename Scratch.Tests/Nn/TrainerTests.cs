@@ -95,4 +95,48 @@ public class TrainerTests
         Assert.That(ResumeFromFirst(restoreDropout: true), Is.EqualTo(expected));   // exact: bit-identical weights
         Assert.That(ResumeFromFirst(restoreDropout: false), Is.Not.EqualTo(expected), "the masks matter: fresh generators give other weights");
     }
+    [Test]
+    public void BookSemantics_DrawsEveryBatchAsChoiceDoes()
+    {
+        // The trainer's draws must be np.random.choice(train_size, batch_size) step after step: a manual loop over
+        // RandomState.Choice with the same seed, on a twin network, gives the same losses bit for bit.
+        var x = NDArray.RandomNormal([230, 20], 0, 1, 11);
+        NDArray t = Labels(230);
+        var trainer = new Trainer(new MultiLayerNetExtend(20, [16], 10, seed: 3), x, t, x, t, epochs: 2, miniBatchSize: 50,
+            optimizer: new Adam(), semantics: Semantics.Book, seed: 21);
+        trainer.Train();
+
+        var twin = new Trainer(new MultiLayerNetExtend(20, [16], 10, seed: 3), x, t, x, t, optimizer: new Adam());
+        var random = new RandomState(21);
+        for (int step = 0; step < 2 * 5; step++)   // ⌈230 / 50⌉ = 5 steps an epoch
+        {
+            int[] rows = random.Choice(230, 50);
+            twin.TrainStep(x.Take(rows), t.Take(rows));
+        }
+        Assert.That(trainer.TrainLossList, Is.EqualTo(twin.TrainLossList));
+    }
+
+    [TestCase(Semantics.Book)]
+    [TestCase(Semantics.Modern)]
+    public void TrainingSteps_AfterTheFirstEpoch_AllocateNothing(Semantics semantics)
+    {
+        // Bytes allocated on this thread between consecutive steps inside epochs 2 and 3 (the epoch ends evaluate and
+        // report, which allocates); the least of them, as the runtime now and then allocates for its own first uses.
+        var x = NDArray.RandomNormal([400, 20], 0, 1, 12);
+        var trainer = new Trainer(new MultiLayerNetExtend(20, [16], 10, seed: 3), x, Labels(400), x, Labels(400), epochs: 3,
+            miniBatchSize: 50, optimizer: new Adam(), semantics: semantics);
+        var between = new List<long>(32);
+        long last = 0;
+        trainer.StepCompleted += s =>
+        {
+            long now = GC.GetAllocatedBytesForCurrentThread();
+            if (s.Epoch > 1 && s.Step > 1) between.Add(now - last);
+            last = now;
+        };
+        trainer.Train();
+        TestContext.Out.WriteLine($"bytes between steps: {string.Join(", ", between)}");
+        Assert.That(between, Has.Count.EqualTo(2 * 7));
+        Assert.That(between.Min(), Is.Zero);
+        Assert.That(between.Count(b => b == 0), Is.GreaterThanOrEqualTo(between.Count / 2), "most steps allocate nothing");
+    }
 }

@@ -192,4 +192,26 @@ public class OptimizerTests
             Assert.That(storage[1, 0], Is.EqualTo(4f), "the original array is not the parameter any more");
         });
     }
+    /// <summary>Every stateful optimizer, plus the PyTorch forms of Momentum and Adam.</summary>
+    private static IEnumerable<TestCaseData> StatefulOptimizers() =>
+        OptimizerCase.Stateful().Select(c => new TestCaseData((Func<IOptimizer>)c.Create).SetArgDisplayNames(c.ToString()))
+            .Append(new TestCaseData((Func<IOptimizer>)(() => new Momentum(convention: Convention.PyTorch))).SetArgDisplayNames("Momentum(PyTorch)"))
+            .Append(new TestCaseData((Func<IOptimizer>)(() => new Adam(convention: Convention.PyTorch))).SetArgDisplayNames("Adam(PyTorch)"));
+
+    [TestCaseSource(nameof(StatefulOptimizers))]
+    public void State_UnderTinyThenZeroGradients_IsFlushedToZero_NeverLeftSubnormal(Func<IOptimizer> create)
+    {
+        // Gradients of 1e-20 square to 1e-40 (subnormal: v, h); then 1,000 zero gradients decay m and the velocities by
+        // 0.9 or so a step, which in float32 stops a few units above zero unless the state is flushed (x86 computes on
+        // subnormals ~100× slower). 37 elements: the vector body and the scalar tail.
+        IOptimizer optimizer = create();
+        var p = new Parameter("W", NDArray.Full([37], 0.5f));
+        for (int step = 0; step < 1005; step++)
+        {
+            p.Grad.Fill(step < 5 ? 1e-20f : 0f);
+            optimizer.Update([p]);
+        }
+        foreach (var (name, values) in optimizer.GetState(p))
+            Assert.That(values.Where(float.IsSubnormal), Is.Empty, $"state {name}");
+    }
 }
