@@ -254,6 +254,7 @@ internal static unsafe class GemmBlocked
         }
 
         /// <summary>Sliver <paramref name="s"/> of the panel of B for depth block <paramref name="q"/>, packed by this thread if no other has.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float* PackedBSliver(int q, int s)
         {
             float* sliver = _bPack + ((nint)q * _slivers + s) * _kcStep * NR;
@@ -274,6 +275,7 @@ internal static unsafe class GemmBlocked
         }
 
         /// <summary>One task: its rows [r0, r1) of C times its slivers [s0, s1) of the panel of B, over the whole depth.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunTask(int task)
         {
             int r0 = task / _colTasks * _rowsPerTask, r1 = Math.Min(_m, r0 + _rowsPerTask);
@@ -340,6 +342,7 @@ internal static unsafe class GemmBlocked
         }
 
         /// <summary>Packs an (mc, kc) block of A into MR-tall slivers, each (kc, MR) p-major; rows past mc are zeros.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackABlock(float* a, nint rowStride, nint colStride, int mc, int kc, float* dst)
         {
             for (int i0 = 0; i0 < mc; i0 += MR, dst += kc * MR)
@@ -389,9 +392,10 @@ internal static unsafe class GemmBlocked
         /// <summary>Transposes 8 rows of kc contiguous floats, <paramref name="rowStride"/> apart, into <c>dst[p*dstStride + r]</c>, 8 columns at a time by 8×8 transposes.</summary>
         /// <remarks>
         /// Packs 8 rows of row-major A into a sliver (dstStride = MR = 8): on (78400, 144)·(144, 16) scalar packing of A
-        /// took two thirds of the time. Packs 8 columns of a transposed B into a sliver (dstStride = NR): on
-        /// (100, 100)·(100, 784)ᵀ scalar packing of B cost ... of the time.
+        /// took two thirds of the time. Packs 8 columns of a transposed B into a sliver (dstStride = NR): the MLP's
+        /// dx = dy·Wᵀ, (100, 100)·(784, 100)ᵀ, took 178 µs with scalar packing and 105-110 µs with this (one thread).
         /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Transpose8Rows(float* src, nint rowStride, int kc, float* dst, int dstStride)
         {
             float* s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
@@ -429,6 +433,7 @@ internal static unsafe class GemmBlocked
         }
 
         /// <summary>Packs a (kc, nr ≤ NR) sliver of B into (kc, NR) p-major; columns past nr are zeros.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackBSliver(float* b, nint rowStride, nint colStride, int kc, int nr, float* dst)
         {
             if (colStride == 1)
