@@ -278,7 +278,7 @@ public class GemmTests
     [Test]
     public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
-        // k > KC (at most 1024 by GemmBlockSizes' rule): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
+        // k > KC (at most 768 by GemmBlockSizes' rule): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
         // (700, 20): split by rows, with edge tiles in both directions.
         var rng = new Random(9);
         foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 500), (700, 20, 700) })
@@ -459,11 +459,11 @@ public class GemmTests
     [Test]
     public void BlockSizes_FollowTheCacheRule()
     {
-        // 48 KiB L1d, 2 MiB L2, 8 MiB L3 per core, tile (8, 32): a (KC, 32) sliver of B fills L1d → KC = 384;
-        // a (MC, 384) block of A is a quarter of L2 → MC = 341 → 336 (multiple of 8); (384, NC) is half of L3 → 2730 → 2720.
-        Assert.That(GemmBlockSizes.For(8, 32, 48 << 10, 2 << 20, 8 << 20), Is.EqualTo(new GemmBlockSizes(384, 336, 2720)));
-        // 32 KiB / 512 KiB / no L3, tile (6, 16): KC = 32 KiB / 64 B = 512, MC = 128 KiB / 2 KiB = 64 → 60, NC from L2: 128.
-        Assert.That(GemmBlockSizes.For(6, 16, 32 << 10, 512 << 10, 0), Is.EqualTo(new GemmBlockSizes(512, 60, 128)));
+        // 48 KiB L1d, 2 MiB L2, 8 MiB L3 per core, tile (8, 32): a (KC, 32) sliver of B fills twice L1d → KC = 768;
+        // a (MC, 768) block of A is a quarter of L2 → MC = 170 → 168 (multiple of 8); (768, NC) is half of L3 → 1365 → 1344.
+        Assert.That(GemmBlockSizes.For(8, 32, 48 << 10, 2 << 20, 8 << 20), Is.EqualTo(new GemmBlockSizes(768, 168, 1344)));
+        // 32 KiB / 512 KiB / no L3, tile (6, 16): KC = 64 KiB / 64 B = 1024 → 768 (the bound), MC = 128 KiB / 3 KiB = 42 (a multiple of 6), NC from L2: 80.
+        Assert.That(GemmBlockSizes.For(6, 16, 32 << 10, 512 << 10, 0), Is.EqualTo(new GemmBlockSizes(768, 42, 80)));
         // Absurd caches stay within bounds.
         GemmBlockSizes tiny = GemmBlockSizes.For(8, 32, 1024, 1024, 0);
         Assert.That((tiny.KC, tiny.MC, tiny.NC), Is.EqualTo((64, 8, 32)));
