@@ -165,7 +165,7 @@ internal static unsafe class GemmBlocked
         private const int Unpacked = 0, Packing = 1, Packed = 2;
 
         // How the (m, nc) panel of C is cut into tasks: rectangles of rows × slivers.
-        private int _rowsPerTask, _sliversPerTask, _rowTasks, _colTasks;
+        private int _rowSlivers, _rowTasks, _colTasks;
 
         private readonly Action<int> _runTask;
 
@@ -235,22 +235,9 @@ internal static unsafe class GemmBlocked
         /// </remarks>
         private void PlanTasks()
         {
-            int rowSlivers = (_m + MR - 1) / MR;
+            _rowSlivers = (_m + MR - 1) / MR;
             int wanted = _threads == 1 ? 1 : 2 * _threads;   // 2 per thread, so a thread slowed by another process gets help
-            if (rowSlivers >= wanted || _slivers < wanted)
-            {
-                _rowTasks = Math.Min(wanted, rowSlivers);
-                _colTasks = 1;
-            }
-            else
-            {
-                _rowTasks = 1;
-                _colTasks = wanted;
-            }
-            _rowsPerTask = (rowSlivers + _rowTasks - 1) / _rowTasks * MR;
-            _rowTasks = (_m + _rowsPerTask - 1) / _rowsPerTask;
-            _sliversPerTask = (_slivers + _colTasks - 1) / _colTasks;
-            _colTasks = (_slivers + _sliversPerTask - 1) / _sliversPerTask;
+            (_rowTasks, _colTasks) = _rowSlivers >= wanted || _slivers < wanted ? (Math.Min(wanted, _rowSlivers), 1) : (1, wanted);
         }
 
         /// <summary>Sliver <paramref name="s"/> of the panel of B for depth block <paramref name="q"/>, packed by this thread if no other has.</summary>
@@ -278,12 +265,15 @@ internal static unsafe class GemmBlocked
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunTask(int task)
         {
-            int r0 = task / _colTasks * _rowsPerTask, r1 = Math.Min(_m, r0 + _rowsPerTask);
-            int s0 = task % _colTasks * _sliversPerTask, s1 = Math.Min(_slivers, s0 + _sliversPerTask);
+            // Slivers of rows and of columns dealt out evenly: 13 row slivers (m = 100) to 4 tasks as 3, 3, 3, 4, where
+            // whole ceilings (4, 4, 4, 1) left one thread with 8 of them and the other with 5.
+            int rowTask = task / _colTasks, colTask = task % _colTasks;
+            int r0 = rowTask * _rowSlivers / _rowTasks * MR, r1 = Math.Min(_m, (rowTask + 1) * _rowSlivers / _rowTasks * MR);
+            int s0 = colTask * _slivers / _colTasks, s1 = (colTask + 1) * _slivers / _colTasks;
             int sliverCount = s1 - s0;
             // Tasks sharing the slivers start at different ones, so that they pack different slivers at the same time
             // rather than one waiting for the other's. The order of the tiles does not change any element's sum.
-            int firstSliver = task / _colTasks * sliverCount / _rowTasks;
+            int firstSliver = rowTask * sliverCount / _rowTasks;
 
             // The task's rows in blocks of at most MC, sized evenly so the last block is not a sliver of a block.
             int rows = r1 - r0;
