@@ -279,9 +279,9 @@ public class GemmTests
     public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
         // k > KC (at most 768 by GemmBlockSizes' rule): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
-        // (700, 20): split by rows, with edge tiles in both directions.
+        // (700, 20): split by rows, the tasks sharing each packed sliver of B, with edge tiles in both directions.
         var rng = new Random(9);
-        foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 500), (700, 20, 700) })
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 900), (700, 20, 1000) })
             foreach (bool accumulate in new[] { false, true })
                 foreach (int threads in new[] { 1, 2, 3 })
                 {
@@ -424,7 +424,7 @@ public class GemmTests
     public void Blocked_Epilogue_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
         var rng = new Random(13);
-        foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 500), (700, 20, 700) })
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 900), (700, 20, 1000) })
             foreach (BiasKind biasKind in new[] { BiasKind.PerRow, BiasKind.PerColumn })
             {
                 float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
