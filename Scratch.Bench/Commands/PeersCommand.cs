@@ -232,10 +232,15 @@ internal static partial class PeersCommand
             NDArray c = NDArray.Zeros(m, n);
             if (!oneThread || Scratch.Tensors.Kernels.Gemm.Choose(m, n, k) != GemmKernel.Blocked)
                 return () => { NDArray.MatMul(a, b, into: c); return 0; };   // as a user calls it; the other kernels use one thread
-            float[] aData = a.Contiguous().ToArray(), bData = b.Contiguous().ToArray(), cData = new float[m * n];
+            // The operands in the workload's layout, as the peers get them: TN reads A (stored (k, m)) with row stride 1,
+            // NT reads B (stored (n, k)) with column stride k, as the MLP's backward products do.
+            float[] aData = (layout == "TN" ? a.T : a).Contiguous().ToArray(), bData = (layout == "NT" ? b.T : b).Contiguous().ToArray();
+            (int aRs, int aCs) = layout == "TN" ? (1, m) : (k, 1);
+            (int bRs, int bCs) = layout == "NT" ? (1, k) : (n, 1);
+            float[] cData = new float[m * n];
             return () =>
             {
-                GemmBlocked.Multiply(m, n, k, aData, k, 1, bData, n, 1, cData, n, accumulate: false, [], [], relu: false, maxThreads: 1);
+                GemmBlocked.Multiply(m, n, k, aData, aRs, aCs, bData, bRs, bCs, cData, n, accumulate: false, [], [], relu: false, maxThreads: 1);
                 return 0;
             };
         }, new JsonObject { ["op"] = "gemm", ["m"] = m, ["k"] = k, ["n"] = n, ["layout"] = layout }, NumPy: true, samples);
