@@ -110,6 +110,8 @@ internal static partial class PeersCommand
         var scratchTimes = new List<double>();
         for (int sample = 0; sample < w.Samples; sample++)
         {
+            if (hasPeers && !w.OneThread)
+                Thread.Sleep(PeerSpinPause);
             scratchTimes.Add(Repeat(scratch, minTime, isEpoch: w.Flops == 0, threadClock: w.OneThread && ThreadClock.IsAvailable));
             foreach (var (lib, threads, times) in columns)
             {
@@ -131,6 +133,16 @@ internal static partial class PeersCommand
         double gflops = w.Flops > 0 ? w.Flops / s / 1e9 : double.NaN;
         return new Row(w.Name, w.OneThread ? "1" : "all", s, numpy, torch1, torchAll, best, bestTime / s, gflops, gflops / peak);
     }
+
+    /// <summary>How long a multi-threaded Scratch sample waits after the peers' last request.</summary>
+    /// <remarks>
+    /// OpenBLAS's pool threads (NumPy's, and PyTorch's on Debian) keep spinning for about 2²⁸ cycles (~0.1 s) after a
+    /// call: measured, the Python process used 52-73 ms of CPU in the 0.3 s after a 2-thread 1024³ product, none
+    /// after a 1-thread one. A Scratch sample started at once ran its first ~0.1 s with one core taken by that
+    /// spinning thread, which made Scratch's 2-thread speed-up look like 1.3× where PyTorch's (whose own pool reuses
+    /// the spinning thread) was 1.8×. The one-thread rows count thread CPU time and need no pause.
+    /// </remarks>
+    private static readonly TimeSpan PeerSpinPause = TimeSpan.FromSeconds(0.25);
 
     /// <summary>Mean seconds of one call over repetitions lasting at least <paramref name="minTime"/> (one call for an epoch).</summary>
     /// <remarks>With <paramref name="threadClock"/>, the calling thread's CPU time rather than wall time.</remarks>
