@@ -43,8 +43,9 @@ internal static unsafe class GemmBlocked
     /// </summary>
     internal const long ParallelMinMultiplyAdds = 1L << 23;
 
-    /// <summary>At most this many floats (64 MiB) of B are packed at once: a column panel's width is bounded by it.</summary>
-    private const int PanelMaxFloats = 1 << 24;
+    /// <summary>At most this many floats (16 MiB, with the alignment slack) of B are packed at once: a column panel's width is bounded by it.</summary>
+    /// <remarks>The buffer stays in <see cref="ArrayPool{T}.Shared"/>, which rounds sizes up to a power of two.</remarks>
+    private const int PanelMaxFloats = 1 << 22;
 
     /// <summary>Whether this machine runs <paramref name="tile"/>'s micro-kernel in hardware.</summary>
     internal static bool IsSupported(GemmTile tile) => tile switch
@@ -206,8 +207,11 @@ internal static unsafe class GemmBlocked
             // The depth in blocks of at most KC, sized evenly: 784 = 3 × 262 (the last 260) rather than 384 + 384 + 16.
             _depthBlocks = (_k + Blocks.KC - 1) / Blocks.KC;
             _kcStep = (_k + _depthBlocks - 1) / _depthBlocks;
-            // A column panel of B is packed whole (all depth blocks), within NC and a bound on its memory.
-            int ncMax = Math.Min(Math.Min(Blocks.NC, RoundUp(_n, NR)), Math.Max(NR, PanelMaxFloats / (_depthBlocks * _kcStep) / NR * NR));
+            // A column panel of B is packed whole (all depth blocks), within NC and a bound on its memory; the panels
+            // are of even width (2048³: two of 1024 columns rather than 2016 + 32).
+            int widest = Math.Min(Blocks.NC, Math.Max(NR, (PanelMaxFloats - AlignFloats) / (_depthBlocks * _kcStep) / NR * NR));
+            int panels = (_n + widest - 1) / widest;
+            int ncMax = RoundUp((_n + panels - 1) / panels, NR);
             int sliversMax = ncMax / NR;
             _bPackArray = ArrayPool<float>.Shared.Rent(_depthBlocks * _kcStep * ncMax + AlignFloats);
             _bState = ArrayPool<int>.Shared.Rent(_depthBlocks * sliversMax);

@@ -279,9 +279,10 @@ public class GemmTests
     public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
         // k > KC (at most 768 by GemmBlockSizes' rule): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
-        // (700, 20): split by rows, the tasks sharing each packed sliver of B, with edge tiles in both directions.
+        // (700, 20): split by rows, the tasks sharing each packed sliver of B, with edge tiles in both directions;
+        // (20, 2100, 2100): B too large to pack at once (more than 2²² floats), so C is done in two column panels.
         var rng = new Random(9);
-        foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 900), (700, 20, 1000) })
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 900), (700, 20, 1000), (20, 2100, 2100) })
             foreach (bool accumulate in new[] { false, true })
                 foreach (int threads in new[] { 1, 2, 3 })
                 {
