@@ -9,9 +9,9 @@ namespace Scratch.Tensors.Kernels;
 // The BLIS loop nest (Van Zee & van de Geijn), five loops around a register-tiled micro-kernel:
 //
 //   for jc in 0..n step NC            columns of C and B       B panel (KC, NC) lives in L3
-//     for pc in 0..k step KC          the shared dimension     pack B[pc.., jc..] into NR-wide slivers
+//     for pc in 0..k step KC          the shared dimension     B[pc.., jc..] in NR-wide slivers (each packed once)
 //       for ic in 0..m step MC        rows of C and A          pack A[ic.., pc..] into MR-tall slivers (L2)
-//         for jr in 0..NC step NR     one sliver of B          (KC, NR) sliver stays in L1
+//         for jr in 0..NC step NR     one sliver of B          (KC, NR) sliver, reused from L1/L2
 //           for ir in 0..MC step MR   one sliver of A          micro-kernel: C[ir.., jr..] += A sliver · B sliver
 //
 // The register tile (MR, NR) comes from a struct implementing IGemmMicroKernel: the driver is generic over it, so
