@@ -389,8 +389,10 @@ internal static unsafe class GemmBlocked
         /// Packs 8 rows of row-major A into a sliver (dstStride = MR = 8): on (78400, 144)·(144, 16) scalar packing of A
         /// took two thirds of the time. Packs 8 columns of a transposed B into a sliver (dstStride = NR): the MLP's
         /// dx = dy·Wᵀ, (100, 100)·(784, 100)ᵀ, took 178 µs with scalar packing and 105-110 µs with this (one thread).
+        /// Inlined into both callers, where the destination stride is a constant: 1024³ on one thread went from
+        /// 14.0 to 13.85 ms (same process, alternated).
         /// </remarks>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Transpose8Rows(float* src, nint rowStride, int kc, float* dst, int dstStride)
         {
             float* s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
