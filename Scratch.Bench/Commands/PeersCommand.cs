@@ -110,6 +110,8 @@ internal static partial class PeersCommand
         var scratchTimes = new List<double>();
         for (int sample = 0; sample < w.Samples; sample++)
         {
+            if (hasPeers && !w.OneThread)
+                Thread.Sleep(PeerSpinPause);
             scratchTimes.Add(Repeat(scratch, minTime, isEpoch: w.Flops == 0, threadClock: w.OneThread && ThreadClock.IsAvailable));
             foreach (var (lib, threads, times) in columns)
             {
@@ -131,6 +133,16 @@ internal static partial class PeersCommand
         double gflops = w.Flops > 0 ? w.Flops / s / 1e9 : double.NaN;
         return new Row(w.Name, w.OneThread ? "1" : "all", s, numpy, torch1, torchAll, best, bestTime / s, gflops, gflops / peak);
     }
+
+    /// <summary>How long a multi-threaded Scratch sample waits after the peers' last request.</summary>
+    /// <remarks>
+    /// OpenBLAS's pool threads (NumPy's, and PyTorch's on Debian) keep spinning for about 2²⁸ cycles (~0.1 s) after a
+    /// call: measured, the Python process used 52-73 ms of CPU in the 0.3 s after a 2-thread 1024³ product, none
+    /// after a 1-thread one. A Scratch sample started at once ran its first ~0.1 s with one core taken by that
+    /// spinning thread, which made Scratch's 2-thread speed-up look like 1.3× where PyTorch's (whose own pool reuses
+    /// the spinning thread) was 1.8×. The one-thread rows count thread CPU time and need no pause.
+    /// </remarks>
+    private static readonly TimeSpan PeerSpinPause = TimeSpan.FromSeconds(0.25);
 
     /// <summary>Mean seconds of one call over repetitions lasting at least <paramref name="minTime"/> (one call for an epoch).</summary>
     /// <remarks>With <paramref name="threadClock"/>, the calling thread's CPU time rather than wall time.</remarks>
@@ -232,10 +244,15 @@ internal static partial class PeersCommand
             NDArray c = NDArray.Zeros(m, n);
             if (!oneThread || Scratch.Tensors.Kernels.Gemm.Choose(m, n, k) != GemmKernel.Blocked)
                 return () => { NDArray.MatMul(a, b, into: c); return 0; };   // as a user calls it; the other kernels use one thread
-            float[] aData = a.Contiguous().ToArray(), bData = b.Contiguous().ToArray(), cData = new float[m * n];
+            // The operands in the workload's layout, as the peers get them: TN reads A (stored (k, m)) with row stride 1,
+            // NT reads B (stored (n, k)) with column stride k, as the MLP's backward products do.
+            float[] aData = (layout == "TN" ? a.T : a).Contiguous().ToArray(), bData = (layout == "NT" ? b.T : b).Contiguous().ToArray();
+            (int aRs, int aCs) = layout == "TN" ? (1, m) : (k, 1);
+            (int bRs, int bCs) = layout == "NT" ? (1, k) : (n, 1);
+            float[] cData = new float[m * n];
             return () =>
             {
-                GemmBlocked.Multiply(m, n, k, aData, k, 1, bData, n, 1, cData, n, accumulate: false, [], [], relu: false, maxThreads: 1);
+                GemmBlocked.Multiply(m, n, k, aData, aRs, aCs, bData, bRs, bCs, cData, n, accumulate: false, [], [], relu: false, maxThreads: 1);
                 return 0;
             };
         }, new JsonObject { ["op"] = "gemm", ["m"] = m, ["k"] = k, ["n"] = n, ["layout"] = layout }, NumPy: true, samples);

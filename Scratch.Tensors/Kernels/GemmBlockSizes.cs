@@ -5,11 +5,13 @@ namespace Scratch.Tensors.Kernels;
 /// <summary>The block sizes of <see cref="GemmBlocked"/> for one register tile, from this machine's cache sizes.</summary>
 /// <remarks>
 /// The rule, after the BLIS analytical model (Low et al., 2016) and measured on 1024³ and 2048³ (one thread,
-/// 8×32 tile, 48 KiB L1d, 2 MiB L2): every KC in 384-640 and MC in 64-336 ran within 5 % of each other, while the
-/// half-L1d KC of the model (192) lost 10-15 % at 2048³, where each depth block is one more pass over C in memory.
+/// 8×32 tile, 48 KiB L1d, 2 MiB L2): MC in 64-336 ran within 5 % of each other, while the half-L1d KC of the model
+/// (192) lost 10-15 % at 2048³, where each depth block is one more pass over C in memory.
 /// <list type="bullet">
-/// <item>KC: a packed (KC, NR) sliver of B, reused by every sliver of A of the block, fills L1d; the slivers of A
-/// and the tile of C stream through it from L2;</item>
+/// <item>KC: a packed (KC, NR) sliver of B, reused by every sliver of A of the block, fills twice L1d, at most 768:
+/// it streams from L2 with the slivers of A, and each depth block fewer is one pass fewer over C. Measured on this
+/// rule's machine (one thread, against OpenBLAS in the same runs): KC = 384 (L1d once) gave 0.86-0.87× at 2048³,
+/// 768 gave 0.90-0.92×, 1024 no better, 256 worse (0.84-0.87×); 1024³ and the MLP shapes did not move;</item>
 /// <item>MC: a packed (MC, KC) block of A, reused by every sliver of B of the panel, fills a quarter of L2;</item>
 /// <item>NC: a packed (KC, NC) panel of B fills half of one core's share of L3 (L2 where there is no L3).</item>
 /// </list>
@@ -25,7 +27,7 @@ internal readonly record struct GemmBlockSizes(int KC, int MC, int NC)
     /// <summary>Block sizes for an (MR, NR) tile with caches of the given sizes (bytes; L3 per core, 0 for none).</summary>
     public static GemmBlockSizes For(int mr, int nr, long l1, long l2, long l3)
     {
-        int kc = Math.Clamp((int)(l1 / (nr * sizeof(float))) / 8 * 8, 64, 1024);
+        int kc = Math.Clamp((int)(2 * l1 / (nr * sizeof(float))) / 8 * 8, 64, 768);
         int mc = Math.Clamp((int)(l2 / 4 / (kc * sizeof(float))) / mr * mr, mr, 4096 / mr * mr);
         long outer = l3 > l2 ? l3 : l2;
         int nc = Math.Clamp((int)(outer / 2 / (kc * sizeof(float))) / nr * nr, nr, 16384 / nr * nr);

@@ -9,9 +9,9 @@ namespace Scratch.Tensors.Kernels;
 // The BLIS loop nest (Van Zee & van de Geijn), five loops around a register-tiled micro-kernel:
 //
 //   for jc in 0..n step NC            columns of C and B       B panel (KC, NC) lives in L3
-//     for pc in 0..k step KC          the shared dimension     pack B[pc.., jc..] into NR-wide slivers
+//     for pc in 0..k step KC          the shared dimension     B[pc.., jc..] in NR-wide slivers (each packed once)
 //       for ic in 0..m step MC        rows of C and A          pack A[ic.., pc..] into MR-tall slivers (L2)
-//         for jr in 0..NC step NR     one sliver of B          (KC, NR) sliver stays in L1
+//         for jr in 0..NC step NR     one sliver of B          (KC, NR) sliver, reused from L1/L2
 //           for ir in 0..MC step MR   one sliver of A          micro-kernel: C[ir.., jr..] += A sliver · B sliver
 //
 // The register tile (MR, NR) comes from a struct implementing IGemmMicroKernel: the driver is generic over it, so
@@ -23,10 +23,11 @@ namespace Scratch.Tensors.Kernels;
 // The first pc block overwrites C (unless accumulating), later ones add to it, and the last one also applies the
 // epilogue (bias, ReLU) to the tile in registers before its store, so C is written once more at most.
 //
-// Threads: for each (jc, pc) the B panel is packed, then C's rows of the panel (or, for short C, its slivers of
-// columns) are cut into disjoint tasks that run in parallel, each packing its own A blocks. Every element of C
-// is summed by one task in the fixed order pc = 0, KC, …, then p within the block, so the result does not
-// depend on the number of threads or on their timing.
+// Threads: C's rows of a column panel (or, for short C, its slivers of columns) are cut into disjoint tasks that
+// run in parallel, each over the whole depth, packing its own blocks of A. The panel of B is packed for all depth
+// blocks at once, each (pc, sliver) by the first task that needs it, the others waiting for it if it is being
+// packed: no barrier between the depth blocks. Every element of C is summed by one task in the fixed order
+// pc = 0, KC, …, then p within the block, so the result does not depend on the number of threads or on their timing.
 
 /// <summary>Cache-blocked, packed, register-tiled GEMM: <c>C = relu?(A·B (+ C) + bias)</c> on Vector512, Vector256 + FMA or Vector128.</summary>
 /// <remarks>
@@ -41,6 +42,10 @@ internal static unsafe class GemmBlocked
     /// 2-core machine, two threads lost at 128³ and at (100, 784)·(784, 100) and only broke even at 256³.
     /// </summary>
     internal const long ParallelMinMultiplyAdds = 1L << 23;
+
+    /// <summary>At most this many floats (16 MiB, with the alignment slack) of B are packed at once: a column panel's width is bounded by it.</summary>
+    /// <remarks>The buffer stays in <see cref="ArrayPool{T}.Shared"/>, which rounds sizes up to a power of two.</remarks>
+    private const int PanelMaxFloats = 1 << 22;
 
     /// <summary>Whether this machine runs <paramref name="tile"/>'s micro-kernel in hardware.</summary>
     internal static bool IsSupported(GemmTile tile) => tile switch
@@ -142,25 +147,32 @@ internal static unsafe class GemmBlocked
         private static int NR => TKernel.NR;
         private static readonly GemmBlockSizes Blocks = GemmBlockSizes.For(TKernel.MR, TKernel.NR);
 
-        private float* _a, _b, _c, _bPack;
+        private float* _a, _b, _c;
         private float* _rowBias, _columnBias;   // null for none
         private bool _relu;
         private nint _aRs, _aCs, _bRs, _bCs, _cRs;
         private int _m, _n, _k, _threads;
         private bool _accumulate;
-        private float[]? _bPackArray;
 
-        // The current (jc, pc) block and how its C panel is cut into tasks.
-        private int _jc, _nc, _pc, _kc;
-        private int _rowsPerTask, _slivers, _sliversPerTask, _rowTasks, _colTasks;
+        // The depth in blocks of at most KC: block q covers p in [q·kcStep, min(k, (q + 1)·kcStep)).
+        private int _depthBlocks, _kcStep;
+
+        // The current column panel [jc, jc + nc) of C and B: its slivers of B, packed for every depth block, and the
+        // state of each packed (depth block, sliver): Unpacked, Packing (a thread is writing it) or Packed.
+        private int _jc, _nc, _slivers;
+        private float* _bPack;
+        private float[]? _bPackArray;
+        private int[]? _bState;
+        private const int Unpacked = 0, Packing = 1, Packed = 2;
+
+        // How the (m, nc) panel of C is cut into tasks: rectangles of rows × slivers.
+        private int _rowSlivers, _rowTasks, _colTasks;
 
         private readonly Action<int> _runTask;
-        private readonly Action<int> _packBPart;
 
         private Job()
         {
             _runTask = RunTask;
-            _packBPart = PackBPart;
         }
 
         public void Start(int m, int n, int k, float* a, int aRs, int aCs, float* b, int bRs, int bCs, float* c, int cRs,
@@ -184,128 +196,138 @@ internal static unsafe class GemmBlocked
         {
             if (_bPackArray is not null)
                 ArrayPool<float>.Shared.Return(_bPackArray);
-            _bPackArray = null;
+            if (_bState is not null)
+                ArrayPool<int>.Shared.Return(_bState);
+            (_bPackArray, _bState) = (null, null);
             _a = _b = _c = _bPack = _rowBias = _columnBias = null;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run()
         {
-            int ncMax = Math.Min(Blocks.NC, RoundUp(_n, NR));
             // The depth in blocks of at most KC, sized evenly: 784 = 3 × 262 (the last 260) rather than 384 + 384 + 16.
-            int depthBlocks = (_k + Blocks.KC - 1) / Blocks.KC;
-            int kcStep = (_k + depthBlocks - 1) / depthBlocks;
-            _bPackArray = ArrayPool<float>.Shared.Rent(kcStep * ncMax + AlignFloats);
+            _depthBlocks = (_k + Blocks.KC - 1) / Blocks.KC;
+            _kcStep = (_k + _depthBlocks - 1) / _depthBlocks;
+            // A column panel of B is packed whole (all depth blocks), within NC and a bound on its memory; the panels
+            // are of even width (2048³: two of 1024 columns rather than 2016 + 32).
+            int widest = Math.Min(Blocks.NC, Math.Max(NR, (PanelMaxFloats - AlignFloats) / (_depthBlocks * _kcStep) / NR * NR));
+            int panels = (_n + widest - 1) / widest;
+            int ncMax = RoundUp((_n + panels - 1) / panels, NR);
+            int sliversMax = ncMax / NR;
+            _bPackArray = ArrayPool<float>.Shared.Rent(_depthBlocks * _kcStep * ncMax + AlignFloats);
+            _bState = ArrayPool<int>.Shared.Rent(_depthBlocks * sliversMax);
             fixed (float* bPack = _bPackArray)
             {
                 _bPack = Align(bPack);
-                for (_jc = 0; _jc < _n; _jc += Blocks.NC)
+                for (_jc = 0; _jc < _n; _jc += ncMax)
                 {
-                    _nc = Math.Min(Blocks.NC, _n - _jc);
+                    _nc = Math.Min(ncMax, _n - _jc);
                     _slivers = (_nc + NR - 1) / NR;
+                    Array.Clear(_bState, 0, _depthBlocks * _slivers);
                     PlanTasks();
-                    for (_pc = 0; _pc < _k; _pc += kcStep)
-                    {
-                        _kc = Math.Min(kcStep, _k - _pc);
-                        if (_threads == 1)
-                        {
-                            PackBPart(0);
-                            RunTask(0);
-                        }
-                        else
-                        {
-                            ParallelRange.ForEach(_threads, _packBPart);
-                            ParallelRange.ForEach(_rowTasks * _colTasks, _runTask);
-                        }
-                    }
+                    // One parallel loop per column panel (one per call unless B is large), with no barrier inside it.
+                    // The former loop nest had two per (jc, pc) block (pack B, then the tasks): 6 per call at 1024³,
+                    // each a wake-up of the sleeping worker (20-70 µs on the idle 2-core VM, 0.3-1 ms under load, where
+                    // traces showed the caller packing and computing whole blocks alone) and a wait for the slower thread.
+                    ParallelRange.ForEach(_rowTasks * _colTasks, _runTask);
                 }
             }
         }
 
         /// <summary>Cuts the (m, nc) panel of C into disjoint tasks: by rows when C is tall enough, else by slivers of columns.</summary>
+        /// <remarks>
+        /// Tasks that split rows share the panel's packed B (each sliver is packed once, by whichever task needs it
+        /// first) and pack their own rows of A; tasks that split columns (short C) each pack all of A, which is small then.
+        /// </remarks>
         private void PlanTasks()
         {
-            int rowSlivers = (_m + MR - 1) / MR;
+            _rowSlivers = (_m + MR - 1) / MR;
             int wanted = _threads == 1 ? 1 : 2 * _threads;   // 2 per thread, so a thread slowed by another process gets help
-            if (rowSlivers >= wanted || _slivers < wanted)
-            {
-                _rowTasks = Math.Min(wanted, rowSlivers);
-                _colTasks = 1;
-            }
-            else
-            {
-                _rowTasks = 1;
-                _colTasks = wanted;
-            }
-            _rowsPerTask = (rowSlivers + _rowTasks - 1) / _rowTasks * MR;
-            _rowTasks = (_m + _rowsPerTask - 1) / _rowsPerTask;
-            _sliversPerTask = (_slivers + _colTasks - 1) / _colTasks;
-            _colTasks = (_slivers + _sliversPerTask - 1) / _sliversPerTask;
+            (_rowTasks, _colTasks) = _rowSlivers >= wanted || _slivers < wanted ? (Math.Min(wanted, _rowSlivers), 1) : (1, wanted);
         }
 
-        /// <summary>Packs part <paramref name="part"/> of <see cref="_threads"/> of the (kc, nc) panel of B into NR-wide slivers.</summary>
+        /// <summary>Sliver <paramref name="s"/> of the panel of B for depth block <paramref name="q"/>, packed by this thread if no other has.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void PackBPart(int part)
+        private float* PackedBSliver(int q, int s)
         {
-            int perPart = (_slivers + _threads - 1) / _threads;
-            int s1 = Math.Min(_slivers, (part + 1) * perPart);
-            for (int s = part * perPart; s < s1; s++)
+            float* sliver = _bPack + ((nint)q * _slivers + s) * _kcStep * NR;
+            ref int state = ref _bState![q * _slivers + s];
+            if (Volatile.Read(ref state) == Packed)
+                return sliver;
+            if (Interlocked.CompareExchange(ref state, Packing, Unpacked) == Unpacked)
             {
-                int j0 = s * NR;
-                PackBSliver(_b + _pc * _bRs + (_jc + j0) * _bCs, _bRs, _bCs, _kc, Math.Min(NR, _nc - j0), _bPack + (nint)s * _kc * NR);
+                int pc = q * _kcStep, j0 = s * NR;
+                PackBSliver(_b + pc * _bRs + (_jc + j0) * _bCs, _bRs, _bCs, Math.Min(_kcStep, _k - pc), Math.Min(NR, _nc - j0), sliver);
+                Volatile.Write(ref state, Packed);   // a release: the sliver's floats are visible before the state
+                return sliver;
             }
+            var spinner = new SpinWait();   // another task is packing it (a few µs)
+            while (Volatile.Read(ref state) != Packed)
+                spinner.SpinOnce();
+            return sliver;
         }
 
-        /// <summary>One task: its rows [r0, r1) of C times its slivers [s0, s1) of the B panel, for the current (jc, pc).</summary>
+        /// <summary>One task: its rows [r0, r1) of C times its slivers [s0, s1) of the panel of B, over the whole depth.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunTask(int task)
         {
-            int r0 = task / _colTasks * _rowsPerTask, r1 = Math.Min(_m, r0 + _rowsPerTask);
-            int s0 = task % _colTasks * _sliversPerTask, s1 = Math.Min(_slivers, s0 + _sliversPerTask);
-            bool overwrite = _pc == 0 && !_accumulate;
-            bool last = _pc + _kc == _k;   // the epilogue goes with the last depth block
-            bool relu = last && _relu;
+            // Slivers of rows and of columns dealt out evenly: 13 row slivers (m = 100) to 4 tasks as 3, 3, 3, 4, where
+            // whole ceilings (4, 4, 4, 1) left one thread with 8 of them and the other with 5.
+            int rowTask = task / _colTasks, colTask = task % _colTasks;
+            int r0 = rowTask * _rowSlivers / _rowTasks * MR, r1 = Math.Min(_m, (rowTask + 1) * _rowSlivers / _rowTasks * MR);
+            int s0 = colTask * _slivers / _colTasks, s1 = (colTask + 1) * _slivers / _colTasks;
+            int sliverCount = s1 - s0;
+            // Tasks sharing the slivers start at different ones, so that they pack different slivers at the same time
+            // rather than one waiting for the other's. The order of the tiles does not change any element's sum.
+            int firstSliver = rowTask * sliverCount / _rowTasks;
 
             // The task's rows in blocks of at most MC, sized evenly so the last block is not a sliver of a block.
             int rows = r1 - r0;
             int blocks = (rows + Blocks.MC - 1) / Blocks.MC;
             int mcStep = RoundUp((rows + blocks - 1) / blocks, MR);
 
-            float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kc + AlignFloats);
+            float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kcStep + AlignFloats);
             fixed (float* aPackBuffer = aPackArray)
             {
                 float* aPack = Align(aPackBuffer);
-                for (int ic = r0; ic < r1; ic += mcStep)
+                for (int q = 0; q < _depthBlocks; q++)
                 {
-                    int mc = Math.Min(mcStep, r1 - ic);
-                    PackABlock(_a + ic * _aRs + _pc * _aCs, _aRs, _aCs, mc, _kc, aPack);
-                    for (int s = s0; s < s1; s++)
+                    int pc = q * _kcStep, kc = Math.Min(_kcStep, _k - pc);
+                    bool overwrite = pc == 0 && !_accumulate;
+                    bool last = q == _depthBlocks - 1;   // the epilogue goes with the last depth block
+                    bool relu = last && _relu;
+                    for (int ic = r0; ic < r1; ic += mcStep)
                     {
-                        int jr = s * NR;
-                        int nr = Math.Min(NR, _nc - jr);
-                        float* bSliver = _bPack + (nint)s * _kc * NR;
-                        for (int ir = 0; ir < mc; ir += MR)
+                        int mc = Math.Min(mcStep, r1 - ic);
+                        PackABlock(_a + ic * _aRs + pc * _aCs, _aRs, _aCs, mc, kc, aPack);
+                        for (int t = 0; t < sliverCount; t++)
                         {
-                            int mr = Math.Min(MR, mc - ir);
-                            float* aSliver = aPack + (nint)ir * _kc;
-                            float* cTile = _c + (ic + ir) * _cRs + _jc + jr;
-                            float* rowBias = last && _rowBias != null ? _rowBias + ic + ir : null;
-                            float* columnBias = last && _columnBias != null ? _columnBias + _jc + jr : null;
-                            if (mr == MR && nr == NR)
+                            int s = s0 + (firstSliver + t) % sliverCount;
+                            int jr = s * NR;
+                            int nr = Math.Min(NR, _nc - jr);
+                            float* bSliver = PackedBSliver(q, s);
+                            for (int ir = 0; ir < mc; ir += MR)
                             {
-                                // The tile of C is read (or written) only after the micro-kernel's loop: fetching its rows
-                                // now overlaps their misses with the arithmetic (+3-5 % at 1024³ and 2048³, one thread).
-                                if (Sse.IsSupported)
-                                    for (int r = 0; r < MR; r++)
-                                    {
-                                        Sse.Prefetch0(cTile + r * _cRs);
-                                        Sse.Prefetch0(cTile + r * _cRs + NR - 1);
-                                    }
-                                TKernel.Run(_kc, aSliver, bSliver, cTile, _cRs, overwrite, rowBias, columnBias, relu);
-                            }
-                            else
-                            {
-                                TKernel.RunPartial(_kc, aSliver, bSliver, cTile, _cRs, mr, nr, overwrite, rowBias, columnBias, relu);
+                                int mr = Math.Min(MR, mc - ir);
+                                float* aSliver = aPack + (nint)ir * kc;
+                                float* cTile = _c + (ic + ir) * _cRs + _jc + jr;
+                                float* rowBias = last && _rowBias != null ? _rowBias + ic + ir : null;
+                                float* columnBias = last && _columnBias != null ? _columnBias + _jc + jr : null;
+                                if (mr == MR && nr == NR)
+                                {
+                                    // The tile of C is read (or written) only after the micro-kernel's loop: fetching its rows
+                                    // now overlaps their misses with the arithmetic (+3-5 % at 1024³ and 2048³, one thread).
+                                    if (Sse.IsSupported)
+                                        for (int r = 0; r < MR; r++)
+                                        {
+                                            Sse.Prefetch0(cTile + r * _cRs);
+                                            Sse.Prefetch0(cTile + r * _cRs + NR - 1);
+                                        }
+                                    TKernel.Run(kc, aSliver, bSliver, cTile, _cRs, overwrite, rowBias, columnBias, relu);
+                                }
+                                else
+                                {
+                                    TKernel.RunPartial(kc, aSliver, bSliver, cTile, _cRs, mr, nr, overwrite, rowBias, columnBias, relu);
+                                }
                             }
                         }
                     }
@@ -324,7 +346,7 @@ internal static unsafe class GemmBlocked
                 float* src = a + i0 * rowStride;
                 if (MR == 8 && mr == MR && colStride == 1 && Avx.IsSupported)
                 {
-                    PackRowMajorSliver8(src, rowStride, kc, dst, MR);
+                    Transpose8Rows(src, rowStride, kc, dst, MR);
                 }
                 else if (colStride == 1)
                 {
@@ -339,6 +361,12 @@ internal static unsafe class GemmBlocked
                     for (; r < MR; r++)
                         for (int p = 0; p < kc; p++)
                             dst[p * MR + r] = 0f;
+                }
+                else if (rowStride == 1 && mr == MR)
+                {
+                    // Transposed A (column-major): the sliver's MR rows at one p are contiguous.
+                    for (int p = 0; p < kc; p++)
+                        Unsafe.CopyBlockUnaligned(dst + p * MR, src + p * colStride, (uint)(MR * sizeof(float)));
                 }
                 else
                 {
@@ -356,14 +384,16 @@ internal static unsafe class GemmBlocked
             }
         }
 
-        /// <summary>
-        /// Packs 8 rows, each contiguous along p, into 8 neighbouring columns of a p-major sliver whose rows are
-        /// <paramref name="dstStride"/> floats apart, 8 p at a time by 8×8 transposes: 8 full rows of row-major A
-        /// (stride MR = 8), or 8 columns of a transposed B (stride NR).
-        /// </summary>
-        /// <remarks>On (78400, 144)·(144, 16) scalar packing of A took two thirds of the time.</remarks>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PackRowMajorSliver8(float* src, nint rowStride, int kc, float* dst, int dstStride)
+        /// <summary>Transposes 8 rows of kc contiguous floats, <paramref name="rowStride"/> apart, into <c>dst[p*dstStride + r]</c>, 8 columns at a time by 8×8 transposes.</summary>
+        /// <remarks>
+        /// Packs 8 rows of row-major A into a sliver (dstStride = MR = 8): on (78400, 144)·(144, 16) scalar packing of A
+        /// took two thirds of the time. Packs 8 columns of a transposed B into a sliver (dstStride = NR): the MLP's
+        /// dx = dy·Wᵀ, (100, 100)·(784, 100)ᵀ, took 178 µs with scalar packing and 105-110 µs with this (one thread).
+        /// Inlined into both callers, where the destination stride is a constant: 1024³ on one thread went from
+        /// 14.0 to 13.85 ms (same process, alternated).
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8Rows(float* src, nint rowStride, int kc, float* dst, int dstStride)
         {
             float* s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
             float* s4 = s3 + rowStride, s5 = s4 + rowStride, s6 = s5 + rowStride, s7 = s6 + rowStride;
@@ -384,7 +414,7 @@ internal static unsafe class GemmBlocked
                 Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
                 Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
                 Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-                Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
+                Avx.Store(dst + 1 * dstStride, Avx.Permute2x128(u1, u5, 0x20));
                 Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
                 Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
                 Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
@@ -400,35 +430,31 @@ internal static unsafe class GemmBlocked
         }
 
         /// <summary>Packs a (kc, nr ≤ NR) sliver of B into (kc, NR) p-major; columns past nr are zeros.</summary>
-        /// <remarks>
-        /// A full sliver of row-major B is copied a vector at a time (a call to memmove per 32-float row cost a third
-        /// of a convolution's forward pass); the columns of a transposed B (rowStride 1, as Wᵀ or a column matrixᵀ)
-        /// are contiguous, so 8 of them at a time go through the 8×8 transposes of the A packing; the rest element by element.
-        /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackBSliver(float* b, nint rowStride, nint colStride, int kc, int nr, float* dst)
         {
-            if (nr == NR && colStride == 1)
+            if (colStride == 1)
             {
+                // Row-major B: each row of the sliver is nr contiguous floats, then zeros.
                 for (int p = 0; p < kc; p++, dst += NR)
-                    for (int j = 0; j < NR; j += Vector256<float>.Count)
-                        Vector256.Store(Vector256.Load(b + p * rowStride + j), dst + j);
+                {
+                    Unsafe.CopyBlockUnaligned(dst, b + p * rowStride, (uint)(nr * sizeof(float)));
+                    if (nr < NR)
+                        Unsafe.InitBlockUnaligned(dst + nr, 0, (uint)((NR - nr) * sizeof(float)));
+                }
                 return;
             }
-            int j0 = 0;
+            int j = 0;
             if (rowStride == 1 && Avx.IsSupported)
-                for (; j0 + 8 <= nr; j0 += 8)
-                    PackRowMajorSliver8(b + j0 * colStride, colStride, kc, dst + j0, NR);
-            if (j0 == NR)
-                return;
+                for (; j <= nr - 8; j += 8)   // transposed B: 8 columns, each contiguous along p, at a time
+                    Transpose8Rows(b + j * colStride, colStride, kc, dst + j, NR);
             for (int p = 0; p < kc; p++)
             {
                 float* row = b + p * rowStride, d = dst + p * NR;
-                int j = j0;
-                for (; j < nr; j++)
-                    d[j] = row[j * colStride];
-                for (; j < NR; j++)
-                    d[j] = 0f;
+                for (int jj = j; jj < nr; jj++)
+                    d[jj] = row[jj * colStride];
+                for (int jj = nr; jj < NR; jj++)
+                    d[jj] = 0f;
             }
         }
     }

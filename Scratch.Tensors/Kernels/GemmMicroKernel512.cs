@@ -110,15 +110,38 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 
     /// <inheritdoc cref="IGemmMicroKernel.RunPartial"/>
     /// <remarks>
-    /// Stores with AVX-512 masks, straight into C. A tile of at most 16 columns (the last sliver of n = 100, or every
-    /// sliver of a convolution with 16 filters) computes only its left half: 8 accumulators, half the multiply-adds.
+    /// Stores with AVX-512 masks, straight into C. A tile of at most 16 columns (every sliver of a convolution with
+    /// 16 filters) computes only its left half: 8 accumulators, half the multiply-adds; one of at most 4 rows (the last
+    /// sliver of m = 100) only its top half. A tile of at most 4 columns (the last sliver of n = 100) goes to
+    /// <see cref="RunNarrow"/>.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunPartial(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr, bool overwrite, float* rowBias, float* columnBias, bool relu)
     {
+        if (nr <= 4)
+        {
+            RunNarrow(kc, a, b, c, ldc, mr, nr, overwrite, rowBias, columnBias, relu);
+            return;
+        }
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        if (nr <= 16)
+        if (mr <= 4 && nr > 16)
+        {
+            for (int p = 0; p < kc; p++, a += 8, b += 32)
+            {
+                Vector512<float> b0 = Vector512.Load(b);
+                Vector512<float> b1 = Vector512.Load(b + 16);
+                Vector512<float> ai = Vector512.Create(a[0]);
+                c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
+                ai = Vector512.Create(a[1]);
+                c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
+                ai = Vector512.Create(a[2]);
+                c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
+                ai = Vector512.Create(a[3]);
+                c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
+            }
+        }
+        else if (nr <= 16)
         {
             for (int p = 0; p < kc; p++, a += 8, b += 32)
             {
@@ -173,6 +196,58 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         if (mr > 5) StoreRow(c + 5 * ldc, c50, c51, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 5), relu);
         if (mr > 6) StoreRow(c + 6 * ldc, c60, c61, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 6), relu);
         if (mr > 7) StoreRow(c + 7 * ldc, c70, c71, mask0, mask1, overwrite, epilogue, b0Bias, b1Bias, RowBias(rowBias, 7), relu);
+    }
+
+    /// <summary>An edge tile of at most 4 columns: <see cref="RunPartial"/> with the tile's 8 rows as one Vector256 and a column of B broadcast.</summary>
+    /// <remarks>
+    /// Across columns (as <see cref="RunPartial"/>) such a tile costs 8 Vector512 multiply-adds per p for 4 useful
+    /// lanes of 16; down its rows it costs 4 Vector256 ones. Even and odd p go to separate accumulators, so 8
+    /// independent chains keep both FMA units busy, and are added at the end. (100, 784)·(784, 100), one thread, against
+    /// OpenBLAS in the same runs: 134-136 µs (0.86-0.88×) with the across-columns edge, 123-131 µs (0.93-0.95×) with this one.
+    /// </remarks>
+    private static void RunNarrow(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr, bool overwrite, float* rowBias, float* columnBias, bool relu)
+    {
+        Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default;   // column j, even p
+        Vector256<float> o0 = default, o1 = default, o2 = default, o3 = default;   // column j, odd p
+        int p = 0;
+        for (; p + 1 < kc; p += 2, a += 16, b += 64)
+        {
+            Vector256<float> even = Vector256.Load(a), odd = Vector256.Load(a + 8);   // rows 0-7 at p and p + 1
+            e0 = Vector256.FusedMultiplyAdd(even, Vector256.Create(b[0]), e0);
+            e1 = Vector256.FusedMultiplyAdd(even, Vector256.Create(b[1]), e1);
+            e2 = Vector256.FusedMultiplyAdd(even, Vector256.Create(b[2]), e2);
+            e3 = Vector256.FusedMultiplyAdd(even, Vector256.Create(b[3]), e3);
+            o0 = Vector256.FusedMultiplyAdd(odd, Vector256.Create(b[32]), o0);
+            o1 = Vector256.FusedMultiplyAdd(odd, Vector256.Create(b[33]), o1);
+            o2 = Vector256.FusedMultiplyAdd(odd, Vector256.Create(b[34]), o2);
+            o3 = Vector256.FusedMultiplyAdd(odd, Vector256.Create(b[35]), o3);
+        }
+        if (p < kc)
+        {
+            Vector256<float> last = Vector256.Load(a);
+            e0 = Vector256.FusedMultiplyAdd(last, Vector256.Create(b[0]), e0);
+            e1 = Vector256.FusedMultiplyAdd(last, Vector256.Create(b[1]), e1);
+            e2 = Vector256.FusedMultiplyAdd(last, Vector256.Create(b[2]), e2);
+            e3 = Vector256.FusedMultiplyAdd(last, Vector256.Create(b[3]), e3);
+        }
+        // The product's columns, then each valid element stored with the same arithmetic as the vector epilogue.
+        float* sums = stackalloc float[4 * 8];
+        (e0 + o0).Store(sums);
+        (e1 + o1).Store(sums + 8);
+        (e2 + o2).Store(sums + 16);
+        (e3 + o3).Store(sums + 24);
+        bool epilogue = rowBias != null || columnBias != null || relu;
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++)
+            {
+                float x = overwrite ? sums[j * 8 + r] : sums[j * 8 + r] + c[r * ldc + j];
+                if (epilogue)
+                {
+                    x += (columnBias == null ? 0f : columnBias[j]) + (rowBias == null ? 0f : rowBias[r]);
+                    x = relu ? MathF.Max(x, 0f) : x;
+                }
+                c[r * ldc + j] = x;
+            }
     }
 
     /// <summary>One row of an edge tile: the lanes of <paramref name="mask0"/> and <paramref name="mask1"/> (C[+] + epilogue), the others untouched.</summary>

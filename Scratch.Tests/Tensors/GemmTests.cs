@@ -278,10 +278,11 @@ public class GemmTests
     [Test]
     public void Blocked_MatchesNaive_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
-        // k > KC (at most 1024 by GemmBlockSizes' rule): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
-        // (700, 20): split by rows, with edge tiles in both directions.
+        // k > KC (at most 768 by GemmBlockSizes' rule): later depth blocks add to C; (10, 2000): too few rows for every thread, so C is split by columns;
+        // (700, 20): split by rows, the tasks sharing each packed sliver of B, with edge tiles in both directions;
+        // (20, 2100, 2100): B too large to pack at once (more than 2²² floats), so C is done in two column panels.
         var rng = new Random(9);
-        foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 500), (700, 20, 700) })
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1100), (10, 2000, 900), (700, 20, 1000), (20, 2100, 2100) })
             foreach (bool accumulate in new[] { false, true })
                 foreach (int threads in new[] { 1, 2, 3 })
                 {
@@ -371,6 +372,28 @@ public class GemmTests
     }
 
     [Test]
+    public void Blocked_EdgeTiles_MatchNaive([ValueSource(nameof(BlockedTiles))] Variant tile)
+    {
+        // Every shape of edge tile: rows 1-9 (a short tile of at most 4 rows, a full one, one past it), columns around
+        // 4, 16 and 32 (the narrow tile of at most 4 columns, the half tile, full slivers), odd and even depths (the
+        // narrow tile sums even and odd p apart), with accumulation, both bias kinds and ReLU in the store.
+        var rng = new Random(14);
+        foreach (int m in new[] { 1, 3, 4, 5, 8, 9 })
+            foreach (int n in new[] { 1, 2, 4, 5, 16, 17, 33, 36, 100 })
+                foreach (int k in new[] { 1, 2, 7, 8 })
+                    foreach (BiasKind biasKind in new[] { BiasKind.PerRow, BiasKind.PerColumn })
+                    {
+                        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+                        float[] rowBias = biasKind == BiasKind.PerRow ? RandomArray(rng, m) : [];
+                        float[] columnBias = biasKind == BiasKind.PerColumn ? RandomArray(rng, n) : [];
+                        float[] expected = (float[])c0.Clone(), actual = (float[])c0.Clone();
+                        Gemm.Multiply(GemmKernel.Naive, m, n, k, a, k, 1, b, n, 1, expected, n, true, rowBias, columnBias, relu: true);
+                        tile.Multiply(m, n, k, a, k, 1, b, n, 1, actual, n, true, 1, rowBias, columnBias, relu: true);
+                        AssertCloseToNaive(actual, expected, n, k, $"{tile} (m={m}, n={n}, k={k}, bias={biasKind})");
+                    }
+    }
+
+    [Test]
     public void Naive_Epilogue_Golden()
     {
         // A·B = [1 2; 3 4]·[5 6; 7 8] = [19 22; 43 50]
@@ -402,7 +425,7 @@ public class GemmTests
     public void Blocked_Epilogue_AcrossDepthBlocksAndThreadSplits([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
         var rng = new Random(13);
-        foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 500), (700, 20, 700) })
+        foreach ((int m, int n, int k) in new[] { (50, 70, 1000), (10, 2000, 900), (700, 20, 1000) })
             foreach (BiasKind biasKind in new[] { BiasKind.PerRow, BiasKind.PerColumn })
             {
                 float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
@@ -437,11 +460,11 @@ public class GemmTests
     [Test]
     public void BlockSizes_FollowTheCacheRule()
     {
-        // 48 KiB L1d, 2 MiB L2, 8 MiB L3 per core, tile (8, 32): a (KC, 32) sliver of B fills L1d → KC = 384;
-        // a (MC, 384) block of A is a quarter of L2 → MC = 341 → 336 (multiple of 8); (384, NC) is half of L3 → 2730 → 2720.
-        Assert.That(GemmBlockSizes.For(8, 32, 48 << 10, 2 << 20, 8 << 20), Is.EqualTo(new GemmBlockSizes(384, 336, 2720)));
-        // 32 KiB / 512 KiB / no L3, tile (6, 16): KC = 32 KiB / 64 B = 512, MC = 128 KiB / 2 KiB = 64 → 60, NC from L2: 128.
-        Assert.That(GemmBlockSizes.For(6, 16, 32 << 10, 512 << 10, 0), Is.EqualTo(new GemmBlockSizes(512, 60, 128)));
+        // 48 KiB L1d, 2 MiB L2, 8 MiB L3 per core, tile (8, 32): a (KC, 32) sliver of B fills twice L1d → KC = 768;
+        // a (MC, 768) block of A is a quarter of L2 → MC = 170 → 168 (multiple of 8); (768, NC) is half of L3 → 1365 → 1344.
+        Assert.That(GemmBlockSizes.For(8, 32, 48 << 10, 2 << 20, 8 << 20), Is.EqualTo(new GemmBlockSizes(768, 168, 1344)));
+        // 32 KiB / 512 KiB / no L3, tile (6, 16): KC = 64 KiB / 64 B = 1024 → 768 (the bound), MC = 128 KiB / 3 KiB = 42 (a multiple of 6), NC from L2: 80.
+        Assert.That(GemmBlockSizes.For(6, 16, 32 << 10, 512 << 10, 0), Is.EqualTo(new GemmBlockSizes(768, 42, 80)));
         // Absurd caches stay within bounds.
         GemmBlockSizes tiny = GemmBlockSizes.For(8, 32, 1024, 1024, 0);
         Assert.That((tiny.KC, tiny.MC, tiny.NC), Is.EqualTo((64, 8, 32)));
