@@ -437,21 +437,20 @@ internal static unsafe class GemmBlocked
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackBSliver(float* b, nint rowStride, nint colStride, int kc, int nr, float* dst)
         {
-            if (colStride == 1 && nr == NR)
-            {
-                for (int p = 0; p < kc; p++, dst += NR)
-                    for (int q = 0; q < NR; q += Vector256<float>.Count)
-                        Vector256.Store(Vector256.Load(b + p * rowStride + q), dst + q);
-                return;
-            }
             if (colStride == 1)
             {
                 // Row-major B: each row of the sliver is nr contiguous floats, then zeros.
                 for (int p = 0; p < kc; p++, dst += NR)
                 {
-                    Unsafe.CopyBlockUnaligned(dst, b + p * rowStride, (uint)(nr * sizeof(float)));
-                    if (nr < NR)
+                    float* row = b + p * rowStride;
+                    if (nr == NR)
+                        for (int q = 0; q < NR; q += Vector256<float>.Count)
+                            Vector256.Store(Vector256.Load(row + q), dst + q);
+                    else
+                    {
+                        Unsafe.CopyBlockUnaligned(dst, row, (uint)(nr * sizeof(float)));
                         Unsafe.InitBlockUnaligned(dst + nr, 0, (uint)((NR - nr) * sizeof(float)));
+                    }
                 }
                 return;
             }
