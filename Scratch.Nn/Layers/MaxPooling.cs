@@ -64,17 +64,7 @@ public sealed class MaxPooling : ILayer, IStatelessInference
 
     /// <summary><c>dx[argmax of window (i, j)] += dout[n, c, i, j]</c>; every other element of x gets 0.</summary>
     /// <remarks>dout: (N, C, OH, OW), never modified. Overlapping windows (stride &lt; pool) add up. Result: (N, C, H, W), owned by the layer.</remarks>
-    public NDArray Backward(NDArray dout)
-    {
-        if (_shape is not PoolShape g)
-            throw new InvalidOperationException("MaxPooling.Backward called before MaxPooling.Forward.");
-        ArgumentNullException.ThrowIfNull(dout);
-        Guard.SameShape("MaxPooling.Backward", "dout", dout, "out", [g.N, g.C, g.OH, g.OW]);
-        dout = dout.Contiguous();
-        NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
-        Pooling.MaxBackward(Buffers.Memory(dout), _argMax, Buffers.Memory(dx), g);
-        return dx;
-    }
+    public NDArray Backward(NDArray dout) => Backward(dout, throughRelu: false);
 
     /// <summary>
     /// The backward pass of this pooling and of a <see cref="Relu"/> that fed it, in one: <c>dx = MaxPooling.Backward(dout · (out &gt; 0))</c>,
@@ -83,19 +73,25 @@ public sealed class MaxPooling : ILayer, IStatelessInference
     /// <remarks>
     /// Exact, not an approximation: every max sits at its argmax, so <c>out[o] = relu_out[argmax[o]]</c> and the ReLU's
     /// <c>relu_out &gt; 0</c> keeps or drops the whole sum that reaches an input element, in the same order. Used by
-    /// <see cref="Sequential"/> for Relu → MaxPooling. dout: (N, C, OH, OW), never modified.
+    /// <see cref="Sequential"/> for Relu → MaxPooling.
     /// </remarks>
-    internal NDArray BackwardThroughRelu(NDArray dout)
+    internal NDArray BackwardThroughRelu(NDArray dout) => Backward(dout, throughRelu: true);
+
+    private NDArray Backward(NDArray dout, bool throughRelu)
     {
         if (_shape is not PoolShape g || _out is null)
             throw new InvalidOperationException("MaxPooling.Backward called before MaxPooling.Forward.");
         ArgumentNullException.ThrowIfNull(dout);
         Guard.SameShape("MaxPooling.Backward", "dout", dout, "out", [g.N, g.C, g.OH, g.OW]);
         dout = dout.Contiguous();
-        NDArray masked = Buffers.For(ref _doutMasked, g.N, g.C, g.OH, g.OW);
-        Tensors.Kernels.Relu.Backward(Buffers.Memory(_out), Buffers.Memory(dout), Buffers.Memory(masked));
+        if (throughRelu)
+        {
+            NDArray masked = Buffers.For(ref _doutMasked, g.N, g.C, g.OH, g.OW);
+            Tensors.Kernels.Relu.Backward(Buffers.Memory(_out), Buffers.Memory(dout), Buffers.Memory(masked));   // dout · (out > 0)
+            dout = masked;
+        }
         NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
-        Pooling.MaxBackward(Buffers.Memory(masked), _argMax, Buffers.Memory(dx), g);
+        Pooling.MaxBackward(Buffers.Memory(dout), _argMax, Buffers.Memory(dx), g);
         return dx;
     }
 

@@ -21,7 +21,7 @@ internal sealed class Mt19937
 
     private readonly uint[] _key = new uint[N];
     private readonly uint[] _tempered = new uint[N]; // _key's words tempered: the outputs
-    private int _pos;                            // next word of _key to temper; N means "regenerate first"
+    private int _pos;                            // next word of _tempered to return; N means "regenerate first"
 
     public Mt19937(uint seed) => Seed(seed);
 
