@@ -79,6 +79,39 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
     }
 
     /// <summary>
+    /// This layer, a <see cref="Relu"/> and <paramref name="pool"/> as one forward pass: <c>pool(relu(W_col·cols + b))</c>,
+    /// each chunk of images pooled while its output is in cache. This layer's own output is not formed; the pooling
+    /// records its output and argmax as its Forward would. Used by <see cref="Sequential.Gradient"/>.
+    /// </summary>
+    /// <remarks>Needs <see cref="ConvolutionAlgorithm.BatchGemm"/> and a pooling without padding.</remarks>
+    internal NDArray ForwardReluMaxPooling(NDArray x, MaxPooling pool)
+    {
+        ConvShape g = CheckInput(x);
+        _x = x = x.Contiguous();
+        _shape = g;
+        (NDArray pooled, int[] argMax, PoolShape windows) = pool.FusedForward(g.N, W.Value.Dim(0), g.OH, g.OW);
+        ConvolutionGemm.ForwardReluMaxPool(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(B.Value), g, windows, Buffers.Memory(pooled), argMax);
+        return pooled;
+    }
+
+    /// <summary>
+    /// The backward pass of <see cref="ForwardReluMaxPooling"/>: dW and db (and dx when <paramref name="inputGradient"/>)
+    /// from the gradient of the pooled output, the convolution's dout rebuilt one chunk at a time in cache.
+    /// </summary>
+    internal NDArray? BackwardThroughReluMaxPooling(NDArray dPooled, MaxPooling pool, bool inputGradient)
+    {
+        NDArray x = Guard.Saved(_x, "Convolution");
+        (NDArray dout, NDArray pooled, int[] argMax, PoolShape windows) = pool.FusedBackward(dPooled);
+        ConvShape g = _shape;
+        int fn = W.Value.Dim(0);
+        Memory<float> partials = Buffers.AtLeast(ref _partials, ConvolutionGemm.PartialsLength(g, fn));
+        Memory<float> dx = inputGradient ? Buffers.Memory(Buffers.For(ref _dx, g.N, g.C, g.H, g.W)) : Memory<float>.Empty;
+        ConvolutionGemm.BackwardReluMaxPool(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(dout), Buffers.Memory(pooled), argMax, windows,
+            Buffers.Span(W.Grad), Buffers.Span(B.Grad), dx, partials, g);
+        return inputGradient ? _dx : null;
+    }
+
+    /// <summary>
     /// With dout in (FN, n·P) order for each chunk of images: <c>db = Σ dout</c>, <c>dW = Σ_chunk dout·colsᵀ</c> reshaped
     /// to W, <c>dcols = W_colᵀ·dout</c> and <c>dx = Fold(dcols)</c>.
     /// </summary>

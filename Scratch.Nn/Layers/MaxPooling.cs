@@ -77,21 +77,47 @@ public sealed class MaxPooling : ILayer, IStatelessInference
     /// </remarks>
     internal NDArray BackwardThroughRelu(NDArray dout) => Backward(dout, throughRelu: true);
 
-    private NDArray Backward(NDArray dout, bool throughRelu)
+    /// <summary>
+    /// The output and argmax buffers, and the windows, for an (n, c, h, w) input whose pooling a fused pass
+    /// (<see cref="Convolution"/> → <see cref="Relu"/> → this) computes in place of <see cref="Forward"/>; the layer's state is as after Forward.
+    /// </summary>
+    internal (NDArray Output, int[] ArgMax, PoolShape Shape) FusedForward(int n, int c, int h, int w)
     {
-        if (_shape is not PoolShape g || _out is null)
+        PoolShape g = PoolingWindow.Of("MaxPooling", n, c, h, w, PoolH, PoolW, Stride, Pad);
+        NDArray output = Buffers.For(ref _out, g.N, g.C, g.OH, g.OW);
+        _shape = g;
+        return (output, Buffers.Exactly(ref _argMax, output.Size), g);
+    }
+
+    /// <summary>What the last forward pass left for a fused backward pass, once <paramref name="dout"/> is checked against it: dout (contiguous), the output, the argmax and the windows.</summary>
+    internal (NDArray Dout, NDArray Output, int[] ArgMax, PoolShape Shape) FusedBackward(NDArray dout)
+    {
+        (PoolShape g, NDArray output, int[] argMax) = Saved(dout);
+        return (dout.Contiguous(), output, argMax, g);
+    }
+
+    /// <summary>The windows, output and argmax of the last forward pass, once dout is checked against them.</summary>
+    private (PoolShape Shape, NDArray Output, int[] ArgMax) Saved(NDArray dout)
+    {
+        if (_shape is not PoolShape g || _out is not NDArray output || _argMax is not int[] argMax)
             throw new InvalidOperationException("MaxPooling.Backward called before MaxPooling.Forward.");
         ArgumentNullException.ThrowIfNull(dout);
         Guard.SameShape("MaxPooling.Backward", "dout", dout, "out", [g.N, g.C, g.OH, g.OW]);
+        return (g, output, argMax);
+    }
+
+    private NDArray Backward(NDArray dout, bool throughRelu)
+    {
+        (PoolShape g, NDArray output, int[] argMax) = Saved(dout);
         dout = dout.Contiguous();
         if (throughRelu)
         {
             NDArray masked = Buffers.For(ref _doutMasked, g.N, g.C, g.OH, g.OW);
-            Tensors.Kernels.Relu.Backward(Buffers.Memory(_out), Buffers.Memory(dout), Buffers.Memory(masked));   // dout · (out > 0)
+            Tensors.Kernels.Relu.Backward(Buffers.Memory(output), Buffers.Memory(dout), Buffers.Memory(masked));   // dout · (out > 0)
             dout = masked;
         }
         NDArray dx = Buffers.For(ref _dx, g.N, g.C, g.H, g.W);
-        Pooling.MaxBackward(Buffers.Memory(dout), _argMax, Buffers.Memory(dx), g);
+        Pooling.MaxBackward(Buffers.Memory(dout), argMax, Buffers.Memory(dx), g);
         return dx;
     }
 

@@ -19,8 +19,14 @@ internal static class PoolingWindow
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 4)
             throw new ArgumentException($"{layer}.Forward: expected x (N, C, H, W), got {Shapes.Format(x.Shape)}.", nameof(x));
-        if (x.Dim(2) + 2 * pad < poolH || x.Dim(3) + 2 * pad < poolW)
-            throw new ArgumentException($"{layer}.Forward: pool ({poolH}, {poolW}) is larger than x {Shapes.Format(x.Shape)} padded by {pad}.", nameof(x));
-        return new PoolShape(x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3), poolH, poolW, stride, pad);
+        return Of(layer, x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3), poolH, poolW, stride, pad);
+    }
+
+    /// <summary>The windows over an (n, c, h, w) input, or ArgumentException naming <paramref name="layer"/>.</summary>
+    public static PoolShape Of(string layer, int n, int c, int h, int w, int poolH, int poolW, int stride, int pad)
+    {
+        if (h + 2 * pad < poolH || w + 2 * pad < poolW)
+            throw new ArgumentException($"{layer}.Forward: pool ({poolH}, {poolW}) is larger than x {Shapes.Format([n, c, h, w])} padded by {pad}.", "x");
+        return new PoolShape(n, c, h, w, poolH, poolW, stride, pad);
     }
 }

@@ -31,6 +31,9 @@ public sealed class Relu : ILayer, IStatelessInference
     /// <summary>Forward for an input that is already <c>max(·, 0)</c> (the previous layer fused the ReLU into its store): out = x, no pass over the data.</summary>
     internal NDArray ForwardRectified(NDArray x) => _y = x;
 
+    /// <summary>Records that a fused pass (Convolution → Relu → MaxPooling) ran this ReLU without forming its output: Backward now throws until the next Forward.</summary>
+    internal void ForwardFusedAway() => _y = null;
+
     /// <summary><c>dx = dout · (out &gt; 0)</c>.</summary>
     /// <remarks>dout: out's shape, never modified. Result: x's shape, owned by the layer.</remarks>
     public NDArray Backward(NDArray dout)

@@ -19,6 +19,8 @@ public class Sequential : INetwork
     private readonly Dictionary<string, NDArray> _grads = [];  // what Gradient returns, refreshed in place every call
     private readonly bool[] _fusedWithNextRelu;               // layer i is a Convolution or Affine followed by a Relu
     private readonly bool[] _poolingAfterRelu;                // layer i is a MaxPooling after a Relu that is not the first layer
+    private readonly bool[] _convolutionReluPooling;          // layer i is a Convolution followed by a Relu and a MaxPooling without padding
+    private readonly bool[] _pooledInForward;                 // layer i ran as one pass with the Relu and MaxPooling after it in the last Gradient
     private readonly object _inferenceLock = new();           // serializes layers that lack IStatelessInference
 
     /// <summary>Chains <paramref name="layers"/> and ends them with <paramref name="lastLayer"/>.</summary>
@@ -42,6 +44,9 @@ public class Sequential : INetwork
         foreach (var (key, p) in _keyed) _grads[key] = p.Grad;
         _fusedWithNextRelu = _layers.Select((layer, i) => layer is Convolution or Affine && i + 1 < _layers.Count && _layers[i + 1] is Relu).ToArray();
         _poolingAfterRelu = _layers.Select((layer, i) => layer is MaxPooling && i >= 2 && _layers[i - 1] is Relu).ToArray();
+        _convolutionReluPooling = _layers.Select((layer, i) =>
+            layer is Convolution && i + 2 < _layers.Count && _layers[i + 1] is Relu && _layers[i + 2] is MaxPooling { Pad: 0 }).ToArray();
+        _pooledInForward = new bool[_layers.Count];
     }
 
     /// <summary>The layers in forward order (the loss layer excluded).</summary>
@@ -68,16 +73,33 @@ public class Sequential : INetwork
     public NDArray Predict(NDArray x, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (!training)
-            return Infer(x);
+        return training ? ForwardTraining(x, fusePooling: false) : Infer(x);
+    }
+
+    /// <summary>
+    /// The training-mode forward pass; with <paramref name="fusePooling"/> (for <see cref="Gradient"/>), a Convolution →
+    /// Relu → MaxPooling run as one pass that pools each chunk of images in cache and never forms the convolution's
+    /// output (<see cref="Convolution.ForwardReluMaxPooling"/>).
+    /// </summary>
+    private NDArray ForwardTraining(NDArray x, bool fusePooling)
+    {
         for (int i = 0; i < _layers.Count; i++)
         {
-            if (!_fusedWithNextRelu[i])
+            _pooledInForward[i] = fusePooling && _convolutionReluPooling[i] && ((Convolution)_layers[i]).Algorithm == ConvolutionAlgorithm.BatchGemm;
+            if (_pooledInForward[i])
             {
-                x = _layers[i].Forward(x, training);
+                x = ((Convolution)_layers[i]).ForwardReluMaxPooling(x, (MaxPooling)_layers[i + 2]);
+                ((Relu)_layers[i + 1]).ForwardFusedAway();
+                _pooledInForward[i + 1] = _pooledInForward[i + 2] = false;
+                i += 2;
                 continue;
             }
-            x = _layers[i] is Convolution conv ? conv.Forward(x, training, relu: true) : ((Affine)_layers[i]).Forward(x, training, relu: true);
+            if (!_fusedWithNextRelu[i])
+            {
+                x = _layers[i].Forward(x, training: true);
+                continue;
+            }
+            x = _layers[i] is Convolution conv ? conv.Forward(x, training: true, relu: true) : ((Affine)_layers[i]).Forward(x, training: true, relu: true);
             x = ((Relu)_layers[++i]).ForwardRectified(x);   // max(·, 0) is already applied
         }
         return x;
@@ -137,25 +159,29 @@ public class Sequential : INetwork
     /// <inheritdoc/>
     /// <remarks>
     /// Allocates nothing once warm: the layers reuse their buffers, the first layer skips ∂L/∂x (its input needs no
-    /// gradient), a Relu → MaxPooling pair runs as one backward pass (<see cref="MaxPooling.BackwardThroughRelu"/>), and the dictionary returned is the same object every call, its values refreshed (each parameter's Grad).
+    /// gradient), a Convolution → Relu → MaxPooling runs as one forward and one backward pass that never form the
+    /// convolution's output or its gradient whole (<see cref="Convolution.ForwardReluMaxPooling"/>; the Relu's own Backward then
+    /// throws until its next Forward), any other Relu → MaxPooling pair runs as one backward pass
+    /// (<see cref="MaxPooling.BackwardThroughRelu"/>), and the dictionary returned is the same object every call, its values refreshed (each parameter's Grad).
     /// </remarks>
     public (float Loss, IReadOnlyDictionary<string, NDArray> Grads) Gradient(NDArray x, NDArray t)
     {
-        float loss = Loss(x, t, training: true);
+        ArgumentNullException.ThrowIfNull(x);
+        float loss = LastLayer.Forward(ForwardTraining(x, fusePooling: true), t) + WeightDecayLoss();
         NDArray dout = LastLayer.Backward(1f);
-        for (int i = _layers.Count - 1; i >= 1; i--)
+        for (int i = _layers.Count - 1; i >= 0; i--)
         {
-            if (_poolingAfterRelu[i])
+            if (i >= 2 && _pooledInForward[i - 2])
             {
-                dout = ((MaxPooling)_layers[i--]).BackwardThroughRelu(dout);   // the Relu's backward included
-                continue;
+                dout = ((Convolution)_layers[i - 2]).BackwardThroughReluMaxPooling(dout, (MaxPooling)_layers[i], inputGradient: i > 2)!;
+                i -= 2;                                                          // the Relu's and MaxPooling's backward included
             }
-            dout = _layers[i].Backward(dout);
-        }
-        if (_layers.Count > 0)
-        {
-            if (_layers[0] is IParameterGradients first)
-                first.BackwardParameters(dout);
+            else if (_poolingAfterRelu[i])
+                dout = ((MaxPooling)_layers[i--]).BackwardThroughRelu(dout);   // the Relu's backward included
+            else if (i > 0)
+                dout = _layers[i].Backward(dout);
+            else if (_layers[0] is IParameterGradients first)
+                first.BackwardParameters(dout);                                  // the network's input needs no gradient
             else
                 _layers[0].Backward(dout);
         }

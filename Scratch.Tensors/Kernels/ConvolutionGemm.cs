@@ -30,6 +30,41 @@ public static class ConvolutionGemm
     public static void Forward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) =>
         ParallelRange.ForEachClaimed(Chunks(g), new ForwardBody(x, w, bias, y, g, relu), (long)g.K * g.Columns * bias.Length);
 
+    /// <summary>
+    /// <c>pooled = MaxPool(relu(W_col·Unfold(x) + b))</c> in (N, FN, POH, POW), with each max's flat index in the
+    /// convolution's output (N, FN, OH, OW) in <paramref name="argMax"/>: a chunk's output is pooled while it is still
+    /// in cache and never written out.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="pool"/> describes the windows over the convolution's output (N = g.N, C = FN, H = OH, W = OW)
+    /// and must have no padding. The results are those of the three layers run one after the other.
+    /// </remarks>
+    public static void ForwardReluMaxPool(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, ConvShape g,
+        PoolShape pool, Memory<float> pooled, Memory<int> argMax)
+    {
+        CheckPooling(g, bias.Length, pool);
+        ParallelRange.ForEachClaimed(Chunks(g), new ForwardPooledBody(x, w, bias, g, pool, pooled, argMax), (long)g.K * g.Columns * bias.Length);
+    }
+
+    /// <summary>The backward pass of <see cref="ForwardReluMaxPool"/>: <see cref="Backward"/> with dout rebuilt chunk by chunk from the pooled gradient.</summary>
+    /// <remarks>
+    /// dout = MaxPool.Backward(dPooled · (pooled &gt; 0)) is formed one chunk at a time in cache (the ReLU's mask taken on
+    /// the pooled output, where each max sits at its argmax). Arguments otherwise as in <see cref="Backward"/>.
+    /// </remarks>
+    public static void BackwardReluMaxPool(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dPooled,
+        ReadOnlyMemory<float> pooled, ReadOnlyMemory<int> argMax, PoolShape pool,
+        Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g)
+    {
+        CheckPooling(g, db.Length, pool);
+        Backward(x, w, new Unpooling(dPooled, pooled, argMax, pool), dW, db, dx, partials, g);
+    }
+
+    private static void CheckPooling(ConvShape g, int fn, PoolShape pool)
+    {
+        if (pool.N != g.N || pool.C != fn || pool.H != g.OH || pool.W != g.OW || pool.Pad != 0)
+            throw new ArgumentException($"ConvolutionGemm: pooling {pool} does not fit a convolution output ({g.N}, {fn}, {g.OH}, {g.OW}) or is padded.", nameof(pool));
+    }
+
     /// <summary>Floats of the workspace <see cref="Backward"/> needs: per chunk its dWᵀ (K, FN) and db (FN), added in chunk order.</summary>
     public static int PartialsLength(ConvShape g, int fn) => Chunks(g) * fn * (g.K + 1);
 
@@ -39,9 +74,13 @@ public static class ConvolutionGemm
     /// </summary>
     public static void Backward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout,
         Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g)
+        => Backward(x, w, new GivenDout(dout, db.Length * g.P), dW, db, dx, partials, g);
+
+    private static void Backward<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, TDout dout,
+        Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g) where TDout : struct, IChunkDout
     {
         int fn = db.Length, chunks = Chunks(g), block = fn * (g.K + 1);
-        ParallelRange.ForEachClaimed(chunks, new BackwardBody(x, w, dout, dx, partials, g, fn), 3L * g.K * g.Columns * fn);
+        ParallelRange.ForEachClaimed(chunks, new BackwardBody<TDout>(x, w, dout, dx, partials, g, fn), 3L * g.K * g.Columns * fn);
         Span<float> p = partials.Span, dWT = p.Slice(0, fn * g.K);
         p.Slice(fn * g.K, fn).CopyTo(db);
         for (int chunk = 1; chunk < chunks; chunk++)
@@ -55,11 +94,14 @@ public static class ConvolutionGemm
     }
 
     [ThreadStatic]
-    private static float[]? t_cols, t_maps, t_dcols;
+    private static float[]? t_cols, t_maps, t_dcols, t_output, t_doutChunk, t_dPooled;
 
-    private static Span<float> Scratch(ref float[]? buffer, int length)
+    [ThreadStatic]
+    private static int[]? t_argMax;
+
+    private static Span<T> Scratch<T>(ref T[]? buffer, int length)
     {
-        if (buffer is null || buffer.Length < length) buffer = new float[length];
+        if (buffer is null || buffer.Length < length) buffer = new T[length];
         return buffer.AsSpan(0, length);
     }
 
@@ -110,8 +152,57 @@ public static class ConvolutionGemm
         }
     }
 
-    private readonly struct BackwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout,
-        Memory<float> dx, Memory<float> partials, ConvShape g, int fn) : IRangeBody
+    /// <summary>Each chunk's <c>relu(W_col·cols + b)</c> into a per-thread scratch, then max-pooled from there.</summary>
+    private readonly struct ForwardPooledBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, ConvShape g,
+        PoolShape pool, Memory<float> pooled, Memory<int> argMax) : IRangeBody
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int from, int to)
+        {
+            int fn = bias.Length, inImage = g.C * g.H * g.W, outImage = fn * g.P, pooledImage = fn * pool.OH * pool.OW;
+            for (int chunk = from; chunk < to; chunk++)
+            {
+                ConvShape c = Chunk(g, chunk, out int first);
+                Span<float> output = Scratch(ref t_output, c.N * outImage);
+                Convolve(x.Span.Slice(first * inImage, c.N * inImage), w.Span, bias.Span, output, c, relu: true);
+                Span<int> at = argMax.Span.Slice(first * pooledImage, c.N * pooledImage);
+                Pooling.MaxForward(output, pooled.Span.Slice(first * pooledImage, c.N * pooledImage), at, pool with { N = c.N }, 0, c.N * fn);
+                TensorPrimitives.Add(at, first * outImage, at);                                   // chunk-relative → flat index in the whole output
+            }
+        }
+    }
+
+    /// <summary>Where <see cref="BackwardBody{TDout}"/> gets a chunk's dout (n, FN, P) from.</summary>
+    private interface IChunkDout
+    {
+        /// <summary>dout of images [first, first + n).</summary>
+        ReadOnlySpan<float> Chunk(int first, int n);
+    }
+
+    /// <summary>dout given whole, (N, FN, P): a chunk is a slice of it.</summary>
+    private readonly struct GivenDout(ReadOnlyMemory<float> dout, int outImage) : IChunkDout
+    {
+        public ReadOnlySpan<float> Chunk(int first, int n) => dout.Span.Slice(first * outImage, n * outImage);
+    }
+
+    /// <summary>dout rebuilt from the gradient of a ReLU then max pooling: <c>MaxPool.Backward(dPooled · (pooled &gt; 0))</c>, into a per-thread scratch.</summary>
+    private readonly struct Unpooling(ReadOnlyMemory<float> dPooled, ReadOnlyMemory<float> pooled, ReadOnlyMemory<int> argMax, PoolShape pool) : IChunkDout
+    {
+        public ReadOnlySpan<float> Chunk(int first, int n)
+        {
+            int pooledImage = pool.C * pool.OH * pool.OW, outImage = pool.C * pool.H * pool.W;
+            Span<float> masked = Scratch(ref t_dPooled, n * pooledImage);
+            Relu.Backward(pooled.Span.Slice(first * pooledImage, n * pooledImage), dPooled.Span.Slice(first * pooledImage, n * pooledImage), masked);
+            Span<int> at = Scratch(ref t_argMax, n * pooledImage);
+            TensorPrimitives.Subtract(argMax.Span.Slice(first * pooledImage, n * pooledImage), first * outImage, at);   // flat → chunk-relative
+            Span<float> dout = Scratch(ref t_doutChunk, n * outImage);
+            Pooling.MaxBackward(masked, at, dout, pool with { N = n }, 0, n * pool.C);
+            return dout;
+        }
+    }
+
+    private readonly struct BackwardBody<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, TDout dout,
+        Memory<float> dx, Memory<float> partials, ConvShape g, int fn) : IRangeBody where TDout : struct, IChunkDout
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int from, int to)
@@ -121,7 +212,7 @@ public static class ConvolutionGemm
             {
                 ConvShape c = Chunk(g, chunk, out int first);
                 Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
-                ReadOnlySpan<float> doutChunk = dout.Span.Slice(first * outImage, c.N * outImage), doutT = doutChunk;
+                ReadOnlySpan<float> doutChunk = dout.Chunk(first, c.N), doutT = doutChunk;
                 Span<float> dWT = partials.Span.Slice(chunk * block, fn * c.K), db = partials.Span.Slice(chunk * block + fn * c.K, fn);
                 ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // cols again, (K, n·P)
                 if (c.N > 1)

@@ -1,6 +1,8 @@
 using System.Reflection;
 using Scratch.Nn;
 using Scratch.Tensors;
+using ConvShape = Scratch.Tensors.Kernels.ConvShape;
+using ConvolutionGemm = Scratch.Tensors.Kernels.ConvolutionGemm;
 
 namespace Scratch.Tests.Nn;
 
@@ -140,5 +142,52 @@ public class NetworkGradientTests
 
         foreach (var (key, p) in together.Params)
             Assert.That(p.Grad.ToArray(), Is.EqualTo(apart.Params[key].Grad.ToArray()), key);
+    }
+
+    /// <summary>
+    /// Sequential runs Convolution → Relu → MaxPooling (no padding) as one forward and one backward pass, pooling each chunk
+    /// of images in cache; loss and gradients must be bit for bit those of running every layer's own Forward and Backward.
+    /// The second convolution needs dx through the fused pass; 11 images of 19×19 make several chunks, the last one short.
+    /// </summary>
+    [TestCase(2, 2)]
+    [TestCase(3, 2)]
+    [TestCase(2, 1)]
+    [TestCase(3, 3)]
+    public void ConvolutionReluMaxPooling_AsOnePass_EqualsLayerByLayer(int pool, int stride)
+    {
+        NDArray x = Input(11, 3, 19, 19), t = Targets(11, 4);
+        Sequential Make()
+        {
+            int side = (19 - pool) / stride + 1, side2 = (side - pool) / stride + 1;
+            return new Sequential([
+                new Convolution(NDArray.RandomNormal([8, 3, 3, 3], 0, 0.5f, 31), NDArray.RandomNormal([8], 0, 0.5f, 32), 1, 1), new Relu(), new MaxPooling(pool, pool, stride),
+                new Convolution(NDArray.RandomNormal([5, 8, 3, 3], 0, 0.3f, 33), NDArray.RandomNormal([5], 0, 0.5f, 34), 1, 1), new Relu(), new MaxPooling(pool, pool, stride),
+                new Flatten(), new Affine(NDArray.RandomNormal([5 * side2 * side2, 4], 0, 0.5f, 35), NDArray.Zeros(4))], new SoftmaxWithLoss());
+        }
+        Sequential together = Make(), apart = Make();
+        Assert.That(ConvolutionGemm.Chunks(new ConvShape(11, 3, 19, 19, 3, 3, 1, 1)), Is.GreaterThan(1), "several chunks of images");
+
+        float lossTogether = together.Gradient(x, t).Loss;
+        float lossApart = apart.Loss(x, t, training: true);
+        NDArray dout = apart.LastLayer.Backward(1f);
+        for (int i = apart.Layers.Count - 1; i >= 0; i--)
+            dout = apart.Layers[i].Backward(dout);
+
+        Assert.That(lossTogether, Is.EqualTo(lossApart));
+        foreach (var (key, p) in together.Params)
+            Assert.That(p.Grad.ToArray(), Is.EqualTo(apart.Params[key].Grad.ToArray()), key);
+    }
+
+    /// <summary>After a fused Convolution → Relu → MaxPooling pass the Relu never saw its output: its own Backward must refuse, not use a stale mask.</summary>
+    [Test]
+    public void ReluInsideAFusedPass_RefusesItsOwnBackward()
+    {
+        var relu = new Relu();
+        var network = new Sequential([new Convolution(NDArray.RandomNormal([2, 1, 3, 3], 0, 0.5f, 41), NDArray.Zeros(2)), relu, new MaxPooling(2, 2, 2),
+            new Flatten(), new Affine(NDArray.RandomNormal([2 * 3 * 3, 3], 0, 0.5f, 42), NDArray.Zeros(3))], new SoftmaxWithLoss());
+        NDArray x = Input(2, 1, 8, 8);
+        relu.Forward(NDArray.Ones(2, 2, 6, 6));
+        network.Gradient(x, Targets(2, 3));
+        Assert.Throws<InvalidOperationException>(() => relu.Backward(NDArray.Ones(2, 2, 6, 6)));
     }
 }
