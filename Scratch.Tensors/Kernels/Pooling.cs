@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -24,6 +25,9 @@ public readonly record struct PoolShape(int N, int C, int H, int W, int PoolH, i
 /// </summary>
 public static class Pooling
 {
+    /// <summary>Whether 2×2, stride-2 max pooling runs <see cref="MaxPooling2x2Avx512"/> (where AVX-512F is present; tests switch it off to check the Vector256 path).</summary>
+    internal static bool UseAvx512 { get; set; } = Avx512F.IsSupported;
+
     /// <summary><c>y[n, c, i, j] = max</c> of window (i, j), <c>argMax[n, c, i, j]</c> = where it was.</summary>
     public static void MaxForward(ReadOnlyMemory<float> x, Memory<float> y, Memory<int> argMax, PoolShape g) =>
         ParallelRange.For(g.Planes, new MaxForwardBody(x, y, argMax, g), (long)g.Planes * g.H * g.W);
@@ -93,6 +97,11 @@ public static class Pooling
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxForward2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, PoolShape g, int from, int to)
     {
+        if (UseAvx512 && Avx512F.IsSupported)
+        {
+            MaxPooling2x2Avx512.Forward(x, y, argMax, g, from, to);
+            return;
+        }
         int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
         for (int p = from; p < to; p++)
             for (int i = 0; i < oh; i++)
@@ -245,6 +254,11 @@ public static class Pooling
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxBackward2x2(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, Span<float> dx, PoolShape g, int from, int to)
     {
+        if (UseAvx512 && Avx512F.IsSupported)
+        {
+            MaxPooling2x2Avx512.Backward(dout, argMax, dx, g, from, to);
+            return;
+        }
         int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
         for (int p = from; p < to; p++)
         {

@@ -54,10 +54,18 @@ public class LayerKernelTests
             yield return new PoolShape(2, 3, w % 7 + 2, w, 2, 2, 2, 0);
     }
 
+    /// <summary>Every pooling kernel against its naive twin; 2×2 max pooling with and without its AVX-512 path (without AVX-512F both runs take the Vector256 path).</summary>
     [Test]
-    public void Pooling_MatchesNaive([ValueSource(nameof(PoolShapes))] PoolShape g, [Values(1, 2)] int threads)
+    public void Pooling_MatchesNaive([ValueSource(nameof(PoolShapes))] PoolShape g, [Values(1, 2)] int threads, [Values(false, true)] bool avx512)
     {
-        WithThreads(threads, () =>
+        bool saved = Pooling.UseAvx512;
+        Pooling.UseAvx512 = avx512;
+        try { WithThreads(threads, () => CheckPooling(g)); }
+        finally { Pooling.UseAvx512 = saved; }
+    }
+
+    private static void CheckPooling(PoolShape g)
+    {
         {
             int inSize = g.N * g.C * g.H * g.W, outSize = g.N * g.C * g.OH * g.OW;
             float[] x = Random(inSize, 7), dout = Random(outSize, 8);
@@ -83,7 +91,7 @@ public class LayerKernelTests
             Pooling.AvgBackward(dout, dx, g);
             Pooling.AvgBackwardNaive(dout, expectedDx, g);
             Assert.That(dx, Is.EqualTo(expectedDx), "average backward");
-        });
+        }
     }
 
     private static IEnumerable<ConvShape> ConvShapes()
