@@ -11,8 +11,8 @@ namespace Scratch.Tensors.Kernels;
 /// the register tile), <c>db = Σ dout</c> and <c>dx_chunk = Fold(W_colᵀ·dout_chunk)</c>.
 /// </summary>
 /// <remarks>
-/// Chunks depend only on the shapes and each is computed by one thread; the per-chunk partial dW and db are added in
-/// chunk order, so results are the same for any thread count. W_col is W as (FN, K), K = C·FH·FW; x (N, C, H, W),
+/// Chunks depend only on the shapes and each is computed by one thread; dW and db are summed per group of chunks
+/// (<see cref="PartialGroups"/>), chunk after chunk, and the groups added in order, so results are the same for any thread count. W_col is W as (FN, K), K = C·FH·FW; x (N, C, H, W),
 /// y and dout (N, FN, OH, OW), all contiguous. Per-thread scratch is kept, so a warm call allocates nothing.
 /// </remarks>
 public static class ConvolutionGemm
@@ -65,8 +65,20 @@ public static class ConvolutionGemm
             throw new ArgumentException($"ConvolutionGemm: pooling {pool} does not fit a convolution output ({g.N}, {fn}, {g.OH}, {g.OW}) or is padded.", nameof(pool));
     }
 
-    /// <summary>Floats of the workspace <see cref="Backward"/> needs: per chunk its dWᵀ (K, FN) and db (FN), added in chunk order.</summary>
-    public static int PartialsLength(ConvShape g, int fn) => Chunks(g) * fn * (g.K + 1);
+    /// <summary>
+    /// Groups of chunks whose dWᵀ and db are summed apart, each by one thread in chunk order, then added in group order:
+    /// one per chunk unless the partial sums would pass 1 MiB (large filters over small maps, e.g. DeepConvNet's
+    /// 64 × 576 dW for a chunk of two 7×7 images: 50 partials added up took 3 % of its training step), then fewer, but
+    /// at least 8, so that threads still share the work.
+    /// </summary>
+    /// <remarks>Depends only on the shapes, so the sums are the same for any number of threads.</remarks>
+    public static int PartialGroups(ConvShape g, int fn) => Math.Min(Chunks(g), Math.Max(MinPartialGroups, PartialsBudgetFloats / (fn * (g.K + 1))));
+
+    private const int PartialsBudgetFloats = 1 << 18;
+    private const int MinPartialGroups = 8;
+
+    /// <summary>Floats of the workspace <see cref="Backward"/> needs: per group of chunks its dWᵀ (K, FN) and db (FN).</summary>
+    public static int PartialsLength(ConvShape g, int fn) => PartialGroups(g, fn) * fn * (g.K + 1);
 
     /// <summary>
     /// dW (FN, K) and db (FN) for dout, and dx (N, C, H, W) unless <paramref name="dx"/> is empty; <paramref name="partials"/>
@@ -79,14 +91,14 @@ public static class ConvolutionGemm
     private static void Backward<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, TDout dout,
         Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g) where TDout : struct, IChunkDout
     {
-        int fn = db.Length, chunks = Chunks(g), block = fn * (g.K + 1);
-        ParallelRange.ForEachClaimed(chunks, new BackwardBody<TDout>(x, w, dout, dx, partials, g, fn), 3L * g.K * g.Columns * fn);
+        int fn = db.Length, groups = PartialGroups(g, fn), block = fn * (g.K + 1);
+        ParallelRange.ForEachClaimed(groups, new BackwardBody<TDout>(x, w, dout, dx, partials, g, fn, groups), 3L * g.K * g.Columns * fn);
         Span<float> p = partials.Span, dWT = p.Slice(0, fn * g.K);
         p.Slice(fn * g.K, fn).CopyTo(db);
-        for (int chunk = 1; chunk < chunks; chunk++)
+        for (int group = 1; group < groups; group++)
         {
-            TensorPrimitives.Add(dWT, p.Slice(chunk * block, fn * g.K), dWT);               // dWᵀ = Σ_chunk, in order, into chunk 0's block
-            TensorPrimitives.Add(db, p.Slice(chunk * block + fn * g.K, fn), db);
+            TensorPrimitives.Add(dWT, p.Slice(group * block, fn * g.K), dWT);               // dWᵀ = Σ_group, in order, into group 0's block
+            TensorPrimitives.Add(db, p.Slice(group * block + fn * g.K, fn), db);
         }
         for (int k = 0; k < g.K; k++)                                                       // dW = (dWᵀ)ᵀ
             for (int f = 0; f < fn; f++)
@@ -201,34 +213,45 @@ public static class ConvolutionGemm
         }
     }
 
+    /// <summary>For each group of chunks in [from, to): its partial dWᵀ and db, summed chunk by chunk, and each chunk's dx.</summary>
     private readonly struct BackwardBody<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, TDout dout,
-        Memory<float> dx, Memory<float> partials, ConvShape g, int fn) : IRangeBody where TDout : struct, IChunkDout
+        Memory<float> dx, Memory<float> partials, ConvShape g, int fn, int groups) : IRangeBody where TDout : struct, IChunkDout
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int from, int to)
         {
-            int inImage = g.C * g.H * g.W, outImage = fn * g.P, block = fn * (g.K + 1);
-            for (int chunk = from; chunk < to; chunk++)
+            for (int group = from; group < to; group++)
             {
-                ConvShape c = Chunk(g, chunk, out int first);
-                Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
-                ReadOnlySpan<float> doutChunk = dout.Chunk(first, c.N), doutT = doutChunk;
-                Span<float> dWT = partials.Span.Slice(chunk * block, fn * c.K), db = partials.Span.Slice(chunk * block + fn * c.K, fn);
-                ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // cols again, (K, n·P)
-                if (c.N > 1)
-                {
-                    Span<float> gathered = Scratch(ref t_maps, fn * c.Columns);
-                    ConvolutionLayout.Gather(doutChunk, gathered, c.N, fn, c.P, 0, c.N);                                     // dout as (FN, n·P)
-                    doutT = gathered;
-                }
-                Bias.SumEachRow(doutT, fn, c.Columns, db);                                                                   // db_chunk = Σ dout
-                Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn);                         // dWᵀ_chunk = cols·doutᵀ, (K, FN)
-                if (dx.IsEmpty) continue;
-                Span<float> dxChunk = dx.Span.Slice(first * inImage, c.N * inImage);
-                Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);
-                Gemm.Multiply(c.K, c.Columns, fn, w.Span, 1, c.K, doutT, c.Columns, 1, dcols, c.Columns);                    // dcols = W_colᵀ·dout, (K, n·P)
-                ConvolutionLayout.Fold(dcols, dxChunk, c, 0, c.N);                                                           // dx_chunk = Fold(dcols)
+                int chunks = Chunks(g), block = fn * (g.K + 1);
+                Span<float> dWT = partials.Span.Slice(group * block, fn * g.K), db = partials.Span.Slice(group * block + fn * g.K, fn);
+                int firstChunk = (int)((long)group * chunks / groups), endChunk = (int)((long)(group + 1) * chunks / groups);
+                for (int chunk = firstChunk; chunk < endChunk; chunk++)
+                    Chunk(chunk, dWT, db, accumulate: chunk > firstChunk);
             }
+        }
+
+        /// <summary>dWᵀ (+)= cols·doutᵀ, db (+)= Σ dout and dx = Fold(W_colᵀ·dout) for one chunk of images.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Chunk(int chunk, Span<float> dWT, Span<float> db, bool accumulate)
+        {
+            int inImage = g.C * g.H * g.W;
+            ConvShape c = ConvolutionGemm.Chunk(g, chunk, out int first);
+            Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
+            ReadOnlySpan<float> doutChunk = dout.Chunk(first, c.N), doutT = doutChunk;
+            ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // cols again, (K, n·P)
+            if (c.N > 1)
+            {
+                Span<float> gathered = Scratch(ref t_maps, fn * c.Columns);
+                ConvolutionLayout.Gather(doutChunk, gathered, c.N, fn, c.P, 0, c.N);                                     // dout as (FN, n·P)
+                doutT = gathered;
+            }
+            for (int f = 0; f < fn; f++)                                                                                 // db (+)= Σ dout
+                db[f] = (accumulate ? db[f] : 0f) + TensorPrimitives.Sum(doutT.Slice(f * c.Columns, c.Columns));
+            Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn, accumulate);            // dWᵀ (+)= cols·doutᵀ, (K, FN)
+            if (dx.IsEmpty) return;
+            Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);
+            Gemm.Multiply(c.K, c.Columns, fn, w.Span, 1, c.K, doutT, c.Columns, 1, dcols, c.Columns);                    // dcols = W_colᵀ·dout, (K, n·P)
+            ConvolutionLayout.Fold(dcols, dx.Span.Slice(first * inImage, c.N * inImage), c, 0, c.N);                     // dx_chunk = Fold(dcols)
         }
     }
 }

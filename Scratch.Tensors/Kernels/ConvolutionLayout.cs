@@ -108,12 +108,12 @@ public static class ConvolutionLayout
                         int first = Math.Max(yFrom * ow, -shift), last = Math.Min(yTo * ow, plane - shift);
                         if (last <= first)
                         {
-                            tap.Clear();
+                            ShortSpans.Clear(tap);
                             continue;
                         }
-                        tap[..first].Clear();
-                        tap[last..].Clear();
-                        channel.Slice(first + shift, last - first).CopyTo(tap[first..last]);           // every row of the tap at once
+                        ShortSpans.Clear(tap[..first]);
+                        ShortSpans.Clear(tap[last..]);
+                        ShortSpans.Copy(channel.Slice(first + shift, last - first), tap[first..last]);   // every row of the tap at once
                         ClearColumns(tap, ow, yFrom, yTo, xFrom, xTo);                               // the columns that read padding
                     }
             }
@@ -139,8 +139,7 @@ public static class ConvolutionLayout
                         int first = Math.Max(yFrom * ow, -shift), last = Math.Min(yTo * ow, plane - shift);
                         if (last <= first) continue;
                         ClearColumns(tap, ow, yFrom, yTo, xFrom, xTo);                               // what read padding adds nothing
-                        Span<float> target = channel.Slice(first + shift, last - first);
-                        TensorPrimitives.Add(target, tap[first..last], target);                       // every row of the tap at once
+                        ShortSpans.Add(channel.Slice(first + shift, last - first), tap[first..last]);     // every row of the tap at once
                     }
             }
         }
@@ -179,7 +178,7 @@ public static class ConvolutionLayout
     {
         for (int image = from; image < to; image++)
             for (int f = 0; f < fn; f++)
-                dout.Slice((image * fn + f) * p, p).CopyTo(doutT.Slice(f * n * p + image * p, p));
+                ShortSpans.Copy(dout.Slice((image * fn + f) * p, p), doutT.Slice(f * n * p + image * p, p));
     }
 
     /// <summary>The reference of <see cref="Unfold"/>: every entry read through <c>x_pad</c>.</summary>
@@ -244,16 +243,16 @@ public static class ConvolutionLayout
     {
         var (yFrom, yTo) = Inside(fy, h, oh, stride, pad);
         var (xFrom, xTo) = Inside(fx, w, ow, stride, pad);
-        tap[..(yFrom * ow)].Clear();
-        tap[(yTo * ow)..].Clear();
+        ShortSpans.Clear(tap[..(yFrom * ow)]);
+        ShortSpans.Clear(tap[(yTo * ow)..]);
         for (int y = yFrom; y < yTo; y++)
         {
             Span<float> line = tap.Slice(y * ow, ow);
-            line[..xFrom].Clear();
-            line[xTo..].Clear();
+            for (int o = 0; o < xFrom; o++) line[o] = 0f;
+            for (int o = xTo; o < ow; o++) line[o] = 0f;
             int start = (y * stride - pad + fy) * w + xFrom * stride - pad + fx;
             if (stride == 1)
-                channel.Slice(start, xTo - xFrom).CopyTo(line[xFrom..xTo]);
+                ShortSpans.Copy(channel.Slice(start, xTo - xFrom), line[xFrom..xTo]);
             else
                 for (int o = xFrom, at = start; o < xTo; o++, at += stride)
                     line[o] = channel[at];
@@ -271,10 +270,7 @@ public static class ConvolutionLayout
             ReadOnlySpan<float> line = tap.Slice(y * ow + xFrom, xTo - xFrom);
             int start = (y * stride - pad + fy) * w + xFrom * stride - pad + fx;
             if (stride == 1)
-            {
-                Span<float> target = channel.Slice(start, line.Length);
-                TensorPrimitives.Add(target, line, target);
-            }
+                ShortSpans.Add(channel.Slice(start, line.Length), line);
             else
                 for (int o = 0, at = start; o < line.Length; o++, at += stride)
                     channel[at] += line[o];

@@ -94,6 +94,23 @@ public class LayerKernelTests
         }
     }
 
+    /// <summary>The short-row copy, clear and add of the convolution layouts, at every length up to 40 and at an offset: nothing written outside the span.</summary>
+    [Test]
+    public void ShortSpans_MatchScalarLoops_AtEveryLength()
+    {
+        for (int n = 0; n <= 40; n++)
+        {
+            float[] src = [0f, .. Random(n, (uint)n + 5), 0f], dst = [-1f, .. Random(n, (uint)n + 6), -1f];
+            float[] expected = [-1f, .. src.AsSpan(1, n).ToArray().Zip(dst.AsSpan(1, n).ToArray(), (a, b) => b + a), -1f];
+            ShortSpans.Add(dst.AsSpan(1, n), src.AsSpan(1, n));
+            Assert.That(dst, Is.EqualTo(expected), $"add n={n}");
+            ShortSpans.Copy(src.AsSpan(1, n), dst.AsSpan(1, n));
+            Assert.That(dst, Is.EqualTo((float[])[-1f, .. src.AsSpan(1, n).ToArray(), -1f]), $"copy n={n}");
+            ShortSpans.Clear(dst.AsSpan(1, n));
+            Assert.That(dst, Is.EqualTo((float[])[-1f, .. new float[n], -1f]), $"clear n={n}");
+        }
+    }
+
     private static IEnumerable<ConvShape> ConvShapes()
     {
         yield return new ConvShape(1, 1, 1, 1, 1, 1, 1, 0);
