@@ -128,26 +128,42 @@ public static class ConvolutionGemm
     /// <summary>Pixels per map from which each image of a chunk gets its own product (below, W_col packed once per image costs more than the scatter saves).</summary>
     private const int ProductPerImageMinPixels = 256;
 
+    /// <summary>Whether forward products pack the column matrix straight from the image where <see cref="ImplicitColumns"/> supports the geometry (tests switch it off to compare).</summary>
+    internal static bool UseImplicitColumns { get; set; } = true;
+
     /// <summary>
     /// One chunk's <c>y = relu?(W_col·Unfold(x) + b)</c>, x and y holding just the chunk's images: image i's columns of cols
     /// (K, n·P) times W_col are its (FN, OH, OW) maps, so for large maps each image's product is stored straight into y
-    /// with the bias; small maps go through one product for the chunk and <see cref="ConvolutionLayout.Scatter"/>.
+    /// with the bias; small maps go through one product for the chunk and <see cref="ConvolutionLayout.Scatter"/>. Where
+    /// it can, the product packs cols from x as it goes (<see cref="ImplicitColumns"/>) and cols is never written.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
     {
-        int fn = bias.Length;
-        Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
-        ConvolutionLayout.Unfold(x, cols, c, 0, c.N);                                                          // (K, n·P)
-        if (c.N == 1 || c.P >= ProductPerImageMinPixels)
+        int fn = bias.Length, inImage = c.C * c.H * c.W;
+        bool perImage = c.N == 1 || c.P >= ProductPerImageMinPixels;
+        Span<float> output = perImage ? y : Scratch(ref t_maps, fn * c.Columns);                                // the product: y itself, or (FN, n·P) maps
+        if (UseImplicitColumns && ImplicitColumns.Supports(c))
         {
-            for (int image = 0; image < c.N; image++)                                                          // relu?(W_col·cols_i + b), (FN, P)
-                Gemm.Multiply(fn, c.P, c.K, w, c.K, 1, cols[(image * c.P)..], c.Columns, 1, y.Slice(image * fn * c.P, fn * c.P), c.P, rowBias: bias, relu: relu);
-            return;
+            if (perImage)
+                for (int image = 0; image < c.N; image++)                                                      // relu?(W_col·cols_i + b), (FN, P)
+                    GemmBlocked.MultiplyImplicitColumns(fn, w, c.K, 1, x.Slice(image * inImage, inImage), c with { N = 1 },
+                        output.Slice(image * fn * c.P, fn * c.P), c.P, bias, relu);
+            else
+                GemmBlocked.MultiplyImplicitColumns(fn, w, c.K, 1, x, c, output, c.Columns, default, relu: false);   // W_col·cols, (FN, n·P)
         }
-        Span<float> maps = Scratch(ref t_maps, fn * c.Columns);
-        Gemm.Multiply(fn, c.Columns, c.K, w, c.K, 1, cols, c.Columns, 1, maps, c.Columns);                    // W_col·cols, (FN, n·P)
-        ConvolutionLayout.Scatter(maps, y, bias, relu, c.N, c.P, 0, c.N);                                       // + b → (n, FN, P)
+        else
+        {
+            Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
+            ConvolutionLayout.Unfold(x, cols, c, 0, c.N);                                                      // (K, n·P)
+            if (perImage)
+                for (int image = 0; image < c.N; image++)
+                    Gemm.Multiply(fn, c.P, c.K, w, c.K, 1, cols[(image * c.P)..], c.Columns, 1, output.Slice(image * fn * c.P, fn * c.P), c.P, rowBias: bias, relu: relu);
+            else
+                Gemm.Multiply(fn, c.Columns, c.K, w, c.K, 1, cols, c.Columns, 1, output, c.Columns);
+        }
+        if (!perImage)
+            ConvolutionLayout.Scatter(output, y, bias, relu, c.N, c.P, 0, c.N);                                // + b → (n, FN, P)
     }
 
     private readonly struct ForwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) : IRangeBody

@@ -89,12 +89,28 @@ internal static unsafe class GemmBlocked
             GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
     }
 
+    /// <summary>
+    /// <c>C = relu?(A·cols + rowBias)</c> with cols (K, N·P) the column matrix of a convolution of <paramref name="x"/>,
+    /// packed from the image as it is needed (<see cref="ImplicitColumns"/>; the caller checked <see cref="ImplicitColumns.Supports"/>).
+    /// </summary>
+    /// <remarks>A is (m, K) through its strides, C (m, N·P); <paramref name="x"/> holds the geometry's N images.</remarks>
+    internal static void MultiplyImplicitColumns(int m, ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> x, ConvShape g,
+        Span<float> c, int cRowStride, ReadOnlySpan<float> rowBias, bool relu)
+    {
+        if (!ImplicitColumns.Supports(g) || x.Length < g.N * g.C * g.H * g.W)
+            throw new ArgumentException($"GemmBlocked.MultiplyImplicitColumns: geometry {g} unsupported here or x too short ({x.Length}).", nameof(g));
+        fixed (float* px = x)
+            Multiply<GemmMicroKernel512>(m, g.Columns, g.K, a, aRowStride, aColStride, default, 0, 0, c, cRowStride, accumulate: false,
+                rowBias, default, relu, Environment.ProcessorCount, new ImplicitColumns(px, g));
+    }
+
     /// <summary><c>C = relu?(A·B (+ C) + bias)</c> with the register tile <typeparamref name="TKernel"/>, which the caller checked is supported.</summary>
+    /// <remarks>With <paramref name="implicitB"/>, B is that convolution's column matrix and <paramref name="b"/> is unused.</remarks>
     internal static void Multiply<TKernel>(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
         Span<float> c, int cRowStride, bool accumulate,
-        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads)
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads, ImplicitColumns? implicitB = null)
         where TKernel : struct, IGemmMicroKernel
     {
         Debug.Assert(m >= 0 && n >= 0 && k >= 0 && maxThreads >= 1);
@@ -121,7 +137,7 @@ internal static unsafe class GemmBlocked
         fixed (float* pRowBias = rowBias)          // null when empty
         fixed (float* pColumnBias = columnBias)
         {
-            job.Start(m, n, k, pa, aRowStride, aColStride, pb, bRowStride, bColStride, pc, cRowStride, accumulate, threads);
+            job.Start(m, n, k, pa, aRowStride, aColStride, pb, bRowStride, bColStride, pc, cRowStride, accumulate, threads, implicitB);
             job.SetEpilogue(pRowBias, pColumnBias, relu);
             try
             {
@@ -148,6 +164,7 @@ internal static unsafe class GemmBlocked
         private static readonly GemmBlockSizes Blocks = GemmBlockSizes.For(TKernel.MR, TKernel.NR);
 
         private float* _a, _b, _c;
+        private ImplicitColumns? _implicitB;   // B packed from a convolution's image instead of read from _b
         private float* _rowBias, _columnBias;   // null for none
         private bool _relu;
         private nint _aRs, _aCs, _bRs, _bCs, _cRs;
@@ -176,9 +193,10 @@ internal static unsafe class GemmBlocked
         }
 
         public void Start(int m, int n, int k, float* a, int aRs, int aCs, float* b, int bRs, int bCs, float* c, int cRs,
-            bool accumulate, int threads)
+            bool accumulate, int threads, ImplicitColumns? implicitB)
         {
             (_m, _n, _k, _aRs, _aCs, _bRs, _bCs, _cRs) = (m, n, k, aRs, aCs, bRs, bCs, cRs);
+            _implicitB = implicitB;
             _a = a;
             _b = b;
             _c = c;
@@ -200,6 +218,7 @@ internal static unsafe class GemmBlocked
                 ArrayPool<int>.Shared.Return(_bState);
             (_bPackArray, _bState) = (null, null);
             _a = _b = _c = _bPack = _rowBias = _columnBias = null;
+            _implicitB = null;
         }
 
         public void Run()
@@ -256,7 +275,10 @@ internal static unsafe class GemmBlocked
             if (Interlocked.CompareExchange(ref state, Packing, Unpacked) == Unpacked)
             {
                 int pc = q * _kcStep, j0 = s * NR;
-                PackBSliver(_b + pc * _bRs + (_jc + j0) * _bCs, _bRs, _bCs, Math.Min(_kcStep, _k - pc), Math.Min(NR, _nc - j0), sliver);
+                if (_implicitB is ImplicitColumns columns)
+                    columns.PackSliver(pc, Math.Min(_kcStep, _k - pc), _jc + j0, Math.Min(NR, _nc - j0), sliver);
+                else
+                    PackBSliver(_b + pc * _bRs + (_jc + j0) * _bCs, _bRs, _bCs, Math.Min(_kcStep, _k - pc), Math.Min(NR, _nc - j0), sliver);
                 Volatile.Write(ref state, Packed);   // a release: the sliver's floats are visible before the state
                 return sliver;
             }

@@ -82,6 +82,42 @@ public class ConvolutionAlgorithmTests
             Assert.That(two[i], Is.EqualTo(one[i]), $"array {i}");
     }
 
+    public static IEnumerable<TestCaseData> SameConvolutions()
+    {
+        // (N, C, H, W), (FN, FH, FW), pad: stride 1 and OW = W, and K = C·FH·FW ≥ 64, where the forward pass packs its column matrix straight from x
+        yield return new TestCaseData(new[] { 3, 8, 28, 28 }, new[] { 16, 3, 3 }, 1).SetName("3x3 pad 1, 28x28: a product per image");
+        yield return new TestCaseData(new[] { 9, 16, 7, 7 }, new[] { 32, 3, 3 }, 1).SetName("3x3 pad 1, 7x7: slivers across images");
+        yield return new TestCaseData(new[] { 11, 8, 4, 4 }, new[] { 5, 3, 3 }, 1).SetName("4x4: a half-sliver per image");
+        yield return new TestCaseData(new[] { 7, 3, 5, 5 }, new[] { 6, 5, 5 }, 2).SetName("5x5 pad 2 on 5x5: every tap partly in the padding");
+        yield return new TestCaseData(new[] { 4, 22, 6, 9 }, new[] { 7, 1, 3 }, 1).SetName("1x3 pad 1: OH = H + 2, rows of padding");
+        yield return new TestCaseData(new[] { 2, 100, 6, 6 }, new[] { 9, 3, 3 }, 1).SetName("K = 900: several depth blocks");
+        yield return new TestCaseData(new[] { 5, 8, 3, 37 }, new[] { 3, 3, 3 }, 1).SetName("37 wide: an edge sliver per row of slivers");
+        yield return new TestCaseData(new[] { 2, 64, 9, 9 }, new[] { 4, 1, 1 }, 0).SetName("1x1 pad 0");
+    }
+
+    /// <summary>
+    /// Packing the column matrix from the image (the implicit GEMM) gives exactly the numbers of unfolding it first: the same
+    /// floats reach the same micro-kernel. Without AVX-512F both runs unfold, and the check against the book's code remains.
+    /// </summary>
+    [TestCaseSource(nameof(SameConvolutions))]
+    public void Forward_ImplicitColumns_IsBitIdentical_ToUnfolding(int[] xShape, int[] filter, int pad)
+    {
+        NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]), x = Randn(3, xShape);
+        float[] Forward(bool implicitColumns, bool relu)
+        {
+            bool saved = ConvolutionGemm.UseImplicitColumns;
+            ConvolutionGemm.UseImplicitColumns = implicitColumns;
+            try { return new Convolution(w, b, 1, pad).Forward(x, training: true, relu).ToArray(); }
+            finally { ConvolutionGemm.UseImplicitColumns = saved; }
+        }
+        var g = new ConvShape(xShape[0], xShape[1], xShape[2], xShape[3], filter[1], filter[2], 1, pad);
+        Assert.That(ImplicitColumns.Supports(g), Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported), "packed from x wherever AVX-512F is present");
+        Assert.That(Forward(true, relu: false), Is.EqualTo(Forward(false, relu: false)));
+        Assert.That(Forward(true, relu: true), Is.EqualTo(Forward(false, relu: true)));
+        var reference = new Convolution(w, b, 1, pad) { Algorithm = ConvolutionAlgorithm.Im2ColReference };
+        AssertClose(NDArray.FromArray(Forward(true, relu: false)), reference.Forward(x), "against the book's im2col");
+    }
+
     [Test]
     public void Forward_NonContiguousInput_EqualsContiguousCopy()
     {
