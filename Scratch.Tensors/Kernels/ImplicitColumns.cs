@@ -10,11 +10,12 @@ namespace Scratch.Tensors.Kernels;
 /// reads it back to pack it.
 /// </summary>
 /// <remarks>
-/// For "same" convolutions (<see cref="ConvolutionLayout.IsShiftedCopy"/>: stride 1, OW = W), where tap (c, fy, fx) at pixel
-/// q of an image reads its channel c at <c>q + (fy − pad)·W + fx − pad</c>, or a padding 0. A sliver's row (one tap, 32
-/// neighbouring columns) is then one masked Vector512 load per half, two where the half crosses into the next image;
-/// the mask drops the pixels whose tap falls in the padding, and the lanes past the last column. AVX-512 only: the
-/// slivers of the 8×32 tile (<see cref="GemmMicroKernel512"/>).
+/// For stride 1, where tap (c, fy, fx) at output pixel (oy, ox) of an image reads its channel c at
+/// <c>(oy + fy − pad)·W + ox + fx − pad</c>, or a padding 0: neighbouring columns of one output row read neighbouring
+/// floats. A sliver's row (one tap, 32 columns) is then one masked Vector512 load per half, more where the half
+/// crosses into another output row (unless OW = W, a "same" convolution, where rows follow on) or image; the mask drops
+/// the pixels whose tap falls in the padding, and the lanes past the last column. AVX-512 only: the slivers of the
+/// 8×32 tile (<see cref="GemmMicroKernel512"/>).
 /// </remarks>
 internal readonly unsafe struct ImplicitColumns(float* x, ConvShape g)
 {
@@ -24,7 +25,7 @@ internal readonly unsafe struct ImplicitColumns(float* x, ConvShape g)
     /// channel, 28×28, ran at 1.4 ms a batch against 0.8 for unfold and pack) are unfolded as before; filters of more than
     /// 64 taps would need more set-up than the stack holds.
     /// </summary>
-    public static bool Supports(ConvShape g) => Avx512F.IsSupported && ConvolutionLayout.IsShiftedCopy(g) && g.K >= 64 && g.FH * g.FW <= MaxTaps;
+    public static bool Supports(ConvShape g) => Avx512F.IsSupported && g.Stride == 1 && g.K >= 64 && g.FH * g.FW <= MaxTaps;
 
     private const int MaxTaps = 64;
 
@@ -32,14 +33,14 @@ internal readonly unsafe struct ImplicitColumns(float* x, ConvShape g)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PackSliver(int pc, int kc, int j0, int nr, float* dst)
     {
-        // Per column l of the sliver: its pixel's row and column, and its pixel as an offset in x (image·C·plane + q).
+        // Per column l of the sliver: its output row and column, and where tap (pad, pad) reads it in x (image·C·plane + row·W + column).
         int plane = g.H * g.W;
         int* oy = stackalloc int[32], ox = stackalloc int[32], at = stackalloc int[32];
         int q = j0 % g.P, row = q / g.OW, column = q % g.OW, imageStart = j0 / g.P * g.C * plane;   // column j0, then counted up
         for (int l = 0; l < 32; l++)
         {
             if (l < nr)
-                (oy[l], ox[l], at[l]) = (row, column, imageStart + q);
+                (oy[l], ox[l], at[l]) = (row, column, imageStart + row * g.W + column);
             else
                 (oy[l], ox[l], at[l]) = (int.MinValue / 2, 0, at[l - 1] + 1);    // past the last column: never inside, so never read
             if (++q == g.P)
@@ -60,7 +61,7 @@ internal readonly unsafe struct ImplicitColumns(float* x, ConvShape g)
                 inside[2 * t] = Inside(oy0 + dy, ox0 + dx);
                 inside[2 * t + 1] = Inside(oy1 + dy, ox1 + dx);
             }
-        // Each half in runs of columns from one image (contiguous in x): one run, unless P is not a multiple of 16.
+        // Each half in runs of columns contiguous in x: one run when P is a multiple of 16 and OW = W or 16.
         Vector512<float>* runMask = stackalloc Vector512<float>[32];
         int* runStart = stackalloc int[32];
         int* runs = stackalloc int[2];

@@ -82,9 +82,9 @@ public class ConvolutionAlgorithmTests
             Assert.That(two[i], Is.EqualTo(one[i]), $"array {i}");
     }
 
-    public static IEnumerable<TestCaseData> SameConvolutions()
+    public static IEnumerable<TestCaseData> StrideOneConvolutions()
     {
-        // (N, C, H, W), (FN, FH, FW), pad: stride 1 and OW = W, and K = C·FH·FW ≥ 64, where the forward pass packs its column matrix straight from x
+        // (N, C, H, W), (FN, FH, FW), pad: stride 1 and K = C·FH·FW ≥ 64, where the forward pass packs its column matrix straight from x
         yield return new TestCaseData(new[] { 3, 8, 28, 28 }, new[] { 16, 3, 3 }, 1).SetName("3x3 pad 1, 28x28: a product per image");
         yield return new TestCaseData(new[] { 9, 16, 7, 7 }, new[] { 32, 3, 3 }, 1).SetName("3x3 pad 1, 7x7: slivers across images");
         yield return new TestCaseData(new[] { 11, 8, 4, 4 }, new[] { 5, 3, 3 }, 1).SetName("4x4: a half-sliver per image");
@@ -93,13 +93,16 @@ public class ConvolutionAlgorithmTests
         yield return new TestCaseData(new[] { 2, 100, 6, 6 }, new[] { 9, 3, 3 }, 1).SetName("K = 900: several depth blocks");
         yield return new TestCaseData(new[] { 5, 8, 3, 37 }, new[] { 3, 3, 3 }, 1).SetName("37 wide: an edge sliver per row of slivers");
         yield return new TestCaseData(new[] { 2, 64, 9, 9 }, new[] { 4, 1, 1 }, 0).SetName("1x1 pad 0");
+        yield return new TestCaseData(new[] { 3, 32, 14, 14 }, new[] { 8, 3, 3 }, 2).SetName("3x3 pad 2: OW = W + 2, a half per output row");
+        yield return new TestCaseData(new[] { 3, 12, 13, 11 }, new[] { 5, 3, 3 }, 0).SetName("3x3 pad 0: OW = W − 2, runs break at every row");
+        yield return new TestCaseData(new[] { 4, 4, 28, 28 }, new[] { 30, 5, 5 }, 0).SetName("5x5 pad 0 on four channels");
     }
 
     /// <summary>
     /// Packing the column matrix from the image (the implicit GEMM) gives exactly the numbers of unfolding it first: the same
     /// floats reach the same micro-kernel. Without AVX-512F both runs unfold, and the check against the book's code remains.
     /// </summary>
-    [TestCaseSource(nameof(SameConvolutions))]
+    [TestCaseSource(nameof(StrideOneConvolutions))]
     public void Forward_ImplicitColumns_IsBitIdentical_ToUnfolding(int[] xShape, int[] filter, int pad)
     {
         NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]), x = Randn(3, xShape);
