@@ -98,7 +98,8 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
     /// The backward pass of <see cref="ForwardReluMaxPooling"/>: dW and db (and dx when <paramref name="inputGradient"/>)
     /// from the gradient of the pooled output, the convolution's dout rebuilt one chunk at a time in cache.
     /// </summary>
-    internal NDArray? BackwardThroughReluMaxPooling(NDArray dPooled, MaxPooling pool, bool inputGradient)
+    /// <remarks>With <paramref name="inputFromRelu"/> dx also goes through the backward pass of the ReLU that produced x (see <see cref="BackwardThroughInputRelu"/>).</remarks>
+    internal NDArray? BackwardThroughReluMaxPooling(NDArray dPooled, MaxPooling pool, bool inputGradient, bool inputFromRelu)
     {
         NDArray x = Guard.Saved(_x, "Convolution");
         (NDArray dout, NDArray pooled, int[] argMax, PoolShape windows) = pool.FusedBackward(dPooled);
@@ -107,21 +108,28 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         Memory<float> partials = Buffers.AtLeast(ref _partials, ConvolutionGemm.PartialsLength(g, fn));
         Memory<float> dx = inputGradient ? Buffers.Memory(Buffers.For(ref _dx, g.N, g.C, g.H, g.W)) : Memory<float>.Empty;
         ConvolutionGemm.BackwardReluMaxPool(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(dout), Buffers.Memory(pooled), argMax, windows,
-            Buffers.Span(W.Grad), Buffers.Span(B.Grad), dx, partials, g);
+            Buffers.Span(W.Grad), Buffers.Span(B.Grad), dx, partials, g, inputFromRelu);
         return inputGradient ? _dx : null;
     }
+
+    /// <summary>
+    /// This layer's backward pass and that of the <see cref="Relu"/> whose output was this layer's input, in one:
+    /// <c>dx = Fold(W_colᵀ·dout) · (x &gt; 0)</c>, the mask applied to each chunk of images while it is in cache. Used by
+    /// <see cref="Sequential.Gradient"/>; needs <see cref="ConvolutionAlgorithm.BatchGemm"/>.
+    /// </summary>
+    internal NDArray BackwardThroughInputRelu(NDArray dout) => Backward(dout, inputGradient: true, inputFromRelu: true)!;
 
     /// <summary>
     /// With dout in (FN, n·P) order for each chunk of images: <c>db = Σ dout</c>, <c>dW = Σ_chunk dout·colsᵀ</c> reshaped
     /// to W, <c>dcols = W_colᵀ·dout</c> and <c>dx = Fold(dcols)</c>.
     /// </summary>
     /// <remarks>dout: (N, FN, OH, OW), never modified. dW (FN, C, FH, FW) and db (FN) are written into W.Grad and B.Grad. Result: (N, C, H, W), owned by the layer.</remarks>
-    public NDArray Backward(NDArray dout) => Backward(dout, inputGradient: true)!;
+    public NDArray Backward(NDArray dout) => Backward(dout, inputGradient: true, inputFromRelu: false)!;
 
     /// <inheritdoc/>
-    void IParameterGradients.BackwardParameters(NDArray dout) => Backward(dout, inputGradient: false);
+    void IParameterGradients.BackwardParameters(NDArray dout) => Backward(dout, inputGradient: false, inputFromRelu: false);
 
-    private NDArray? Backward(NDArray dout, bool inputGradient)
+    private NDArray? Backward(NDArray dout, bool inputGradient, bool inputFromRelu)
     {
         NDArray x = Guard.Saved(_x, "Convolution");
         ArgumentNullException.ThrowIfNull(dout);
@@ -130,12 +138,12 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
         Guard.SameShape("Convolution.Backward", "dout", dout, "out", [g.N, fn, g.OH, g.OW]);
         dout = dout.Contiguous();
         if (Algorithm == ConvolutionAlgorithm.Im2ColReference)
-            return _dx = BackwardReference(dout, g, x.Shape);
+            return _dx = inputFromRelu ? throw new InvalidOperationException("Convolution: the ReLU's backward pass is fused only into BatchGemm.") : BackwardReference(dout, g, x.Shape);
 
         Memory<float> partials = Buffers.AtLeast(ref _partials, ConvolutionGemm.PartialsLength(g, fn));
         Memory<float> dx = inputGradient ? Buffers.Memory(Buffers.For(ref _dx, g.N, g.C, g.H, g.W)) : Memory<float>.Empty;
         ConvolutionGemm.Backward(Buffers.Memory(x), Buffers.Memory(W.Value), Buffers.Memory(dout),
-            Buffers.Span(W.Grad), Buffers.Span(B.Grad), dx, partials, g);
+            Buffers.Span(W.Grad), Buffers.Span(B.Grad), dx, partials, g, inputFromRelu);
         return inputGradient ? _dx : null;
     }
 

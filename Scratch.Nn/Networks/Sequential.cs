@@ -21,6 +21,7 @@ public class Sequential : INetwork
     private readonly bool[] _poolingAfterRelu;                // layer i is a MaxPooling after a Relu that is not the first layer
     private readonly bool[] _convolutionReluPooling;          // layer i is a Convolution followed by a Relu and a MaxPooling without padding
     private readonly bool[] _pooledInForward;                 // layer i ran as one pass with the Relu and MaxPooling after it in the last Gradient
+    private readonly bool[] _reluBeforeConvolution;           // layer i is a Convolution whose input is the output of a Relu that is not the first layer
     private readonly object _inferenceLock = new();           // serializes layers that lack IStatelessInference
 
     /// <summary>Chains <paramref name="layers"/> and ends them with <paramref name="lastLayer"/>.</summary>
@@ -47,6 +48,7 @@ public class Sequential : INetwork
         _convolutionReluPooling = _layers.Select((layer, i) =>
             layer is Convolution && i + 2 < _layers.Count && _layers[i + 1] is Relu && _layers[i + 2] is MaxPooling { Pad: 0 }).ToArray();
         _pooledInForward = new bool[_layers.Count];
+        _reluBeforeConvolution = _layers.Select((layer, i) => layer is Convolution && i >= 2 && _layers[i - 1] is Relu).ToArray();
     }
 
     /// <summary>The layers in forward order (the loss layer excluded).</summary>
@@ -161,7 +163,8 @@ public class Sequential : INetwork
     /// Allocates nothing once warm: the layers reuse their buffers, the first layer skips ∂L/∂x (its input needs no
     /// gradient), a Convolution → Relu → MaxPooling runs as one forward and one backward pass that never form the
     /// convolution's output or its gradient whole (<see cref="Convolution.ForwardReluMaxPooling"/>; the Relu's own Backward then
-    /// throws until its next Forward), any other Relu → MaxPooling pair runs as one backward pass
+    /// throws until its next Forward), a Convolution whose input came from a Relu applies that Relu's backward pass to its dx
+    /// chunk by chunk (<see cref="Convolution.BackwardThroughInputRelu"/>), any other Relu → MaxPooling pair runs as one backward pass
     /// (<see cref="MaxPooling.BackwardThroughRelu"/>), and the dictionary returned is the same object every call, its values refreshed (each parameter's Grad).
     /// </remarks>
     public (float Loss, IReadOnlyDictionary<string, NDArray> Grads) Gradient(NDArray x, NDArray t)
@@ -173,9 +176,12 @@ public class Sequential : INetwork
         {
             if (i >= 2 && _pooledInForward[i - 2])
             {
-                dout = ((Convolution)_layers[i - 2]).BackwardThroughReluMaxPooling(dout, (MaxPooling)_layers[i], inputGradient: i > 2)!;
-                i -= 2;                                                          // the Relu's and MaxPooling's backward included
+                bool throughRelu = ReluBackwardFusedInto(i - 2);
+                dout = ((Convolution)_layers[i - 2]).BackwardThroughReluMaxPooling(dout, (MaxPooling)_layers[i], inputGradient: i > 2, throughRelu)!;
+                i -= throughRelu ? 3 : 2;                                        // the Relu's and MaxPooling's backward included, and the Relu's before
             }
+            else if (ReluBackwardFusedInto(i))
+                dout = ((Convolution)_layers[i--]).BackwardThroughInputRelu(dout);   // the Relu before it included
             else if (_poolingAfterRelu[i])
                 dout = ((MaxPooling)_layers[i--]).BackwardThroughRelu(dout);   // the Relu's backward included
             else if (i > 0)
@@ -192,6 +198,9 @@ public class Sequential : INetwork
             _grads[key] = p.Grad;
         return (loss, _grads);
     }
+
+    /// <summary>Whether layer i is a Convolution that runs the backward pass of the Relu before it in its own (<see cref="Convolution.BackwardThroughInputRelu"/>).</summary>
+    private bool ReluBackwardFusedInto(int i) => _reluBeforeConvolution[i] && ((Convolution)_layers[i]).Algorithm == ConvolutionAlgorithm.BatchGemm;
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, NDArray> NumericalGradient(NDArray x, NDArray t, float h = 1e-2f) =>

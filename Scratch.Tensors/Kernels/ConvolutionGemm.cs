@@ -53,10 +53,10 @@ public static class ConvolutionGemm
     /// </remarks>
     public static void BackwardReluMaxPool(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dPooled,
         ReadOnlyMemory<float> pooled, ReadOnlyMemory<int> argMax, PoolShape pool,
-        Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g)
+        Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g, bool inputFromRelu = false)
     {
         CheckPooling(g, db.Length, pool);
-        Backward(x, w, new Unpooling(dPooled, pooled, argMax, pool), dW, db, dx, partials, g);
+        Backward(x, w, new Unpooling(dPooled, pooled, argMax, pool), dW, db, dx, partials, g, inputFromRelu);
     }
 
     private static void CheckPooling(ConvShape g, int fn, PoolShape pool)
@@ -84,15 +84,19 @@ public static class ConvolutionGemm
     /// dW (FN, K) and db (FN) for dout, and dx (N, C, H, W) unless <paramref name="dx"/> is empty; <paramref name="partials"/>
     /// holds at least <see cref="PartialsLength"/> floats.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="inputFromRelu"/>, x is the output of a ReLU and dx goes on through its backward pass too:
+    /// <c>dx · (x &gt; 0)</c>, applied to each chunk while it is in cache instead of in a pass of its own.
+    /// </remarks>
     public static void Backward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dout,
-        Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g)
-        => Backward(x, w, new GivenDout(dout, db.Length * g.P), dW, db, dx, partials, g);
+        Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g, bool inputFromRelu = false)
+        => Backward(x, w, new GivenDout(dout, db.Length * g.P), dW, db, dx, partials, g, inputFromRelu);
 
     private static void Backward<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, TDout dout,
-        Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g) where TDout : struct, IChunkDout
+        Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g, bool inputFromRelu) where TDout : struct, IChunkDout
     {
         int fn = db.Length, groups = PartialGroups(g, fn), block = fn * (g.K + 1);
-        ParallelRange.ForEachClaimed(groups, new BackwardBody<TDout>(x, w, dout, dx, partials, g, fn, groups), 3L * g.K * g.Columns * fn);
+        ParallelRange.ForEachClaimed(groups, new BackwardBody<TDout>(x, w, dout, dx, partials, g, fn, groups, inputFromRelu), 3L * g.K * g.Columns * fn);
         Span<float> p = partials.Span, dWT = p.Slice(0, fn * g.K);
         p.Slice(fn * g.K, fn).CopyTo(db);
         for (int group = 1; group < groups; group++)
@@ -231,7 +235,7 @@ public static class ConvolutionGemm
 
     /// <summary>For each group of chunks in [from, to): its partial dWᵀ and db, summed chunk by chunk, and each chunk's dx.</summary>
     private readonly struct BackwardBody<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, TDout dout,
-        Memory<float> dx, Memory<float> partials, ConvShape g, int fn, int groups) : IRangeBody where TDout : struct, IChunkDout
+        Memory<float> dx, Memory<float> partials, ConvShape g, int fn, int groups, bool inputFromRelu) : IRangeBody where TDout : struct, IChunkDout
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int from, int to)
@@ -246,7 +250,7 @@ public static class ConvolutionGemm
             }
         }
 
-        /// <summary>dWᵀ (+)= cols·doutᵀ, db (+)= Σ dout and dx = Fold(W_colᵀ·dout) for one chunk of images.</summary>
+        /// <summary>dWᵀ (+)= cols·doutᵀ, db (+)= Σ dout and dx = Fold(W_colᵀ·dout) (· (x &gt; 0) when x came from a ReLU) for one chunk of images.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Chunk(int chunk, Span<float> dWT, Span<float> db, bool accumulate)
         {
@@ -267,7 +271,10 @@ public static class ConvolutionGemm
             if (dx.IsEmpty) return;
             Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);
             Gemm.Multiply(c.K, c.Columns, fn, w.Span, 1, c.K, doutT, c.Columns, 1, dcols, c.Columns);                    // dcols = W_colᵀ·dout, (K, n·P)
-            ConvolutionLayout.Fold(dcols, dx.Span.Slice(first * inImage, c.N * inImage), c, 0, c.N);                     // dx_chunk = Fold(dcols)
+            Span<float> dxChunk = dx.Span.Slice(first * inImage, c.N * inImage);
+            ConvolutionLayout.Fold(dcols, dxChunk, c, 0, c.N);                                                           // dx_chunk = Fold(dcols)
+            if (inputFromRelu)
+                Relu.Backward(x.Span.Slice(first * inImage, c.N * inImage), dxChunk, dxChunk);                           // · (x > 0)
         }
     }
 }

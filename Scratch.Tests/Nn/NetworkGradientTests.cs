@@ -178,6 +178,33 @@ public class NetworkGradientTests
             Assert.That(p.Grad.ToArray(), Is.EqualTo(apart.Params[key].Grad.ToArray()), key);
     }
 
+    /// <summary>
+    /// A Convolution whose input came from a Relu runs that Relu's backward pass on its dx chunk by chunk, in the plain
+    /// backward pass (conv4) and in the fused one with pooling (conv2); gradients bit for bit those of the layers one by one.
+    /// </summary>
+    [Test]
+    public void ReluIntoConvolution_BackwardAsOnePass_EqualsLayerByLayer()
+    {
+        NDArray x = Input(9, 2, 12, 12), t = Targets(9, 3);
+        Sequential Make() => new([
+            new Convolution(NDArray.RandomNormal([6, 2, 3, 3], 0, 0.5f, 51), NDArray.RandomNormal([6], 0, 0.3f, 52), 1, 1), new Relu(),
+            new Convolution(NDArray.RandomNormal([8, 6, 3, 3], 0, 0.3f, 53), NDArray.RandomNormal([8], 0, 0.3f, 54), 1, 1), new Relu(), new MaxPooling(2, 2, 2),
+            new Convolution(NDArray.RandomNormal([8, 8, 3, 3], 0, 0.3f, 55), NDArray.RandomNormal([8], 0, 0.3f, 56), 1, 1), new Relu(),
+            new Convolution(NDArray.RandomNormal([4, 8, 3, 3], 0, 0.3f, 57), NDArray.RandomNormal([4], 0, 0.3f, 58), 1, 2), new Relu(),
+            new Flatten(), new Affine(NDArray.RandomNormal([4 * 8 * 8, 3], 0, 0.3f, 59), NDArray.Zeros(3))], new SoftmaxWithLoss());
+        Sequential together = Make(), apart = Make();
+
+        float lossTogether = together.Gradient(x, t).Loss;
+        float lossApart = apart.Loss(x, t, training: true);
+        NDArray dout = apart.LastLayer.Backward(1f);
+        for (int i = apart.Layers.Count - 1; i >= 0; i--)
+            dout = apart.Layers[i].Backward(dout);
+
+        Assert.That(lossTogether, Is.EqualTo(lossApart));
+        foreach (var (key, p) in together.Params)
+            Assert.That(p.Grad.ToArray(), Is.EqualTo(apart.Params[key].Grad.ToArray()), key);
+    }
+
     /// <summary>After a fused Convolution → Relu → MaxPooling pass the Relu never saw its output: its own Backward must refuse, not use a stale mask.</summary>
     [Test]
     public void ReluInsideAFusedPass_RefusesItsOwnBackward()
