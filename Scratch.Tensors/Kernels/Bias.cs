@@ -15,12 +15,12 @@ public static class Bias
             TensorPrimitives.Add(x.Slice(r * cols, cols), sum, sum);
     }
 
-    /// <summary><c>sum[r] = Σ_j x[r, j]</c>: a convolution's <c>db</c> from dout in (FN, N·P) order.</summary>
+    /// <summary><c>sum[r] (+)= Σ_j x[r, j]</c>: a convolution's <c>db</c> from dout in (FN, N·P) order, added to <paramref name="sum"/> when <paramref name="accumulate"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SumEachRow(ReadOnlySpan<float> x, int rows, int cols, Span<float> sum)
+    public static void SumEachRow(ReadOnlySpan<float> x, int rows, int cols, Span<float> sum, bool accumulate = false)
     {
         for (int r = 0; r < rows; r++)
-            sum[r] = TensorPrimitives.Sum(x.Slice(r * cols, cols));
+            sum[r] = (accumulate ? sum[r] : 0f) + TensorPrimitives.Sum(x.Slice(r * cols, cols));
     }
 
     /// <summary>The reference of <see cref="SumRows"/>: a scalar loop.</summary>

@@ -265,8 +265,7 @@ public static class ConvolutionGemm
                 ConvolutionLayout.Gather(doutChunk, gathered, c.N, fn, c.P, 0, c.N);                                     // dout as (FN, n·P)
                 doutT = gathered;
             }
-            for (int f = 0; f < fn; f++)                                                                                 // db (+)= Σ dout
-                db[f] = (accumulate ? db[f] : 0f) + TensorPrimitives.Sum(doutT.Slice(f * c.Columns, c.Columns));
+            Bias.SumEachRow(doutT, fn, c.Columns, db, accumulate);                                                       // db (+)= Σ dout
             Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn, accumulate);            // dWᵀ (+)= cols·doutᵀ, (K, FN)
             if (dx.IsEmpty) return;
             Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);

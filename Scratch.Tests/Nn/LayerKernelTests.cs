@@ -240,5 +240,7 @@ public class LayerKernelTests
         Bias.SumEachRow(x, rows, cols, rowSum);
         Bias.SumEachRowNaive(x, rows, cols, expectedRowSum);
         Assert.That(rowSum, Is.EqualTo(expectedRowSum).Within(1e-4f), "per row");
+        Bias.SumEachRow(x, rows, cols, rowSum, accumulate: true);
+        Assert.That(rowSum, Is.EqualTo(expectedRowSum.Select(v => 2 * v).ToArray()).Within(2e-4f), "per row, added to what was there");
     }
 }
