@@ -34,18 +34,18 @@ internal readonly unsafe struct ImplicitColumns(float* x, ConvShape g)
     public void PackSliver(int pc, int kc, int j0, int nr, float* dst)
     {
         // Per column l of the sliver: its output row and column, and where tap (pad, pad) reads it in x (image·C·plane + row·W + column).
-        int plane = g.H * g.W;
+        int plane = g.H * g.W, pixels = g.P, outWidth = g.OW;                      // OH, OW and P are computed properties: read once
         int* oy = stackalloc int[32], ox = stackalloc int[32], at = stackalloc int[32];
-        int q = j0 % g.P, row = q / g.OW, column = q % g.OW, imageStart = j0 / g.P * g.C * plane;   // column j0, then counted up
+        int q = j0 % pixels, row = q / outWidth, column = q % outWidth, imageStart = j0 / pixels * g.C * plane;   // column j0, then counted up
         for (int l = 0; l < 32; l++)
         {
             if (l < nr)
                 (oy[l], ox[l], at[l]) = (row, column, imageStart + row * g.W + column);
             else
                 (oy[l], ox[l], at[l]) = (int.MinValue / 2, 0, at[l - 1] + 1);    // past the last column: never inside, so never read
-            if (++q == g.P)
+            if (++q == pixels)
                 (q, row, column, imageStart) = (0, 0, 0, imageStart + g.C * plane);
-            else if (++column == g.OW)
+            else if (++column == outWidth)
                 (row, column) = (row + 1, 0);
         }
         // Per filter tap (fy, fx): its shift in x, and which columns of each half read inside the image; the same for every channel.
