@@ -32,6 +32,9 @@ public readonly record struct ConvShape(int N, int C, int H, int W, int FH, int 
 /// </summary>
 public static class ConvolutionLayout
 {
+    /// <summary>Whether <see cref="Fold"/> gathers with <see cref="FoldAvx512"/> where it supports the geometry (tests switch it off to check the other paths).</summary>
+    internal static bool UseAvx512Fold { get; set; } = true;
+
     /// <summary>Images [from, to): <c>cols[(c, fy, fx), n·P + oh·OW + ow] = x[n, c, oh·S − P + fy, ow·S − P + fx]</c> (0 in the padding).</summary>
     /// <remarks>A "same" convolution (stride 1, OW = W, as 3×3 with pad 1) copies each tap's rows as one shifted span; see <see cref="IsShiftedCopy"/>.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -58,13 +61,19 @@ public static class ConvolutionLayout
 
     /// <summary>Images [from, to) of the adjoint of <see cref="Unfold"/>: <c>dx[n, c, iy, ix] = Σ cols</c> over every tap and pixel that read it.</summary>
     /// <remarks>
-    /// cols is also scratch: for a "same" convolution (<see cref="IsShiftedCopy"/>) the entries that read padding are set
-    /// to 0 first, so each tap's rows are added as one shifted span; the sums are the same, in the same order.
+    /// Stride 1 on AVX-512 gathers each element's taps in a register (<see cref="FoldAvx512"/>). Otherwise cols is also
+    /// scratch: for a "same" convolution (<see cref="IsShiftedCopy"/>) the entries that read padding are set to 0 first,
+    /// so each tap's rows are added as one shifted span. The sums are the same, in the same order, on every path.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fold(Span<float> cols, Span<float> dx, ConvShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns;
+        if (UseAvx512Fold && FoldAvx512.Supports(g))
+        {
+            FoldAvx512.Fold(cols, dx, g, from, to);
+            return;
+        }
         if (IsShiftedCopy(g))
         {
             FoldShifted(cols, dx, g, from, to);

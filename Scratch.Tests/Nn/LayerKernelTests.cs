@@ -122,11 +122,16 @@ public class LayerKernelTests
         yield return new ConvShape(2, 2, 1, 1, 3, 3, 1, 1);         // "same" convolutions: one shifted span per tap
         yield return new ConvShape(3, 2, 2, 9, 5, 5, 1, 2);
         yield return new ConvShape(2, 3, 6, 33, 1, 3, 1, 1);
+        yield return new ConvShape(3, 4, 7, 16, 3, 3, 1, 2);        // OW = W + 2: taps reaching past both edges, a full 16-column segment
+        yield return new ConvShape(2, 2, 5, 40, 3, 5, 1, 0);        // no padding, 40 wide: three segments, the last partial
     }
 
     [Test]
-    public void ConvolutionLayout_MatchesNaive([ValueSource(nameof(ConvShapes))] ConvShape g)
+    public void ConvolutionLayout_MatchesNaive([ValueSource(nameof(ConvShapes))] ConvShape g, [Values(false, true)] bool avx512Fold)
     {
+        bool saved = ConvolutionLayout.UseAvx512Fold;
+        ConvolutionLayout.UseAvx512Fold = avx512Fold;
+        try
         {
             int inSize = g.N * g.C * g.H * g.W, colSize = g.K * g.Columns, fn = 3;
             float[] x = Random(inSize, 1), cols = new float[colSize], expectedCols = new float[colSize];
@@ -135,6 +140,7 @@ public class LayerKernelTests
             Assert.That(cols, Is.EqualTo(expectedCols), "unfold");
 
             float[] dcols = Random(colSize, 2), dx = new float[inSize], expectedDx = new float[inSize];
+            dx.AsSpan().Fill(float.NaN);                                           // every element must be written
             ConvolutionLayout.Fold(dcols, dx, g, 0, g.N);
             ConvolutionLayout.FoldNaive(dcols, expectedDx, g);
             Assert.That(dx, Is.EqualTo(expectedDx), "fold");
@@ -151,6 +157,7 @@ public class LayerKernelTests
             ConvolutionLayout.GatherNaive(y, expectedBack, g.N, fn, g.P);
             Assert.That(back, Is.EqualTo(expectedBack), "gather");
         }
+        finally { ConvolutionLayout.UseAvx512Fold = saved; }
     }
 
     [TestCase(1, 1, 1)]
