@@ -127,10 +127,10 @@ public class LayerKernelTests
     }
 
     [Test]
-    public void ConvolutionLayout_MatchesNaive([ValueSource(nameof(ConvShapes))] ConvShape g, [Values(false, true)] bool avx512Fold)
+    public void ConvolutionLayout_MatchesNaive([ValueSource(nameof(ConvShapes))] ConvShape g, [Values(false, true)] bool avx512)
     {
-        bool saved = ConvolutionLayout.UseAvx512Fold;
-        ConvolutionLayout.UseAvx512Fold = avx512Fold;
+        bool saved = ConvolutionLayout.UseAvx512;
+        ConvolutionLayout.UseAvx512 = avx512;
         try
         {
             int inSize = g.N * g.C * g.H * g.W, colSize = g.K * g.Columns, fn = 3;
@@ -157,7 +157,7 @@ public class LayerKernelTests
             ConvolutionLayout.GatherNaive(y, expectedBack, g.N, fn, g.P);
             Assert.That(back, Is.EqualTo(expectedBack), "gather");
         }
-        finally { ConvolutionLayout.UseAvx512Fold = saved; }
+        finally { ConvolutionLayout.UseAvx512 = saved; }
     }
 
     [TestCase(1, 1, 1)]

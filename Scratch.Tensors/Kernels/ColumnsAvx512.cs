@@ -5,21 +5,66 @@ using System.Runtime.Intrinsics.X86;
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>
-/// <see cref="ConvolutionLayout.Fold"/> for stride 1 on AVX-512, gathered per input pixel instead of scattered per tap:
+/// <see cref="ConvolutionLayout.Unfold"/> and <see cref="ConvolutionLayout.Fold"/> for stride 1 on AVX-512, a row of 16
+/// output or input columns per masked vector. Unfold: each row of a tap's map is one masked load (the lanes whose input
+/// column is padding read nothing and get 0) and one masked store, so no separate pass clears the padding columns.
+/// Fold is gathered per input pixel instead of scattered per tap:
 /// <c>dx[c, iy, ix] = Σ_(fy, fx) cols[(c, fy, fx), (iy − fy + pad)·OW + ix − fx + pad]</c> over the taps whose output
 /// pixel exists, 16 neighbouring ix at a time in a register. The taps are added in the same order as the scatter
 /// (fy, then fx, starting from 0), so the sums are bit for bit the same, but each element of dx is stored once rather
 /// than loaded and stored once per tap (9 times for 3×3 filters). A tap's lanes whose output pixel falls outside the
 /// map are masked off, so no load reaches past a row of cols.
 /// </summary>
-internal static unsafe class FoldAvx512
+internal static unsafe class ColumnsAvx512
 {
-    /// <summary>Whether this machine and geometry can use it (stride 1, and at most 64 masks of (fx, 16-column segment) on the stack).</summary>
-    public static bool Supports(ConvShape g) => Avx512F.IsSupported && g.Stride == 1 && g.FW * Segments(g.W) <= MaxMasks;
+    /// <summary>Whether this machine and geometry can use them (stride 1, and at most 64 masks of (fx, 16-column segment) on the stack).</summary>
+    public static bool Supports(ConvShape g) => Avx512F.IsSupported && g.Stride == 1 && g.FW * Segments(Math.Max(g.W, g.OW)) <= MaxMasks;
 
     private const int MaxMasks = 64;
 
     private static int Segments(int width) => (width + 15) / 16;
+
+    /// <summary>Images [from, to): their columns of cols (K, N·P) from x (N, C, H, W), every element written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Unfold(ReadOnlySpan<float> x, Span<float> cols, ConvShape g, int from, int to)
+    {
+        int oh = g.OH, ow = g.OW, plane = g.H * g.W, pixels = oh * ow, columns = g.Columns, segments = Segments(ow);
+        if (cols.Length < (long)g.K * columns || x.Length < (long)to * g.C * plane)
+            throw new ArgumentException($"ConvolutionLayout.Unfold: x ({x.Length}) or cols ({cols.Length}) too short for {g}.");
+        // For tap column fx and segment s of an output row (ox = 16s + l): the lanes in the row whose input column ox + fx − pad is inside.
+        Vector512<float>* reads = stackalloc Vector512<float>[g.FW * segments];
+        Vector512<float>* inRow = stackalloc Vector512<float>[segments];
+        Vector512<int> lane = Vector512.CreateSequence(0, 1);
+        for (int s = 0; s < segments; s++)
+        {
+            Vector512<int> ox = lane + Vector512.Create(16 * s);
+            inRow[s] = Vector512.LessThan(ox, Vector512.Create(ow)).AsSingle();
+            for (int fx = 0; fx < g.FW; fx++)
+                reads[fx * segments + s] = inRow[s] & Vector512.LessThan((ox + Vector512.Create(fx - g.Pad)).AsUInt32(), Vector512.Create((uint)g.W)).AsSingle();
+        }
+        fixed (float* px = x, pCols = cols)
+        {
+            for (int n = from; n < to; n++)
+            {
+                float* tap = pCols + n * pixels;                                          // row (0, 0, 0) of cols, at image n
+                for (int c = 0; c < g.C; c++)
+                {
+                    float* channel = px + (n * g.C + c) * plane;
+                    for (int fy = 0; fy < g.FH; fy++)
+                        for (int fx = 0; fx < g.FW; fx++, tap += columns)
+                            for (int oy = 0; oy < oh; oy++)
+                            {
+                                int iy = oy + fy - g.Pad;
+                                float* source = channel + iy * g.W + fx - g.Pad, target = tap + oy * ow;   // + ox
+                                bool inside = (uint)iy < (uint)g.H;
+                                for (int s = 0; s < segments; s++)
+                                    Avx512F.MaskStore(target + 16 * s, inRow[s],
+                                        inside ? Avx512F.MaskLoad(source + 16 * s, reads[fx * segments + s], default) : default);
+                            }
+                }
+            }
+        }
+    }
 
     /// <summary>Images [from, to): dx (N, C, H, W) from cols (K, N·P), every element of their planes written.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
