@@ -81,6 +81,7 @@ internal static class KernelWarmUp
     {
         try
         {
+            GemmBlocked.CompileLeaves();
             MultiplyOnce();
         }
         catch (Exception)
