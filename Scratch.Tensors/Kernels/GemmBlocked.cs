@@ -89,17 +89,6 @@ internal static unsafe class GemmBlocked
             GemmVectorized.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
     }
 
-    /// <summary>Compiles the micro-kernel and packing routines of the widest supported tile (the one <see cref="Multiply(int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/> uses) by running them once on scratch data.</summary>
-    internal static void CompileLeaves()
-    {
-        if (IsSupported(GemmTile.Vector512))
-            Job<GemmMicroKernel512>.CompileLeaves();
-        else if (IsSupported(GemmTile.Vector256))
-            Job<GemmMicroKernel256>.CompileLeaves();
-        else if (IsSupported(GemmTile.Vector128))
-            Job<GemmMicroKernel128>.CompileLeaves();
-    }
-
     /// <summary><c>C = relu?(A·B (+ C) + bias)</c> with the register tile <typeparamref name="TKernel"/>, which the caller checked is supported.</summary>
     internal static void Multiply<TKernel>(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
@@ -347,23 +336,6 @@ internal static unsafe class GemmBlocked
                 }
             }
             ArrayPool<float>.Shared.Return(aPackArray);
-        }
-
-        /// <summary>Runs the micro-kernel (full and edge tile) and both packing routines once, on a (MR, 1)·(1, NR) product of zeros in a scratch buffer: the JIT compiles them.</summary>
-        /// <remarks>
-        /// <see cref="KernelWarmUp"/> calls this before a whole product: they are the costliest methods to compile
-        /// (about 11 of the 21 ms at 8×32) and the last ones a product reaches, so a product that starts meanwhile
-        /// compiles the top of its call path itself while these are compiled here, rather than waiting behind them.
-        /// </remarks>
-        public static void CompileLeaves()
-        {
-            float* scratch = stackalloc float[MR + NR + MR * NR + AlignFloats];
-            new Span<float>(scratch, MR + NR + MR * NR + AlignFloats).Clear();
-            float* b = Align(scratch), a = b + NR, c = a + MR;
-            TKernel.Run(1, a, b, c, NR, true, null, null, false);
-            TKernel.RunPartial(1, a, b, c, NR, MR - 1, NR - 1, true, null, null, false);
-            PackBSliver(c, NR, 1, 1, NR, b);
-            PackABlock(c, 1, 1, MR, 1, a);
         }
 
         /// <summary>Packs an (mc, kc) block of A into MR-tall slivers, each (kc, MR) p-major; rows past mc are zeros.</summary>

@@ -81,7 +81,6 @@ internal static class KernelWarmUp
     {
         try
         {
-            GemmBlocked.CompileLeaves();
             MultiplyOnce();
         }
         catch (Exception)
