@@ -14,13 +14,14 @@ namespace Scratch.Tensors.Kernels;
 /// <para>
 /// It changes no result (the kernels keep no state between calls but pooled buffers, which every call overwrites, and
 /// their split over threads does not change any sum). It only helps when there is time between the library's first use
-/// and the first large product: it takes 30-45 ms on that machine, and a product that starts sooner waits for the
-/// methods being compiled and compiles the others itself. Measured in fresh processes alternating with the library
-/// without it (first 1024³ product against the fastest of the next 12, machine shared with other jobs): with 40 ms or
-/// more before that product, 53-59 ms → 21-22 ms against a steady 10-12 (0.2 → 0.5); within 20 ms, 0.2 → 0.25.
-/// What remains of the first call is memory, not code: its 8 MB pack buffer (fresh from the pool) often sets off a
-/// gen2 collection, and the pages of a new C are touched for the first time. Starting the thread costs the first use
-/// of NDArray 1-3 ms.
+/// and the first large product: it takes 30-45 ms on that machine. Measured in fresh processes alternating with the
+/// library without it (first 1024³ product against the fastest of the next 12, steady 10 ms): after 60 ms spent
+/// making random inputs, 39-42 ms → 15-17 ms (0.25 → 0.56-0.65 of the steady speed); after 40 ms, 43 → 14.5 ms
+/// (0.68); after 20 ms, 42 → 27 ms; after 10 ms, no change; and a product that starts at once is 6-9 ms slower
+/// (44-48 ms), as it and the warm-up compile the same methods and share the two cores. Starting the thread costs the
+/// first use of NDArray about 2 ms (0.8 → 2.4-2.8 ms). What remains of a warm first call is memory, not code: its
+/// 8 MB pack buffer, fresh from the pool, often sets off a gen2 collection, and a new C's pages are touched for the
+/// first time.
 /// The AppContext switch <see cref="DisableSwitch"/> turns the automatic start off; <see cref="Gemm.WarmUpAsync"/>
 /// still runs it on request.
 /// </para>
