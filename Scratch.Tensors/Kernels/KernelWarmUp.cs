@@ -8,20 +8,20 @@ namespace Scratch.Tensors.Kernels;
 /// The GEMM driver and its micro-kernel are <c>[AggressiveOptimization]</c>: compiled fully optimized at their first
 /// call, which on the 2-core AVX-512 machine took ~21 ms of a first 1024³ product (~35 ms against ~10 ms once warm),
 /// plus ~5 ms to start the kernel's worker threads. ReadyToRun does not help (such methods and AVX-512 code are
-/// compiled at run time anyway). Here one small product, shaped to reach the parallel path, full tiles and both kinds
-/// of edge tile, runs through <see cref="NDArray.MatMul"/> on a background thread: that compiles everything the first
-/// real product needs, with the tile this machine uses, and starts the workers of <see cref="ParallelRange"/>.
+/// compiled at run time anyway). Here two small products (<see cref="RunSmallProducts"/>) run through
+/// <see cref="NDArray.MatMul"/> on a background thread: that compiles everything a first real product needs, with the
+/// tile this machine uses, and starts the workers of <see cref="ParallelRange"/>.
 /// <para>
 /// It changes no result (the kernels keep no state between calls but pooled buffers, which every call overwrites, and
 /// their split over threads does not change any sum). It only helps when there is time between the library's first use
 /// and the first large product: it takes 30-45 ms on that machine. Measured in fresh processes alternating with the
-/// library without it (first 1024³ product against the fastest of the next 12, steady 10 ms): after 60 ms spent
-/// making random inputs, 39-42 ms → 15-17 ms (0.25 → 0.56-0.65 of the steady speed); after 40 ms, 43 → 14.5 ms
-/// (0.68); after 20 ms, 42 → 27 ms; after 10 ms, no change; and a product that starts at once is 6-9 ms slower
-/// (44-48 ms), as it and the warm-up compile the same methods and share the two cores. Starting the thread costs the
-/// first use of NDArray about 2 ms (0.8 → 2.4-2.8 ms). What remains of a warm first call is memory, not code: its
-/// 8 MB pack buffer, fresh from the pool, often sets off a gen2 collection, and a new C's pages are touched for the
-/// first time.
+/// library without it (first 1024³ product against the fastest of the next 12, steady 10 ms): after 55 ms spent
+/// making random inputs, 41 → 13-14 ms (0.25 → 0.69-0.70 of the steady speed); after 40 ms, 43 → 13.5 ms (0.67);
+/// after 20 ms, 40 → 22-24 ms; after 10 ms, no change; and a product that starts at once is about 8 ms slower
+/// (39 → 47 ms): it and the warm-up compile the same methods and share the two cores. Starting the thread costs the
+/// first use of NDArray about 2 ms (0.8 → 2-3 ms). What remains of a warm first call is memory, not code: its 8 MB
+/// pack buffer, fresh from the pool, often sets off a gen2 collection, and a new C's pages are touched for the first
+/// time.
 /// The AppContext switch <see cref="DisableSwitch"/> turns the automatic start off; <see cref="Gemm.WarmUpAsync"/>
 /// still runs it on request.
 /// </para>
@@ -88,7 +88,7 @@ internal static class KernelWarmUp
     {
         try
         {
-            MultiplyOnce();
+            RunSmallProducts();
         }
         catch (Exception)
         {
@@ -100,16 +100,20 @@ internal static class KernelWarmUp
         }
     }
 
-    /// <summary>One (260, 132)·(132, 260) product, the way a user calls it.</summary>
+    /// <summary>Two products, the way a user calls them: a small one on this thread, then one split over the cores.</summary>
     /// <remarks>
-    /// 8.9 M multiply-adds, above <see cref="GemmBlocked.ParallelMinMultiplyAdds"/>, so it is split over the cores and
-    /// starts the worker threads. 260 = 8 tiles of 32 columns + 4 and 32 of 8 rows + 4, so the edge tiles are
-    /// compiled too (on the 8×32 tile; 6×16 and 4×8 have column edges). <see cref="GemmKernel.Auto"/> is named so that a <see cref="Gemm.Default"/> set by the user does
-    /// not matter. About 0.3 ms once compiled.
+    /// The first, (36, 16)·(16, 36), is too small to be split: it compiles the whole path on this thread, edge tiles
+    /// included (36 = 32 + 4 rows and columns; 36 = 2·16 + 4 and 6·6 on the 6×16 tile). Only then does the second,
+    /// (256, 128)·(128, 256) with 2²³ multiply-adds (<see cref="GemmBlocked.ParallelMinMultiplyAdds"/>), start the worker
+    /// threads and compile the parallel loop, so the warm-up never occupies more than one core for long. A single
+    /// (260, 132)·(132, 260) product, compiling in a worker too, left less of the machine to the program: its first
+    /// 1024³ product after 55 ms of other work ran at 0.56 of the steady speed instead of 0.69.
+    /// <see cref="GemmKernel.Auto"/> is named so that a <see cref="Gemm.Default"/> set by the user does not matter.
+    /// Both take about 0.3 ms once compiled.
     /// </remarks>
-    internal static void MultiplyOnce()
+    internal static void RunSmallProducts()
     {
-        NDArray a = NDArray.Ones(260, 132), b = NDArray.Ones(132, 260), c = NDArray.Zeros(260, 260);
-        NDArray.MatMul(a, b, into: c, kernel: GemmKernel.Auto);
+        NDArray.MatMul(NDArray.Ones(36, 16), NDArray.Ones(16, 36), into: NDArray.Zeros(36, 36), kernel: GemmKernel.Auto);
+        NDArray.MatMul(NDArray.Ones(256, 128), NDArray.Ones(128, 256), into: NDArray.Zeros(256, 256), kernel: GemmKernel.Auto);
     }
 }

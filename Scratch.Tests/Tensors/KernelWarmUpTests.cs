@@ -42,7 +42,7 @@ public class KernelWarmUpTests
         {
             while (!Volatile.Read(ref stop))
             {
-                KernelWarmUp.MultiplyOnce();
+                KernelWarmUp.RunSmallProducts();
                 Interlocked.Increment(ref warmUps);
             }
         });
