@@ -103,7 +103,8 @@ internal static class KernelWarmUp
     /// <summary>Two products, the way a user calls them: a small one on this thread, then one split over the cores.</summary>
     /// <remarks>
     /// The first, (36, 16)·(16, 36), is too small to be split: it compiles the whole path on this thread, edge tiles
-    /// included (36 = 32 + 4 rows and columns; 36 = 2·16 + 4 and 6·6 on the 6×16 tile). Only then does the second,
+    /// included (36 = 32 + 4 rows and columns; 36 = 2·16 + 4 and 6·6 on the 6×16 tile), and A is a transposed view as
+    /// in a layer's backward pass (<c>.T</c> alone took 3-4 ms to compile). Only then does the second,
     /// (256, 128)·(128, 256) with 2²³ multiply-adds (<see cref="GemmBlocked.ParallelMinMultiplyAdds"/>), start the worker
     /// threads and compile the parallel loop, so the warm-up never occupies more than one core for long. A single
     /// (260, 132)·(132, 260) product, compiling in a worker too, left less of the machine to the program: its first
@@ -113,7 +114,7 @@ internal static class KernelWarmUp
     /// </remarks>
     internal static void RunSmallProducts()
     {
-        NDArray.MatMul(NDArray.Ones(36, 16), NDArray.Ones(16, 36), into: NDArray.Zeros(36, 36), kernel: GemmKernel.Auto);
+        NDArray.MatMul(NDArray.Ones(16, 36).T, NDArray.Ones(16, 36), into: NDArray.Zeros(36, 36), kernel: GemmKernel.Auto);
         NDArray.MatMul(NDArray.Ones(256, 128), NDArray.Ones(128, 256), into: NDArray.Zeros(256, 256), kernel: GemmKernel.Auto);
     }
 }
