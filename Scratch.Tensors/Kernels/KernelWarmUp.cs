@@ -15,13 +15,13 @@ namespace Scratch.Tensors.Kernels;
 /// It changes no result (the kernels keep no state between calls but pooled buffers, which every call overwrites, and
 /// their split over threads does not change any sum). It only helps when there is time between the library's first use
 /// and the first large product: it takes 30-45 ms on that machine. Measured in fresh processes alternating with the
-/// library without it (first 1024³ product against the fastest of the next 12, steady 10 ms): after 55 ms spent
-/// making random inputs, 41 → 13-14 ms (0.25 → 0.69-0.70 of the steady speed); after 40 ms, 43 → 13.5 ms (0.67);
-/// after 20 ms, 40 → 22-24 ms; after 10 ms, no change; and a product that starts at once is about 8 ms slower
-/// (39 → 47 ms): it and the warm-up compile the same methods and share the two cores. Starting the thread costs the
-/// first use of NDArray about 2 ms (0.8 → 2-3 ms). What remains of a warm first call is memory, not code: its 8 MB
-/// pack buffer, fresh from the pool, often sets off a gen2 collection, and a new C's pages are touched for the first
-/// time.
+/// library without it (first 1024³ product against the fastest of the next 12, steady 10 ms): after 55-65 ms spent
+/// making random inputs, 41 → 13-15 ms (0.25 → 0.69-0.73 of the steady speed); after 40 ms, 41-43 → 13.5-15 ms
+/// (0.65-0.67); after 20 ms, 40-42 → 22-28 ms; after 10 ms, about the same; and a product that starts at once is
+/// 4-8 ms slower (39-41 → 45-47 ms): it and the warm-up compile the same methods and share the two cores. Starting
+/// the thread costs the first use of NDArray about 2 ms (0.8 → 2-3 ms). What remains of a warm first call is memory,
+/// not code: its 8 MB pack buffer, fresh from the pool, often sets off a gen2 collection, and a new C's pages are
+/// touched for the first time.
 /// The AppContext switch <see cref="DisableSwitch"/> turns the automatic start off; <see cref="Gemm.WarmUpAsync"/>
 /// still runs it on request.
 /// </para>
