@@ -1,3 +1,5 @@
+using Scratch.Tensors.Kernels;
+
 namespace Scratch.Tensors;
 
 /// <summary>
@@ -16,6 +18,13 @@ public sealed partial class NDArray
     private readonly int[] _shape;
     private readonly int[] _strides;
     private bool _readOnly;   // set once, when a BroadcastTo view (or a view of one) is made
+
+    // The first use of NDArray starts compiling the GEMM kernels in the background (KernelWarmUp), so that they are
+    // ready by the first large MatMul. A static constructor rather than a module initializer: it runs when an NDArray
+    // is first made or a static method of it first called, which is when a program starts on tensors, whereas a
+    // module initializer would run at the assembly's first use of any kind (a reference to Gemm.Default, a test that
+    // only reads a type), and analyzer CA2255 rightly discourages them in libraries.
+    static NDArray() => KernelWarmUp.StartInBackground();
 
     /// <summary>Wraps <paramref name="storage"/> as a view; nothing is copied. Shape and strides are trusted.</summary>
     internal NDArray(float[] storage, int[] shape, int[] strides, int offset)

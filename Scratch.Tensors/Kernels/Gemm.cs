@@ -19,6 +19,15 @@ public static class Gemm
     //   which Vectorized does without packing. (100, 100)·(100, 1): 4.3 / 0.6 / 3.6: a matrix-vector product.
     internal const long NaiveMaxMultiplyAdds = 512;
 
+    /// <summary>Compiles the GEMM kernels for this machine's tile and starts their worker threads, on a background thread; the task completes when that is done.</summary>
+    /// <remarks>
+    /// The first use of <see cref="NDArray"/> starts this by itself (unless the <see cref="AppContext"/> switch
+    /// <c>Scratch.Tensors.DisableKernelWarmUp</c> is set), so a program rarely needs to call it; waiting on it before
+    /// timing a first product makes that product run at its steady speed. Calling it again returns the same task. The
+    /// task never faults and the warm-up changes no result.
+    /// </remarks>
+    public static Task WarmUpAsync() => KernelWarmUp.RunAsync();
+
     /// <summary>The kernel <see cref="GemmKernel.Auto"/> resolves to for an (m, k)·(k, n) product.</summary>
     public static GemmKernel Choose(int m, int n, int k)
     {
