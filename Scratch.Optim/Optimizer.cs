@@ -52,7 +52,7 @@ public abstract partial class Optimizer : IOptimizer
             Check.ValueAndGrad(_name, parameters, p, out Span<float> w, out ReadOnlySpan<float> g);
             OptimizerState state = StateOf(parameters[p]);
             state.Steps++;
-            if (IsElementwise && UpdatesInBlocks && w.Length >= MinBlockedElements)
+            if (IsElementwise && Blocks.Apply(w.Length))
                 StepInBlocks(parameters[p], state);
             else
                 Step(w, g, state);

@@ -8,20 +8,21 @@ namespace Scratch.Tests.Optim;
 /// <summary>
 /// Elementwise rules update a large parameter in blocks on several threads: the results must be bit-identical to one
 /// whole-parameter Step, for any thread count; a rule that does not declare itself elementwise still sees the whole parameter.
+/// The weight-decay gradient passes are cut the same way.
 /// </summary>
-[NonParallelizable]   // sets ParallelRange.MaxThreads and Optimizer.UpdatesInBlocks
+[NonParallelizable]   // sets ParallelRange.MaxThreads and Blocks.Enabled
 public class BlockUpdateTests
 {
     // A large parameter of awkward length (18 full blocks and 5,089 elements, not a multiple of any vector), one just
     // below the block threshold, and two biases.
-    private static readonly int[] Sizes = [300_001, Optimizer.MinBlockedElements - 1, 1000, 100];
+    private static readonly int[] Sizes = [300_001, Blocks.MinElements - 1, 1000, 100];
 
     private static void WithSettings(int threads, bool inBlocks, Action body)
     {
-        (int savedThreads, bool savedBlocks) = (ParallelRange.MaxThreads, Optimizer.UpdatesInBlocks);
-        (ParallelRange.MaxThreads, Optimizer.UpdatesInBlocks) = (threads, inBlocks);
+        (int savedThreads, bool savedBlocks) = (ParallelRange.MaxThreads, Blocks.Enabled);
+        (ParallelRange.MaxThreads, Blocks.Enabled) = (threads, inBlocks);
         try { body(); }
-        finally { (ParallelRange.MaxThreads, Optimizer.UpdatesInBlocks) = (savedThreads, savedBlocks); }
+        finally { (ParallelRange.MaxThreads, Blocks.Enabled) = (savedThreads, savedBlocks); }
     }
 
     /// <summary>Every built-in rule, in both conventions where it has two.</summary>
@@ -42,7 +43,7 @@ public class BlockUpdateTests
         float[] g = new float[size];
         for (int i = 0; i < size; i++)
             g[i] = (float)(random.NextDouble() * 2 - 1);
-        for (int i = 0; i < size; i += 3 * Optimizer.BlockElements / 2)   // a run of 200 zeros, then 200 tiny values
+        for (int i = 0; i < size; i += 3 * Blocks.Elements / 2)   // a run of 200 zeros, then 200 tiny values
             for (int k = i; k < Math.Min(size, i + 400); k++)
                 g[k] = k < i + 200 ? 0f : 1e-30f * g[k];
         return g;
@@ -126,10 +127,10 @@ public class BlockUpdateTests
             rule.Update([p]);
             rule.Update([p]);
 
-            int blocks = (300_001 + Optimizer.BlockElements - 1) / Optimizer.BlockElements;
+            int blocks = (300_001 + Blocks.Elements - 1) / Blocks.Elements;
             Assert.That(rule.Calls, Has.Count.EqualTo(2 * blocks));
             Assert.That(rule.Calls.Select(c => c.W).Order(), Is.EqualTo(
-                Enumerable.Repeat(300_001 % Optimizer.BlockElements, 2).Concat(Enumerable.Repeat(Optimizer.BlockElements, 2 * (blocks - 1)))));
+                Enumerable.Repeat(300_001 % Blocks.Elements, 2).Concat(Enumerable.Repeat(Blocks.Elements, 2 * (blocks - 1)))));
             Assert.That(rule.Calls, Has.All.Matches<(int W, int G, int State, int Steps)>(c => c.G == c.W && c.State == c.W));
             Assert.That(rule.Calls.Count(c => c.Steps == 1), Is.EqualTo(blocks));
             Assert.That(p.Value.ToArray(), Has.All.EqualTo(2f), "every element updated once per Update");
@@ -141,8 +142,8 @@ public class BlockUpdateTests
     public void UserRule_Elementwise_SmallParameter_GetsOneStep()
     {
         var rule = new RecordingRule(elementwise: true);
-        rule.Update([new Parameter("b", NDArray.Zeros(Optimizer.MinBlockedElements - 1))]);
-        Assert.That(rule.Calls, Is.EqualTo(new[] { (Optimizer.MinBlockedElements - 1, Optimizer.MinBlockedElements - 1, Optimizer.MinBlockedElements - 1, 1) }));
+        rule.Update([new Parameter("b", NDArray.Zeros(Blocks.MinElements - 1))]);
+        Assert.That(rule.Calls, Is.EqualTo(new[] { (Blocks.MinElements - 1, Blocks.MinElements - 1, Blocks.MinElements - 1, 1) }));
     }
 
     [Test]
@@ -157,5 +158,34 @@ public class BlockUpdateTests
             for (int i = 0; i < 5; i++) adam.Update(parameters);
             Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
         });
+    }
+
+    /// <summary>Grad after two weight-decay gradient passes over the <see cref="Sizes"/> weights, as bits.</summary>
+    private static List<int[]> DecayGradients(bool l1, int threads, bool inBlocks)
+    {
+        var results = new List<int[]>();
+        WithSettings(threads, inBlocks, () =>
+        {
+            Parameter[] weights = [.. Sizes.Select((n, k) => new Parameter($"W{k}", NDArray.FromArray(Gradient(n, -1), [n])))];
+            foreach (Parameter p in weights)
+            {
+                p.Value.AsSpan()[..Math.Min(300, p.Value.Size)].Clear();   // sign(0) = 0 for L1
+                Gradient(p.Value.Size, 0).CopyTo(p.Grad.AsSpan());
+            }
+            for (int pass = 0; pass < 2; pass++)
+                if (l1) WeightDecay.AddL1Gradient(weights, 0.3f);
+                else WeightDecay.AddL2Gradient(weights, 0.3f);
+            results.AddRange(weights.Select(p => Bits(p.Grad.ToArray())));
+        });
+        return results;
+    }
+
+    [Test]
+    public void WeightDecayGradient_InBlocks_IsBitIdenticalToOnePass([Values(false, true)] bool l1, [Values(1, 2)] int threads)
+    {
+        List<int[]> whole = DecayGradients(l1, threads: 1, inBlocks: false);
+        List<int[]> blocks = DecayGradients(l1, threads, inBlocks: true);
+        for (int k = 0; k < whole.Count; k++)
+            Assert.That(blocks[k], Is.EqualTo(whole[k]), $"{(l1 ? "L1" : "L2")} gradient of weight {k} (bits)");
     }
 }
