@@ -72,8 +72,9 @@ public abstract partial class Optimizer : IOptimizer
     /// <remarks>
     /// When true, <see cref="Update"/> may call <see cref="Step"/> on blocks of a large parameter (consecutive elements;
     /// W, g and every state array cut alike) from several threads at once, so the rule must not read other elements
-    /// (no norm or sum over the parameter), must not change the optimizer's fields inside Step, and must not keep the
-    /// state object after the call. When false, Step always sees the whole parameter in one call on the calling thread.
+    /// (no norm or sum over the parameter), must not change the optimizer's fields inside Step, must not keep the state
+    /// object after the call, and must not run NDArray operations (Step then runs inside the engine's parallel loop, on
+    /// its worker threads too). When false, Step always sees the whole parameter in one call on the calling thread.
     /// </remarks>
     protected virtual bool IsElementwise => false;
 
