@@ -9,7 +9,7 @@ namespace Scratch.Optim;
 /// The book's <c>MultiLayerNet.loss</c> adds <c>0.5 * self.weight_decay_lambda * np.sum(W ** 2)</c> for each weight matrix, and
 /// <c>gradient</c> adds <c>self.weight_decay_lambda * self.layers['Affine' + str(idx)].W</c> to <c>dW</c> after backprop.
 /// The network decides which parameters decay (the book: only the W's, not the biases); pass just those.
-/// The gradient passes cut a large weight into <see cref="Blocks"/> on up to all cores, bit-identical to one pass.
+/// The gradient passes run a large weight (131,072 elements or more) in blocks on up to all cores, bit-identical to one pass.
 /// </remarks>
 public static class WeightDecay
 {
