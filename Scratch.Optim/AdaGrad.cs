@@ -27,6 +27,9 @@ public sealed class AdaGrad : Optimizer
     }
 
     /// <inheritdoc/>
+    protected override bool IsElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
         Span<float> h = state[0];

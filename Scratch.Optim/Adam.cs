@@ -52,6 +52,9 @@ public sealed class Adam : Optimizer
     }
 
     /// <inheritdoc/>
+    protected override bool IsElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
         Span<float> m = state[0], v = state[1];

@@ -45,6 +45,9 @@ public sealed class AdamW : Optimizer
     }
 
     /// <inheritdoc/>
+    protected override bool IsElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
         Span<float> m = state[0], v = state[1];

@@ -26,6 +26,9 @@ public sealed class Momentum : Optimizer
     public Convention Convention { get; }
 
     /// <inheritdoc/>
+    protected override bool IsElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
         Span<float> v = state[0];

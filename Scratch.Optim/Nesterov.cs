@@ -20,6 +20,9 @@ public sealed class Nesterov : Optimizer
     public float MomentumFactor { get; }
 
     /// <inheritdoc/>
+    protected override bool IsElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
         Span<float> v = state[0];

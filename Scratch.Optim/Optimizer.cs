@@ -11,8 +11,10 @@ namespace Scratch.Optim;
 /// <see cref="Parameter"/> object itself (reference identity). After a parameter's first update nothing is allocated.
 /// The built-in rules store a state value below 2⁻¹²⁶ in magnitude (a float32 subnormal) as 0: state that decays under
 /// zero gradients would otherwise stop in that range, where x86 arithmetic is about a hundred times slower.
+/// A rule that declares itself elementwise (<see cref="IsElementwise"/>, as every built-in rule does) has its large
+/// parameters updated in blocks on up to all cores, with results bit-identical to one whole-parameter <see cref="Step"/>.
 /// </remarks>
-public abstract class Optimizer : IOptimizer
+public abstract partial class Optimizer : IOptimizer
 {
     private readonly string _name;          // the concrete class, for error messages
     private readonly string[] _slots;       // names of the per-parameter arrays, in Step's order
@@ -50,7 +52,10 @@ public abstract class Optimizer : IOptimizer
             Check.ValueAndGrad(_name, parameters, p, out Span<float> w, out ReadOnlySpan<float> g);
             OptimizerState state = StateOf(parameters[p]);
             state.Steps++;
-            Step(w, g, state);
+            if (IsElementwise && Blocks.Apply(w.Length))
+                StepInBlocks(parameters[p], state);
+            else
+                Step(w, g, state);
         }
     }
 
@@ -59,6 +64,19 @@ public abstract class Optimizer : IOptimizer
     /// <param name="g">Its gradient, same length.</param>
     /// <param name="state">Its state: the named arrays (same length as <paramref name="w"/>) and the step count, already counting this update.</param>
     protected abstract void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state);
+
+    /// <summary>
+    /// Whether <see cref="Step"/> is elementwise: it computes element i of W and of each state array from element i of W, g
+    /// and the state alone (plus scalars such as the learning rate and <c>t</c>). False unless a subclass overrides it.
+    /// </summary>
+    /// <remarks>
+    /// When true, <see cref="Update"/> may call <see cref="Step"/> on blocks of a large parameter (consecutive elements;
+    /// W, g and every state array cut alike) from several threads at once, so the rule must not read other elements
+    /// (no norm or sum over the parameter), must not change the optimizer's fields inside Step, must not keep the state
+    /// object after the call, and must not run NDArray operations (Step then runs inside the engine's parallel loop, on
+    /// its worker threads too). When false, Step always sees the whole parameter in one call on the calling thread.
+    /// </remarks>
+    protected virtual bool IsElementwise => false;
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, float[]> GetState(Parameter parameter)
@@ -94,7 +112,7 @@ public abstract class Optimizer : IOptimizer
         var arrays = new float[_slots.Length][];
         for (int s = 0; s < _slots.Length; s++)
             arrays[s] = Slot(parameter, state, _slots[s], parameter.Value.Size);
-        _state[parameter] = new OptimizerState(arrays) { Steps = steps };
+        _state[parameter] = new OptimizerState(arrays, parameter.Value.Size) { Steps = steps };
     }
 
     /// <summary>The state of <paramref name="p"/>, created zeroed on its first update.</summary>
@@ -106,7 +124,7 @@ public abstract class Optimizer : IOptimizer
             var arrays = new float[_slots.Length][];
             for (int s = 0; s < arrays.Length; s++)
                 arrays[s] = new float[p.Value.Size];
-            slot = new OptimizerState(arrays);
+            slot = new OptimizerState(arrays, p.Value.Size);
         }
         return slot!;
     }

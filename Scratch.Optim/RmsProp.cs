@@ -30,6 +30,9 @@ public sealed class RmsProp : Optimizer
     }
 
     /// <inheritdoc/>
+    protected override bool IsElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state)
     {
         Span<float> h = state[0];

@@ -13,6 +13,9 @@ public sealed class Sgd : Optimizer
     public Sgd(float lr = 0.01f) : base(lr, slots: []) { }
 
     /// <inheritdoc/>
+    protected override bool IsElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState state) =>
         TensorPrimitives.MultiplyAdd(g, -LearningRate, w, w);            // W −= lr·g
 }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Optim;
 
@@ -8,6 +9,7 @@ namespace Scratch.Optim;
 /// The book's <c>MultiLayerNet.loss</c> adds <c>0.5 * self.weight_decay_lambda * np.sum(W ** 2)</c> for each weight matrix, and
 /// <c>gradient</c> adds <c>self.weight_decay_lambda * self.layers['Affine' + str(idx)].W</c> to <c>dW</c> after backprop.
 /// The network decides which parameters decay (the book: only the W's, not the biases); pass just those.
+/// The gradient passes run a large weight (131,072 elements or more) in blocks on up to all cores, bit-identical to one pass.
 /// </remarks>
 public static class WeightDecay
 {
@@ -28,10 +30,7 @@ public static class WeightDecay
     {
         Check.NonNegative(nameof(WeightDecay), nameof(lambda), lambda);
         foreach (Parameter p in Each(weights))
-        {
-            Span<float> g = GradOf(nameof(AddL2Gradient), p);
-            TensorPrimitives.MultiplyAdd(p.Value.AsSpan(), lambda, g, g);      // dW += λ·W
-        }
+            AddGradient(p, GradOf(nameof(AddL2Gradient), p), lambda, l1: false);
     }
 
     /// <summary><c>λ·Σ |W|</c> over every element of every weight (the L1 penalty).</summary>
@@ -51,11 +50,39 @@ public static class WeightDecay
     {
         Check.NonNegative(nameof(WeightDecay), nameof(lambda), lambda);
         foreach (Parameter p in Each(weights))
-        {
-            Span<float> g = GradOf(nameof(AddL1Gradient), p);
-            ReadOnlySpan<float> w = p.Value.AsSpan();
+            AddGradient(p, GradOf(nameof(AddL1Gradient), p), lambda, l1: true);
+    }
+
+    /// <summary><c>Grad += λ·sign(W)</c> (<paramref name="l1"/>) or <c>Grad += λ·W</c>, in one pass or, for a large weight, in blocks on up to all cores.</summary>
+    private static void AddGradient(Parameter p, Span<float> g, float lambda, bool l1)
+    {
+        if (Blocks.Apply(g.Length))
+            ParallelRange.ForEachClaimed(Blocks.Count(g.Length), new GradientBody(p.Value, p.Grad, lambda, l1), work: 2L * g.Length);
+        else
+            AddGradient(p.Value.AsSpan(), g, lambda, l1);
+    }
+
+    private static void AddGradient(ReadOnlySpan<float> w, Span<float> g, float lambda, bool l1)
+    {
+        if (l1)
             for (int i = 0; i < w.Length; i++)
                 g[i] += lambda * (w[i] > 0f ? 1f : w[i] < 0f ? -1f : 0f);   // dW += λ·sign(W)
+        else
+            TensorPrimitives.MultiplyAdd(w, lambda, g, g);                  // dW += λ·W
+    }
+
+    /// <summary>Blocks [from, to) of one weight's gradient pass; holds the arrays, not spans, so it can cross threads.</summary>
+    private readonly struct GradientBody(NDArray value, NDArray grad, float lambda, bool l1) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            ReadOnlySpan<float> w = value.AsSpan();
+            Span<float> g = grad.AsSpan();
+            for (int b = from; b < to; b++)
+            {
+                (int start, int length) = Blocks.Range(b, w.Length);
+                AddGradient(w.Slice(start, length), g.Slice(start, length), lambda, l1);
+            }
         }
     }
 
