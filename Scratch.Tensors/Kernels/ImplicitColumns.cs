@@ -21,9 +21,9 @@ internal readonly unsafe struct ImplicitColumns(float* x, ConvShape g)
 {
     /// <summary>
     /// Whether this machine and geometry can use it, and gain: a sliver's set-up (where its 32 columns are, which taps read
-    /// padding) costs about as much as packing a few dozen of its rows, so short columns (K &lt; 64: a 3×3 filter on one
-    /// channel, 28×28, ran at 1.4 ms a batch against 0.8 for unfold and pack) are unfolded as before; filters of more than
-    /// 64 taps would need more set-up than the stack holds.
+    /// padding) costs about as much as packing a few dozen of its rows, so short columns are unfolded as before (forward
+    /// passes of batch 100 on 28×28, one core: K = 9, 25 and 36 took 1.4–2.2 ms against 0.6–1.6 unfolded; K = 144 broke
+    /// even, and the deeper layers gained 25–30 %); filters of more than 64 taps would need more set-up than the stack holds.
     /// </summary>
     public static bool Supports(ConvShape g) => Avx512F.IsSupported && g.Stride == 1 && g.K >= 64 && g.FH * g.FW <= MaxTaps;
 
