@@ -62,6 +62,20 @@ internal sealed class Mt19937
         return _tempered[_pos++];
     }
 
+    /// <summary>The next <c>destination.Length</c> outputs in order, as that many calls of <see cref="NextUInt32"/> would give them, copied a run at a time.</summary>
+    public void NextUInt32s(Span<uint> destination)
+    {
+        while (!destination.IsEmpty)
+        {
+            if (_pos == N)
+                Generate();
+            int count = Math.Min(N - _pos, destination.Length);
+            _tempered.AsSpan(_pos, count).CopyTo(destination);
+            _pos += count;
+            destination = destination[count..];
+        }
+    }
+
     /// <summary>Two draws as <c>(first &lt;&lt; 32) | second</c>.</summary>
     /// <remarks><c>mt19937_next64</c>. C leaves the order of the two calls in
     /// <c>next(s) &lt;&lt; 32 | next(s)</c> unspecified; NumPy's builds draw the high word first,
