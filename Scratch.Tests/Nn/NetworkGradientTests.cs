@@ -132,16 +132,7 @@ public class NetworkGradientTests
             var affine = new Affine(NDArray.RandomNormal([4 * side * side, 4], 0, 0.5f, 23), NDArray.Zeros(4));
             return new Sequential([conv, new Relu(), pooling, new Flatten(), affine], new SoftmaxWithLoss());
         }
-        Sequential together = Make(), apart = Make();
-
-        together.Gradient(x, t);
-        apart.Loss(x, t, training: true);
-        NDArray dout = apart.LastLayer.Backward(1f);
-        for (int i = apart.Layers.Count - 1; i >= 0; i--)
-            dout = apart.Layers[i].Backward(dout);
-
-        foreach (var (key, p) in together.Params)
-            Assert.That(p.Grad.ToArray(), Is.EqualTo(apart.Params[key].Grad.ToArray()), key);
+        AssertGradientEqualsLayerByLayer(Make(), Make(), x, t);
     }
 
     /// <summary>
@@ -164,18 +155,8 @@ public class NetworkGradientTests
                 new Convolution(NDArray.RandomNormal([5, 8, 3, 3], 0, 0.3f, 33), NDArray.RandomNormal([5], 0, 0.5f, 34), 1, 1), new Relu(), new MaxPooling(pool, pool, stride),
                 new Flatten(), new Affine(NDArray.RandomNormal([5 * side2 * side2, 4], 0, 0.5f, 35), NDArray.Zeros(4))], new SoftmaxWithLoss());
         }
-        Sequential together = Make(), apart = Make();
         Assert.That(ConvolutionGemm.Chunks(new ConvShape(11, 3, 19, 19, 3, 3, 1, 1)), Is.GreaterThan(1), "several chunks of images");
-
-        float lossTogether = together.Gradient(x, t).Loss;
-        float lossApart = apart.Loss(x, t, training: true);
-        NDArray dout = apart.LastLayer.Backward(1f);
-        for (int i = apart.Layers.Count - 1; i >= 0; i--)
-            dout = apart.Layers[i].Backward(dout);
-
-        Assert.That(lossTogether, Is.EqualTo(lossApart));
-        foreach (var (key, p) in together.Params)
-            Assert.That(p.Grad.ToArray(), Is.EqualTo(apart.Params[key].Grad.ToArray()), key);
+        AssertGradientEqualsLayerByLayer(Make(), Make(), x, t);
     }
 
     /// <summary>
@@ -192,15 +173,22 @@ public class NetworkGradientTests
             new Convolution(NDArray.RandomNormal([8, 8, 3, 3], 0, 0.3f, 55), NDArray.RandomNormal([8], 0, 0.3f, 56), 1, 1), new Relu(),
             new Convolution(NDArray.RandomNormal([4, 8, 3, 3], 0, 0.3f, 57), NDArray.RandomNormal([4], 0, 0.3f, 58), 1, 2), new Relu(),
             new Flatten(), new Affine(NDArray.RandomNormal([4 * 8 * 8, 3], 0, 0.3f, 59), NDArray.Zeros(3))], new SoftmaxWithLoss());
-        Sequential together = Make(), apart = Make();
+        AssertGradientEqualsLayerByLayer(Make(), Make(), x, t);
+    }
 
+    /// <summary>
+    /// <paramref name="together"/>'s Gradient (with the fused passes) against every layer's own Forward and Backward run
+    /// on <paramref name="apart"/>, an identical network: the loss and every gradient bit for bit.
+    /// </summary>
+    private static void AssertGradientEqualsLayerByLayer(Sequential together, Sequential apart, NDArray x, NDArray t)
+    {
         float lossTogether = together.Gradient(x, t).Loss;
         float lossApart = apart.Loss(x, t, training: true);
         NDArray dout = apart.LastLayer.Backward(1f);
         for (int i = apart.Layers.Count - 1; i >= 0; i--)
             dout = apart.Layers[i].Backward(dout);
 
-        Assert.That(lossTogether, Is.EqualTo(lossApart));
+        Assert.That(lossTogether, Is.EqualTo(lossApart), "loss");
         foreach (var (key, p) in together.Params)
             Assert.That(p.Grad.ToArray(), Is.EqualTo(apart.Params[key].Grad.ToArray()), key);
     }
