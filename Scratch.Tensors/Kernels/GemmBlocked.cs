@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -105,12 +106,16 @@ internal static unsafe class GemmBlocked
     }
 
     /// <summary><c>C = relu?(A·B (+ C) + bias)</c> with the register tile <typeparamref name="TKernel"/>, which the caller checked is supported.</summary>
-    /// <remarks>With <paramref name="implicitB"/>, B is that convolution's column matrix and <paramref name="b"/> is unused.</remarks>
+    /// <remarks>
+    /// With <paramref name="implicitB"/>, B is that convolution's column matrix and <paramref name="b"/> is unused. A small C
+    /// over a long depth is computed in parts of the depth (<see cref="DepthParts"/>) unless <paramref name="mayCutDepth"/>
+    /// is false (a part's own product).
+    /// </remarks>
     internal static void Multiply<TKernel>(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
         Span<float> c, int cRowStride, bool accumulate,
-        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads, ImplicitColumns? implicitB = null)
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads, ImplicitColumns? implicitB = null, bool mayCutDepth = true)
         where TKernel : struct, IGemmMicroKernel
     {
         Debug.Assert(m >= 0 && n >= 0 && k >= 0 && maxThreads >= 1);
@@ -129,6 +134,12 @@ internal static unsafe class GemmBlocked
             return;
         }
 
+        int parts = implicitB is null && mayCutDepth ? DepthParts(m, n, k, Job<TKernel>.Blocks.KC) : 1;
+        if (parts > 1)
+        {
+            MultiplyInDepthParts<TKernel>(parts, m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
+            return;
+        }
         int threads = (long)m * n * k < ParallelMinMultiplyAdds ? 1 : Math.Min(maxThreads, Environment.ProcessorCount);
         Job<TKernel> job = Job<TKernel>.ForThisThread;
         fixed (float* pa = a)
@@ -150,6 +161,79 @@ internal static unsafe class GemmBlocked
         }
     }
 
+    /// <summary>At most this many elements of C (64 KiB) for a product to be cut along its depth: its partial C's are added in cache.</summary>
+    private const int DepthPartsMaxOutputs = 1 << 14;
+
+    /// <summary>At most this many parts of the depth.</summary>
+    private const int MaxDepthParts = 4;
+
+    /// <summary>
+    /// The parts the depth of an (m, k)·(k, n) product is cut into, each computed on its own by one thread and the
+    /// partial C's added in order: 1 unless C is small (at most <see cref="DepthPartsMaxOutputs"/> elements) and the
+    /// product large enough to be split between threads, then one part per two blocks of depth (<paramref name="kc"/>), at most 4.
+    /// </summary>
+    /// <remarks>
+    /// Split by rows, such a product has every thread stream all of A's rows it owns and all of B: SimpleConvNet's hidden
+    /// layer, (100, 4320)·(4320, 100), ran 915 µs on one thread and 786 on two. By depth, each thread reads only its part
+    /// of A and B. The parts depend only on the shapes (and this machine's block size), so results do not depend on the
+    /// thread count.
+    /// </remarks>
+    internal static int DepthParts(int m, int n, int k, int kc) =>
+        (long)m * n > DepthPartsMaxOutputs || (long)m * n * k < ParallelMinMultiplyAdds ? 1 : Math.Clamp(k / (2 * kc), 1, MaxDepthParts);
+
+    /// <summary>
+    /// <c>C = relu?(Σ_part A_part·B_part (+ C) + bias)</c>: the product of each part of the depth into its own partial C
+    /// (one thread each, the parts taken in turn by up to all cores), then the partials added into C in order, and the
+    /// epilogue applied.
+    /// </summary>
+    private static void MultiplyInDepthParts<TKernel>(int parts, int m, int n, int k,
+        ReadOnlySpan<float> a, int aRowStride, int aColStride,
+        ReadOnlySpan<float> b, int bRowStride, int bColStride,
+        Span<float> c, int cRowStride, bool accumulate,
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        float[] partials = ArrayPool<float>.Shared.Rent(parts * m * n);
+        try
+        {
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+                ParallelRange.ForEachClaimed(parts, new DepthPartBody<TKernel>(parts, m, n, k, pa, aRowStride, aColStride, pb, bRowStride, bColStride, partials),
+                    (long)m * n * k);
+            for (int i = 0; i < m; i++)
+            {
+                Span<float> row = c.Slice(i * cRowStride, n);
+                if (!accumulate)
+                    row.Clear();
+                for (int part = 0; part < parts; part++)                 // in order: the same sums for any thread count
+                    TensorPrimitives.Add(row, partials.AsSpan((part * m + i) * n, n), row);
+                if (GemmEpilogue.IsPresent(rowBias, columnBias, relu))
+                    GemmEpilogue.ApplyRow(row, rowBias, i, columnBias, relu);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>Parts [from, to) of the depth: part p covers p in [p·k/parts, (p + 1)·k/parts), its product into partials (m, n) number p, on this thread.</summary>
+    private readonly struct DepthPartBody<TKernel>(int parts, int m, int n, int k, float* a, int aRowStride, int aColStride,
+        float* b, int bRowStride, int bColStride, float[] partials) : IRangeBody where TKernel : struct, IGemmMicroKernel
+    {
+        public void Run(int from, int to)
+        {
+            for (int part = from; part < to; part++)
+            {
+                int k0 = (int)((long)part * k / parts), depth = (int)((long)(part + 1) * k / parts) - k0;
+                var aPart = new ReadOnlySpan<float>(a + (nint)k0 * aColStride, (m - 1) * aRowStride + (depth - 1) * aColStride + 1);
+                var bPart = new ReadOnlySpan<float>(b + (nint)k0 * bRowStride, (depth - 1) * bRowStride + (n - 1) * bColStride + 1);
+                Multiply<TKernel>(m, n, depth, aPart, aRowStride, aColStride, bPart, bRowStride, bColStride,
+                    partials.AsSpan(part * m * n, m * n), n, accumulate: false, default, default, relu: false, maxThreads: 1, mayCutDepth: false);
+            }
+        }
+    }
+
     /// <summary>The state of one multiplication with the tile <typeparamref name="TKernel"/>, shared by its parallel tasks.</summary>
     /// <remarks>A one-thread call allocates nothing once warm; nor does a parallel one (<see cref="ParallelRange.ForEach"/> reuses its work items).</remarks>
     private sealed class Job<TKernel> where TKernel : struct, IGemmMicroKernel
@@ -161,7 +245,7 @@ internal static unsafe class GemmBlocked
 
         private static int MR => TKernel.MR;
         private static int NR => TKernel.NR;
-        private static readonly GemmBlockSizes Blocks = GemmBlockSizes.For(TKernel.MR, TKernel.NR);
+        internal static readonly GemmBlockSizes Blocks = GemmBlockSizes.For(TKernel.MR, TKernel.NR);
 
         private float* _a, _b, _c;
         private ImplicitColumns? _implicitB;   // B packed from a convolution's image instead of read from _b

@@ -138,6 +138,31 @@ public class MatMulPropertyTests
         select new ThreadCase(tile, m, n, Math.Max(k, (int)((GemmBlocked.ParallelMinMultiplyAdds + (long)m * n - 1) / ((long)m * n))),
             aTransposed, bTransposed, step, cPad, accumulate, bias, relu, seed);
 
+    /// <summary>
+    /// A small C over a long depth is computed in parts of the depth, their partial C's added in order: on one and two
+    /// threads bit for bit the same, and close to the naive product, with a transposed A, accumulation, a bias and ReLU.
+    /// </summary>
+    [Test]
+    public void Blocked_SmallCOverLongDepth_InParts_IsBitIdenticalOnOneAndTwoThreads_AndAgreesWithNaive()
+    {
+        const int m = 37, n = 29, k = 9001, cRs = n + 2;
+        Assert.That(GemmBlocked.DepthParts(m, n, k, kc: 768), Is.EqualTo(4), "cut in four parts");
+        float[] a = Reference.RandomData(k * m, 1), b = Reference.RandomData(k * n, 2), start = Reference.RandomData(m * cRs, 3), bias = Reference.RandomData(n, 4);
+        foreach (GemmTile tile in GemmBlocked.SupportedTiles())
+        {
+            float[] Run(int maxThreads)
+            {
+                float[] product = (float[])start.Clone();
+                GemmBlocked.Multiply(m, n, k, a, 1, m, b, n, 1, product, cRs, accumulate: true, default, bias, relu: true, maxThreads, tile);   // A stored transposed
+                return product;
+            }
+            float[] one = Run(1), two = Run(2), naive = (float[])start.Clone();
+            GemmNaive.Multiply(m, n, k, a, 1, m, b, n, 1, naive, cRs, true, default, bias, true);
+            Assert.That(two, Is.EqualTo(one), $"{tile}: one and two threads");
+            Assert.That(one, Is.EqualTo(naive).Within(2e-3f), $"{tile}: against the naive product");
+        }
+    }
+
     [Test]
     public void Blocked_IsBitIdenticalOnOneAndTwoThreads_AndAgreesWithNaive()
     {
