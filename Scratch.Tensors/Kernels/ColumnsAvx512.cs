@@ -34,14 +34,7 @@ internal static unsafe class ColumnsAvx512
         // For tap column fx and segment s of an output row (ox = 16s + l): the lanes in the row whose input column ox + fx − pad is inside.
         Vector512<float>* reads = stackalloc Vector512<float>[g.FW * segments];
         Vector512<float>* inRow = stackalloc Vector512<float>[segments];
-        Vector512<int> lane = Vector512.CreateSequence(0, 1);
-        for (int s = 0; s < segments; s++)
-        {
-            Vector512<int> ox = lane + Vector512.Create(16 * s);
-            inRow[s] = Vector512.LessThan(ox, Vector512.Create(ow)).AsSingle();
-            for (int fx = 0; fx < g.FW; fx++)
-                reads[fx * segments + s] = inRow[s] & Vector512.LessThan((ox + Vector512.Create(fx - g.Pad)).AsUInt32(), Vector512.Create((uint)g.W)).AsSingle();
-        }
+        ColumnMasks(segments, ow, g.W, g.FW, g.Pad, toInput: true, inRow, reads);
         fixed (float* px = x, pCols = cols)
         {
             for (int n = from; n < to; n++)
@@ -76,14 +69,7 @@ internal static unsafe class ColumnsAvx512
         // For tap column fx and segment s: the lanes (input columns ix = 16s + l) inside the image whose output column ix − fx + pad exists.
         Vector512<float>* reads = stackalloc Vector512<float>[g.FW * segments];
         Vector512<float>* inside = stackalloc Vector512<float>[segments];
-        Vector512<int> lane = Vector512.CreateSequence(0, 1);
-        for (int s = 0; s < segments; s++)
-        {
-            Vector512<int> ix = lane + Vector512.Create(16 * s);
-            inside[s] = Vector512.LessThan(ix, Vector512.Create(g.W)).AsSingle();
-            for (int fx = 0; fx < g.FW; fx++)
-                reads[fx * segments + s] = inside[s] & Vector512.LessThan((ix - Vector512.Create(fx - g.Pad)).AsUInt32(), Vector512.Create((uint)ow)).AsSingle();
-        }
+        ColumnMasks(segments, g.W, ow, g.FW, g.Pad, toInput: false, inside, reads);
         fixed (float* pCols = cols, pDx = dx)
         {
             for (int n = from; n < to; n++)
@@ -107,6 +93,23 @@ internal static unsafe class ColumnsAvx512
                             Avx512F.MaskStore(target + iy * g.W + ix0, inside[s], sum);
                         }
                 }
+        }
+    }
+
+    /// <summary>
+    /// For each 16-column segment s of a row of <paramref name="width"/> columns: <c>valid[s]</c>, the lanes inside the row,
+    /// and <c>reads[fx·segments + s]</c>, those whose column moved by tap column fx also lies in [0, <paramref name="otherWidth"/>):
+    /// an output column's input column is <c>ox + fx − pad</c> (<paramref name="toInput"/>), an input column's output column <c>ix − fx + pad</c>.
+    /// </summary>
+    private static void ColumnMasks(int segments, int width, int otherWidth, int fw, int pad, bool toInput, Vector512<float>* valid, Vector512<float>* reads)
+    {
+        Vector512<int> lane = Vector512.CreateSequence(0, 1);
+        for (int s = 0; s < segments; s++)
+        {
+            Vector512<int> column = lane + Vector512.Create(16 * s);
+            valid[s] = Vector512.LessThan(column, Vector512.Create(width)).AsSingle();
+            for (int fx = 0; fx < fw; fx++)
+                reads[fx * segments + s] = valid[s] & Vector512.LessThan((column + Vector512.Create(toInput ? fx - pad : pad - fx)).AsUInt32(), Vector512.Create((uint)otherWidth)).AsSingle();
         }
     }
 }
