@@ -132,6 +132,9 @@ public static class ConvolutionGemm
     /// <summary>Pixels per map from which each image of a chunk gets its own product (below, W_col packed once per image costs more than the scatter saves).</summary>
     private const int ProductPerImageMinPixels = 256;
 
+    /// <summary>Whether backward passes form dW as <see cref="ConvolutionWeightGradient"/>'s dot products where it supports the geometry, rather than as a GEMM (tests switch it off to compare).</summary>
+    internal static bool UseWeightGradientDots { get; set; } = true;
+
     /// <summary>Whether forward products pack the column matrix straight from the image where <see cref="ImplicitColumns"/> supports the geometry (tests switch it off to compare).</summary>
     internal static bool UseImplicitColumns { get; set; } = true;
 
@@ -259,14 +262,23 @@ public static class ConvolutionGemm
             Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
             ReadOnlySpan<float> doutChunk = dout.Chunk(first, c.N), doutT = doutChunk;
             ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // cols again, (K, n·P)
-            if (c.N > 1)
+            bool dots = UseWeightGradientDots && ConvolutionWeightGradient.Supports(c);
+            if (c.N > 1 && (!dots || !dx.IsEmpty))
             {
                 Span<float> gathered = Scratch(ref t_maps, fn * c.Columns);
                 ConvolutionLayout.Gather(doutChunk, gathered, c.N, fn, c.P, 0, c.N);                                     // dout as (FN, n·P)
                 doutT = gathered;
             }
-            Bias.SumEachRow(doutT, fn, c.Columns, db, accumulate);                                                       // db (+)= Σ dout
-            Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn, accumulate);            // dWᵀ (+)= cols·doutᵀ, (K, FN)
+            if (dots)
+            {
+                Bias.SumEachMap(doutChunk, c.N, fn, c.P, db, accumulate);                                               // db (+)= Σ dout
+                ConvolutionWeightGradient.Multiply(cols, doutChunk, c.K, fn, c.N, c.P, dWT, accumulate);                // dWᵀ (+)= cols·doutᵀ, (K, FN)
+            }
+            else
+            {
+                Bias.SumEachRow(doutT, fn, c.Columns, db, accumulate);
+                Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn, accumulate);
+            }
             if (dx.IsEmpty) return;
             Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);
             Gemm.Multiply(c.K, c.Columns, fn, w.Span, 1, c.K, doutT, c.Columns, 1, dcols, c.Columns);                    // dcols = W_colᵀ·dout, (K, n·P)

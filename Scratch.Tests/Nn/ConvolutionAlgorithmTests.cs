@@ -121,6 +121,57 @@ public class ConvolutionAlgorithmTests
         AssertClose(NDArray.FromArray(Forward(true, relu: false)), reference.Forward(x), "against the book's im2col");
     }
 
+    /// <summary>The weight gradient's dot products against a plain double-precision loop: tiles cut by FN and K, pixels past the last 16, several images, adding to what is there.</summary>
+    [TestCase(1, 1, 1, 1)]
+    [TestCase(30, 25, 4, 576)]
+    [TestCase(7, 33, 3, 33)]
+    [TestCase(16, 9, 2, 257)]
+    [TestCase(5, 63, 1, 7)]
+    public void WeightGradientDots_MatchNaive(int fn, int k, int images, int p)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            Assert.Ignore("ConvolutionWeightGradient needs AVX-512F; the GEMM path is checked against the book's code above.");
+        float[] cols = Randn(5, k, images * p).ToArray(), dout = Randn(6, images, fn, p).ToArray(), dWT = new float[k * fn];
+        var expected = new double[k * fn];
+        for (int row = 0; row < k; row++)
+            for (int f = 0; f < fn; f++)
+                for (int image = 0; image < images; image++)
+                    for (int q = 0; q < p; q++)
+                        expected[row * fn + f] += (double)cols[row * images * p + image * p + q] * dout[(image * fn + f) * p + q];
+        ConvolutionWeightGradient.Multiply(cols, dout, k, fn, images, p, dWT, accumulate: false);
+        for (int i = 0; i < dWT.Length; i++)
+            Assert.That(dWT[i], Is.EqualTo(expected[i]).Within(1e-4 * Math.Sqrt(images * p) + 1e-5), $"dWᵀ[{i / fn}, {i % fn}]");
+        ConvolutionWeightGradient.Multiply(cols, dout, k, fn, images, p, dWT, accumulate: true);
+        for (int i = 0; i < dWT.Length; i++)
+            Assert.That(dWT[i], Is.EqualTo(2 * expected[i]).Within(2e-4 * Math.Sqrt(images * p) + 1e-5), $"accumulated dWᵀ[{i / fn}, {i % fn}]");
+    }
+
+    /// <summary>A layer's dW and db by the dot products equal those by the GEMM up to the order of the sums.</summary>
+    [TestCase(7, 1, 28, 28, 30, 5, 0)]
+    [TestCase(3, 3, 9, 11, 6, 3, 1)]
+    public void Backward_WeightGradientDots_AgreeWithGemm(int n, int c, int h, int w, int fn, int f, int pad)
+    {
+        NDArray weights = Randn(1, fn, c, f, f), b = Randn(2, fn), x = Randn(3, n, c, h, w);
+        (float[] dW, float[] db, float[] dx) Backward(bool dots)
+        {
+            bool saved = ConvolutionGemm.UseWeightGradientDots;
+            ConvolutionGemm.UseWeightGradientDots = dots;
+            try
+            {
+                var conv = new Convolution(weights, b, 1, pad);
+                NDArray y = conv.Forward(x, training: true);
+                float[] dx = conv.Backward(Randn(4, y.Shape)).ToArray();
+                return (conv.W.Grad.ToArray(), conv.B.Grad.ToArray(), dx);
+            }
+            finally { ConvolutionGemm.UseWeightGradientDots = saved; }
+        }
+        var (dW, db, dx) = Backward(dots: true);
+        var (dWGemm, dbGemm, dxGemm) = Backward(dots: false);
+        AssertClose(NDArray.FromArray(dW), NDArray.FromArray(dWGemm), "dW");
+        AssertClose(NDArray.FromArray(db), NDArray.FromArray(dbGemm), "db");
+        Assert.That(dx, Is.EqualTo(dxGemm), "dx does not depend on how dW is formed");
+    }
+
     [Test]
     public void Forward_NonContiguousInput_EqualsContiguousCopy()
     {

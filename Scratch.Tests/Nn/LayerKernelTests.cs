@@ -256,4 +256,17 @@ public class LayerKernelTests
         Bias.SumEachRow(x, rows, cols, rowSum, accumulate: true);
         Assert.That(rowSum, Is.EqualTo(expectedRowSum.Select(v => 2 * v).ToArray()).Within(2e-4f), "per row, added to what was there");
     }
+
+    [TestCase(1, 1, 1)]
+    [TestCase(3, 7, 33)]
+    [TestCase(2, 5, 257)]
+    public void BiasSumEachMap_MatchesNaive(int images, int maps, int size)
+    {
+        float[] x = Random(images * maps * size, 43), sum = new float[maps], expected = new float[maps];
+        Bias.SumEachMap(x, images, maps, size, sum);
+        Bias.SumEachMapNaive(x, images, maps, size, expected);
+        Assert.That(sum, Is.EqualTo(expected).Within(1e-4f), "per map");
+        Bias.SumEachMap(x, images, maps, size, sum, accumulate: true);
+        Assert.That(sum, Is.EqualTo(expected.Select(v => 2 * v).ToArray()).Within(2e-4f), "per map, added to what was there");
+    }
 }
