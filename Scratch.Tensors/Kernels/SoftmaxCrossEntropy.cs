@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Scratch.Tensors.Kernels;
@@ -8,6 +7,11 @@ namespace Scratch.Tensors.Kernels;
 /// and <c>L = −Σ_n log(y[n, t_n] + δ) / N</c>; the gradient <c>dx = (y − onehot(t))·scale</c>. Targets are class
 /// indices (N) or one-hot rows (N, C). Each loop has a <c>Naive</c> twin.
 /// </summary>
+/// <remarks>
+/// Plain loops with <c>MathF.Exp</c>: rows are short (10 classes for MNIST), and TensorPrimitives' calls per row cost
+/// more than the arithmetic; its <c>Exp</c> also ran unoptimized code (<c>Double.MultiplyAddEstimate</c> at tier 0) for
+/// thousands of steps. MultiLayerNetExtend, one core: 9 % of its training step went to this pass.
+/// </remarks>
 public static class SoftmaxCrossEntropy
 {
     /// <summary>Writes <c>y = softmax(x)</c> row by row and returns <c>−Σ log(y[n, t_n] + delta) / N</c> (one-hot: <c>−Σ t·log(y + delta) / N</c>), summed in double.</summary>
@@ -21,10 +25,14 @@ public static class SoftmaxCrossEntropy
         {
             Span<float> row = y.Slice(i * c, c);
             ReadOnlySpan<float> xs = x.Slice(i * c, c);
-            float max = TensorPrimitives.Max(xs);
-            TensorPrimitives.Subtract(xs, max, row);                  // x − max ≤ 0, so e^(x − max) ≤ 1
-            TensorPrimitives.Exp(row, row);
-            TensorPrimitives.Divide(row, TensorPrimitives.Sum(row), row);
+            float max = xs[0];
+            for (int k = 1; k < c; k++)
+                max = MathF.Max(max, xs[k]);
+            float total = 0f;
+            for (int k = 0; k < c; k++)
+                total += row[k] = MathF.Exp(xs[k] - max);              // x − max ≤ 0, so e^(x − max) ≤ 1
+            for (int k = 0; k < c; k++)
+                row[k] /= total;
             if (oneHot)
             {
                 ReadOnlySpan<float> ts = t.Slice(i * c, c);
@@ -43,11 +51,12 @@ public static class SoftmaxCrossEntropy
     {
         if (t.Length == n * c)
         {
-            TensorPrimitives.Subtract(y, t, dx);
-            TensorPrimitives.Multiply(dx, scale, dx);
+            for (int i = 0; i < n * c; i++)
+                dx[i] = (y[i] - t[i]) * scale;
             return;
         }
-        TensorPrimitives.Multiply(y, scale, dx);
+        for (int i = 0; i < n * c; i++)
+            dx[i] = y[i] * scale;
         for (int i = 0; i < n; i++)
             dx[i * c + (int)t[i]] = (y[i * c + (int)t[i]] - 1f) * scale;
     }
