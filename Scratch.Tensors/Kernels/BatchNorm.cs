@@ -22,15 +22,15 @@ public static class BatchNorm
             mean[..c].Clear();
             variance[..c].Clear();
             for (int i = 0; i < n; i++)
-                TensorPrimitives.Add(x.Slice(i * c, c), mean, mean);                    // Σ x
-            TensorPrimitives.Multiply(mean, (float)(1.0 / m), mean);                     // μ = Σ x / M
+                AddProduct(x.Slice(i * c, c), default, mean);                            // Σ x
+            Scale(mean[..c], (float)(1.0 / m));                                          // μ = Σ x / M
             for (int i = 0; i < n; i++)
             {
                 Span<float> centered = scratch.Slice(i * c, c);
-                TensorPrimitives.Subtract(x.Slice(i * c, c), mean, centered);            // x − μ
-                TensorPrimitives.MultiplyAdd(centered, centered, variance, variance);    // Σ (x − μ)²
+                Center(x.Slice(i * c, c), mean, default, centered);                      // x − μ
+                AddProduct(centered, centered, variance);                                // Σ (x − μ)²
             }
-            TensorPrimitives.Multiply(variance, (float)(1.0 / m), variance);             // σ² = Σ (x − μ)² / M
+            Scale(variance[..c], (float)(1.0 / m));                                      // σ² = Σ (x − μ)² / M
             return;
         }
         for (int ch = 0; ch < c; ch++)
@@ -59,9 +59,8 @@ public static class BatchNorm
             for (int i = 0; i < n; i++)
             {
                 Span<float> xnRow = xn.Slice(i * c, c), yRow = y.Slice(i * c, c);
-                TensorPrimitives.Subtract(x.Slice(i * c, c), mean, xnRow);
-                TensorPrimitives.Divide(xnRow, std, xnRow);                              // xn = (x − μ)/std
-                TensorPrimitives.MultiplyAdd(xnRow, gamma, beta, yRow);                  // y = γ·xn + β
+                Center(x.Slice(i * c, c), mean, std, xnRow);                             // xn = (x − μ)/std
+                ScaleAndShift(xnRow, gamma, beta, yRow);                                 // y = γ·xn + β
             }
             return;
         }
@@ -94,28 +93,26 @@ public static class BatchNorm
             for (int i = 0; i < n; i++)
             {
                 ReadOnlySpan<float> d = dout.Slice(i * c, c);
-                TensorPrimitives.Add(d, dbeta, dbeta);                                   // dβ = Σ dout
-                TensorPrimitives.MultiplyAdd(d, xn.Slice(i * c, c), dgamma, dgamma);     // dγ = Σ dout·xn
+                AddProduct(d, default, dbeta);                                           // dβ = Σ dout
+                AddProduct(d, xn.Slice(i * c, c), dgamma);                               // dγ = Σ dout·xn
             }
-            for (int i = 0; i < n; i++)
-            {
-                int ch = 0, row = i * c;
-                if (Vector256.IsHardwareAccelerated)
-                    for (; ch + 8 <= c; ch += 8)                                             // the scalar loop's arithmetic, 8 features at a time
-                    {
-                        Vector256<float> g = Vector256.Create(gamma.Slice(ch, 8)) / Vector256.Create(std.Slice(ch, 8));
-                        Vector256<float> d = Vector256.Create(dout.Slice(row + ch, 8));
-                        Vector256<float> r = training
-                            ? g * (d - Vector256.Create(dbeta.Slice(ch, 8)) / m - Vector256.Create(xn.Slice(row + ch, 8)) * Vector256.Create(dgamma.Slice(ch, 8)) / m)
-                            : g * d;
-                        r.CopyTo(dx.Slice(row + ch, 8));
-                    }
-                for (; ch < c; ch++)
+            int first = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; first + 8 <= c; first += 8)                                           // the scalar loop's arithmetic, 8 features at a time
                 {
-                    int at = row + ch;
-                    float g = gamma[ch] / std[ch];
-                    dx[at] = training ? g * (dout[at] - dbeta[ch] / m - xn[at] * dgamma[ch] / m) : g * dout[at];
+                    Vector256<float> g = Vector256.Create(gamma.Slice(first, 8)) / Vector256.Create(std.Slice(first, 8));
+                    Vector256<float> shift = Vector256.Create(dbeta.Slice(first, 8)) / m, slope = Vector256.Create(dgamma.Slice(first, 8)) / m;
+                    for (int at = first; at < n * c; at += c)
+                    {
+                        Vector256<float> d = Vector256.Create(dout.Slice(at, 8));
+                        (training ? g * (d - shift - Vector256.Create(xn.Slice(at, 8)) * slope) : g * d).CopyTo(dx.Slice(at, 8));
+                    }
                 }
+            for (int ch = first; ch < c; ch++)
+            {
+                float g = gamma[ch] / std[ch], shift = dbeta[ch] / m, slope = dgamma[ch] / m;
+                for (int at = ch; at < n * c; at += c)
+                    dx[at] = training ? g * (dout[at] - shift - xn[at] * slope) : g * dout[at];
             }
             return;
         }
@@ -145,6 +142,60 @@ public static class BatchNorm
                     TensorPrimitives.Multiply(dout.Slice(at, p), g, dxPlane);
             }
         }
+    }
+
+    // The per-feature loops over one row of (N, C) features. Rows of MultiLayerNetExtend's layers are 100 floats: through
+    // TensorPrimitives, the calls per row (and their generic code, which ran unoptimized for thousands of steps) cost
+    // more than the arithmetic.
+
+    /// <summary><c>sum[j] += a[j]·b[j]</c>, or <c>+= a[j]</c> when <paramref name="b"/> is empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddProduct(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> sum)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j <= a.Length - 8; j += 8)
+            {
+                Vector256<float> term = b.IsEmpty ? Vector256.Create(a.Slice(j, 8)) : Vector256.Create(a.Slice(j, 8)) * Vector256.Create(b.Slice(j, 8));
+                (Vector256.Create(sum.Slice(j, 8)) + term).CopyTo(sum.Slice(j, 8));
+            }
+        for (; j < a.Length; j++)
+            sum[j] += b.IsEmpty ? a[j] : a[j] * b[j];
+    }
+
+    /// <summary><c>target[j] = (x[j] − mean[j]) / std[j]</c>, or without the division when <paramref name="std"/> is empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Center(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> std, Span<float> target)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j <= x.Length - 8; j += 8)
+            {
+                Vector256<float> centered = Vector256.Create(x.Slice(j, 8)) - Vector256.Create(mean.Slice(j, 8));
+                (std.IsEmpty ? centered : centered / Vector256.Create(std.Slice(j, 8))).CopyTo(target.Slice(j, 8));
+            }
+        for (; j < x.Length; j++)
+            target[j] = std.IsEmpty ? x[j] - mean[j] : (x[j] - mean[j]) / std[j];
+    }
+
+    /// <summary><c>y[j] = γ[j]·xn[j] + β[j]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleAndShift(ReadOnlySpan<float> xn, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j <= xn.Length - 8; j += 8)
+                (Vector256.Create(gamma.Slice(j, 8)) * Vector256.Create(xn.Slice(j, 8)) + Vector256.Create(beta.Slice(j, 8))).CopyTo(y.Slice(j, 8));
+        for (; j < xn.Length; j++)
+            y[j] = gamma[j] * xn[j] + beta[j];
+    }
+
+    /// <summary><c>values[j] *= factor</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scale(Span<float> values, float factor)
+    {
+        for (int j = 0; j < values.Length; j++)
+            values[j] *= factor;
     }
 
     /// <summary>The reference of <see cref="Statistics"/>, in double.</summary>

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -21,7 +20,22 @@ public static class Relu
         ParallelRange.For(Chunks(y.Length), new BackwardBody(y, dout, dx), 3L * y.Length);
 
     /// <summary><c>y[i] = max(x[i], 0)</c> on one thread.</summary>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (y.Length < x.Length)
+            throw new ArgumentException($"Relu.Forward: y ({y.Length}) must hold x's {x.Length} elements.", nameof(y));
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref float ys = ref MemoryMarshal.GetReference(y);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                Vector256.Max(Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256<float>.Zero).StoreUnsafe(ref ys, (nuint)i);
+        }
+        for (; i < x.Length; i++)
+            y[i] = MathF.Max(x[i], 0f);
+    }
 
     /// <summary><c>dx[i] = y[i] &gt; 0 ? dout[i] : 0</c> on one thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
