@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Scratch.Tensors.Kernels;
@@ -193,9 +192,7 @@ public static class ConvolutionLayout
         for (int image = from; image < to; image++)
             for (int f = 0; f < fn; f++)
             {
-                Span<float> map = y.Slice((image * fn + f) * p, p);
-                TensorPrimitives.Add(product.Slice(f * n * p + image * p, p), bias[f], map);
-                if (relu) TensorPrimitives.Max(map, 0f, map);
+                ShortSpans.AddScalar(product.Slice(f * n * p + image * p, p), bias[f], y.Slice((image * fn + f) * p, p), relu);
             }
     }
 

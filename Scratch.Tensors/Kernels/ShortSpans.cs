@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>
-/// Copy, clear and add for the short rows the convolution layouts move (a 7-float row of a 7×7 map, a 49-float tap):
+/// Copy, clear, add and add-a-scalar for the short rows the convolution layouts move (a 7-float row of a 7×7 map, a 49-float tap):
 /// inlined vector loops, where <c>Span.CopyTo</c>, <c>Span.Clear</c> and <c>TensorPrimitives.Add</c> are calls whose fixed
 /// cost is several times the work at these lengths.
 /// </summary>
@@ -63,5 +63,29 @@ internal static class ShortSpans
                 (Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
         for (; i < n; i++)
             Unsafe.Add(ref d, i) += Unsafe.Add(ref s, i);
+    }
+
+    /// <summary><c>dst[i] = relu?(src[i] + value)</c>; the spans must not overlap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScalar(ReadOnlySpan<float> src, float value, Span<float> dst, bool relu)
+    {
+        int n = src.Length;
+        if (dst.Length < n) throw new ArgumentException("ShortSpans.AddScalar: destination shorter than source.", nameof(dst));
+        ref float s = ref MemoryMarshal.GetReference(src), d = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> v = Vector256.Create(value);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256<float> sum = Vector256.LoadUnsafe(ref s, (nuint)i) + v;
+                (relu ? Vector256.Max(sum, Vector256<float>.Zero) : sum).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float sum = Unsafe.Add(ref s, i) + value;
+            Unsafe.Add(ref d, i) = relu ? MathF.Max(sum, 0f) : sum;
+        }
     }
 }
