@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -176,11 +177,14 @@ public static class ConvolutionLayout
     private static void ClearColumns(Span<float> block, int width, int yFrom, int yTo, int xFrom, int xTo)
     {
         if (xFrom == 0 && xTo == width) return;
+        if (yTo > yFrom && (uint)(yTo * width) > (uint)block.Length)
+            throw new ArgumentException("ConvolutionLayout.ClearColumns: rows past the block.", nameof(block));
+        ref float start = ref MemoryMarshal.GetReference(block);
         for (int y = yFrom; y < yTo; y++)
         {
-            int at = y * width;
-            for (int o = 0; o < xFrom; o++) block[at + o] = 0f;
-            for (int o = xTo; o < width; o++) block[at + o] = 0f;
+            ref float row = ref Unsafe.Add(ref start, y * width);
+            for (int o = 0; o < xFrom; o++) Unsafe.Add(ref row, o) = 0f;
+            for (int o = xTo; o < width; o++) Unsafe.Add(ref row, o) = 0f;
         }
     }
 
