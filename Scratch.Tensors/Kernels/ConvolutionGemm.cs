@@ -9,7 +9,8 @@ namespace Scratch.Tensors.Kernels;
 /// stays in cache (an implicit GEMM at the granularity of a few images): forward
 /// <c>y_chunk = relu?(W_col·Unfold(x_chunk) + b)</c>; backward <c>dW = Σ_chunk dout_chunk·Unfold(x_chunk)ᵀ</c> (the column
 /// matrix rebuilt from x rather than kept, each chunk's product formed as <c>dWᵀ = cols·doutᵀ</c> (K, FN), whose long side suits
-/// the register tile), <c>db = Σ dout</c> and <c>dx_chunk = Fold(W_colᵀ·dout_chunk)</c>.
+/// the register tile, or for filters of few taps as <see cref="ConvolutionWeightGradient"/>'s dot products), <c>db = Σ dout</c>
+/// and <c>dx_chunk = Fold(W_colᵀ·dout_chunk)</c>.
 /// </summary>
 /// <remarks>
 /// Chunks depend only on the shapes and each is computed by one thread; dW and db are summed per group of chunks
