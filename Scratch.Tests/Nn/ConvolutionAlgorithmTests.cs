@@ -60,17 +60,20 @@ public class ConvolutionAlgorithmTests
             Assert.That(a[i], Is.EqualTo(b[i]).Within(tolerance), $"{what}, i={i}");
     }
 
-    [Test]
-    public void BatchGemm_IsBitIdentical_ForOneAndTwoThreads()
+    /// <summary>The same numbers on one and two threads: a 3×3 layer whose dW is a GEMM, and a 5×5 one whose dW is <see cref="ConvolutionWeightGradient"/>'s dot products.</summary>
+    [TestCase(16, 16, 3, 14, 1)]
+    [TestCase(1, 30, 5, 28, 0)]
+    public void BatchGemm_IsBitIdentical_ForOneAndTwoThreads(int channels, int filters, int size, int map, int pad)
     {
-        NDArray w = Randn(1, 16, 16, 3, 3), b = Randn(2, 16), x = Randn(3, 30, 16, 14, 14), dout = Randn(4, 30, 16, 14, 14);
+        int outMap = map + 2 * pad - size + 1;
+        NDArray w = Randn(1, filters, channels, size, size), b = Randn(2, filters), x = Randn(3, 30, channels, map, map), dout = Randn(4, 30, filters, outMap, outMap);
         float[][] Run(int threads)
         {
             int saved = ParallelRange.MaxThreads;
             ParallelRange.MaxThreads = threads;
             try
             {
-                var conv = new Convolution(w, b, 1, 1);
+                var conv = new Convolution(w, b, 1, pad);
                 float[] y = conv.Forward(x, training: true).ToArray();
                 float[] dx = conv.Backward(dout).ToArray();
                 return [y, dx, conv.W.Grad.ToArray(), conv.B.Grad.ToArray()];
