@@ -7,7 +7,8 @@ namespace Scratch.Tensors.Kernels;
 /// <summary>
 /// <see cref="ConvolutionLayout.Unfold"/> and <see cref="ConvolutionLayout.Fold"/> for stride 1 on AVX-512, a row of 16
 /// output or input columns per masked vector. Unfold: each row of a tap's map is one masked load (the lanes whose input
-/// column is padding read nothing and get 0) and one masked store, so no separate pass clears the padding columns.
+/// column is padding read nothing and get 0) and one masked store, so no separate pass clears the padding columns; without
+/// padding, all rows but a map's last are plain loads and stores (SimpleConvNet's 5×5 unfold, one core: 474 → 364 µs a batch).
 /// Fold is gathered per input pixel instead of scattered per tap:
 /// <c>dx[c, iy, ix] = Σ_(fy, fx) cols[(c, fy, fx), (iy − fy + pad)·OW + ix − fx + pad]</c> over the taps whose output
 /// pixel exists, 16 neighbouring ix at a time in a register. The taps are added in the same order as the scatter
@@ -35,8 +36,13 @@ internal static unsafe class ColumnsAvx512
         Vector512<float>* reads = stackalloc Vector512<float>[g.FW * segments];
         Vector512<float>* inRow = stackalloc Vector512<float>[segments];
         ColumnMasks(segments, ow, g.W, g.FW, g.Pad, toInput: true, inRow, reads);
+        // Without padding, every lane of a row that is stored reads inside the image, and the lanes past OW read on into the
+        // next row: the loads need no mask while the vector ends inside x. A row's stores need none either (OW ≥ 16, so
+        // the lanes past OW fall in the next row of the same map, written next), except in a map's last row.
+        bool plainLoads = g.Pad == 0 && ow >= 16;
         fixed (float* px = x, pCols = cols)
         {
+            float* xEnd = px + x.Length;
             for (int n = from; n < to; n++)
             {
                 float* tap = pCols + n * pixels;                                          // row (0, 0, 0) of cols, at image n
@@ -50,9 +56,13 @@ internal static unsafe class ColumnsAvx512
                                 int iy = oy + fy - g.Pad;
                                 float* source = channel + iy * g.W + fx - g.Pad, target = tap + oy * ow;   // + ox
                                 bool inside = (uint)iy < (uint)g.H;
-                                for (int s = 0; s < segments; s++)
-                                    Avx512F.MaskStore(target + 16 * s, inRow[s],
-                                        inside ? Avx512F.MaskLoad(source + 16 * s, reads[fx * segments + s], default) : default);
+                                if (plainLoads && oy < oh - 1 && source + 16 * segments <= xEnd)
+                                    for (int s = 0; s < segments; s++)
+                                        Vector512.Store(Vector512.Load(source + 16 * s), target + 16 * s);
+                                else
+                                    for (int s = 0; s < segments; s++)
+                                        Avx512F.MaskStore(target + 16 * s, inRow[s],
+                                            inside ? Avx512F.MaskLoad(source + 16 * s, reads[fx * segments + s], default) : default);
                             }
                 }
             }

@@ -124,6 +124,8 @@ public class LayerKernelTests
         yield return new ConvShape(2, 3, 6, 33, 1, 3, 1, 1);
         yield return new ConvShape(3, 4, 7, 16, 3, 3, 1, 2);        // OW = W + 2: taps reaching past both edges, a full 16-column segment
         yield return new ConvShape(2, 2, 5, 40, 3, 5, 1, 0);        // no padding, 40 wide: three segments, the last partial
+        yield return new ConvShape(4, 1, 28, 28, 5, 5, 1, 0);       // SimpleConvNet's: rows of 24 stored as 32, the next row written over the rest
+        yield return new ConvShape(3, 2, 20, 16, 3, 1, 1, 0);       // OW = 16: one whole segment per row
     }
 
     [Test]
