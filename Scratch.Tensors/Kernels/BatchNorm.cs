@@ -22,7 +22,7 @@ public static class BatchNorm
             mean[..c].Clear();
             variance[..c].Clear();
             for (int i = 0; i < n; i++)
-                AddProduct(x.Slice(i * c, c), default, mean);                            // Σ x
+                ShortSpans.Add(mean, x.Slice(i * c, c));                                 // Σ x
             Scale(mean[..c], (float)(1.0 / m));                                          // μ = Σ x / M
             for (int i = 0; i < n; i++)
             {
@@ -93,7 +93,7 @@ public static class BatchNorm
             for (int i = 0; i < n; i++)
             {
                 ReadOnlySpan<float> d = dout.Slice(i * c, c);
-                AddProduct(d, default, dbeta);                                           // dβ = Σ dout
+                ShortSpans.Add(dbeta, d);                                                // dβ = Σ dout
                 AddProduct(d, xn.Slice(i * c, c), dgamma);                               // dγ = Σ dout·xn
             }
             int first = 0;
@@ -148,19 +148,16 @@ public static class BatchNorm
     // TensorPrimitives, the calls per row (and their generic code, which ran unoptimized for thousands of steps) cost
     // more than the arithmetic.
 
-    /// <summary><c>sum[j] += a[j]·b[j]</c>, or <c>+= a[j]</c> when <paramref name="b"/> is empty.</summary>
+    /// <summary><c>sum[j] += a[j]·b[j]</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddProduct(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> sum)
     {
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
             for (; j <= a.Length - 8; j += 8)
-            {
-                Vector256<float> term = b.IsEmpty ? Vector256.Create(a.Slice(j, 8)) : Vector256.Create(a.Slice(j, 8)) * Vector256.Create(b.Slice(j, 8));
-                (Vector256.Create(sum.Slice(j, 8)) + term).CopyTo(sum.Slice(j, 8));
-            }
+                (Vector256.Create(sum.Slice(j, 8)) + Vector256.Create(a.Slice(j, 8)) * Vector256.Create(b.Slice(j, 8))).CopyTo(sum.Slice(j, 8));
         for (; j < a.Length; j++)
-            sum[j] += b.IsEmpty ? a[j] : a[j] * b[j];
+            sum[j] += a[j] * b[j];
     }
 
     /// <summary><c>target[j] = (x[j] − mean[j]) / std[j]</c>, or without the division when <paramref name="std"/> is empty.</summary>

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -14,7 +13,7 @@ public static class Bias
     {
         sum[..cols].Clear();
         for (int r = 0; r < rows; r++)
-            TensorPrimitives.Add(x.Slice(r * cols, cols), sum, sum);
+            ShortSpans.Add(sum, x.Slice(r * cols, cols));
     }
 
     /// <summary><c>sum[r] (+)= Σ_j x[r, j]</c>: a convolution's <c>db</c> from dout in (FN, N·P) order, added to <paramref name="sum"/> when <paramref name="accumulate"/>.</summary>

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>
-/// Copy, clear, add and add-a-scalar for the short rows the convolution layouts move (a 7-float row of a 7×7 map, a 49-float tap):
+/// Copy, clear, add and add-a-scalar for short rows (a 7-float row of a 7×7 map, a 49-float tap, a batch row of 100 features):
 /// inlined vector loops, where <c>Span.CopyTo</c>, <c>Span.Clear</c> and <c>TensorPrimitives.Add</c> are calls whose fixed
 /// cost is several times the work at these lengths.
 /// </summary>
