@@ -145,7 +145,7 @@ public static class BatchNorm
     }
 
     // The per-feature loops over one row of (N, C) features. Rows of MultiLayerNetExtend's layers are 100 floats: through
-    // TensorPrimitives, the calls per row (and their generic code, which ran unoptimized for thousands of steps) cost
+    // TensorPrimitives, the calls per row (and their generic code, which runs unoptimized through its first hundreds of calls) cost
     // more than the arithmetic.
 
     /// <summary><c>sum[j] += a[j]·b[j]</c>.</summary>
