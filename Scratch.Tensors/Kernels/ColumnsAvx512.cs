@@ -40,7 +40,7 @@ internal static unsafe class ColumnsAvx512
         // Without padding, every lane of a row that is stored reads inside the image, and the lanes past OW read on into the
         // next row: the loads need no mask while the vector ends inside x. A row's stores need none either (OW ≥ 16, so
         // the lanes past OW fall in the next row of the same map, written next), except in a map's last row.
-        bool plainLoads = g.Pad == 0 && ow >= 16;
+        bool plainRows = g.Pad == 0 && ow >= 16;
         fixed (float* px = x, pCols = cols)
         {
             float* xEnd = px + x.Length;
@@ -57,7 +57,7 @@ internal static unsafe class ColumnsAvx512
                                 int iy = oy + fy - g.Pad;
                                 float* source = channel + iy * g.W + fx - g.Pad, target = tap + oy * ow;   // + ox
                                 bool inside = (uint)iy < (uint)g.H;
-                                if (plainLoads && oy < oh - 1 && source + 16 * segments <= xEnd)
+                                if (plainRows && oy < oh - 1 && source + 16 * segments <= xEnd)
                                     for (int s = 0; s < segments; s++)
                                         Vector512.Store(Vector512.Load(source + 16 * s), target + 16 * s);
                                 else
