@@ -72,15 +72,19 @@ internal static unsafe class GemmBlocked
     /// <summary><c>C = relu?(A·B (+ C) + bias)</c> on up to <paramref name="maxThreads"/> threads, with the widest supported tile no wider than <paramref name="maxTile"/>.</summary>
     /// <remarks>
     /// Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>, already validated.
-    /// Without any supported tile (no SIMD at all) this falls back to <see cref="GemmVectorized"/>.
+    /// A small product goes to <see cref="GemmDirect512"/> where it applies, unless <paramref name="allowDirect"/> is false
+    /// (tests of the packed path). Without any supported tile (no SIMD at all) this falls back to <see cref="GemmVectorized"/>.
     /// </remarks>
     internal static void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
         Span<float> c, int cRowStride, bool accumulate,
-        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads, GemmTile maxTile = GemmTile.Vector512)
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads, GemmTile maxTile = GemmTile.Vector512,
+        bool allowDirect = true)
     {
-        if (maxTile >= GemmTile.Vector512 && IsSupported(GemmTile.Vector512))
+        if (allowDirect && maxTile >= GemmTile.Vector512 && GemmDirect512.Applies(m, n, k, bColStride))
+            GemmDirect512.Multiply(m, n, k, a, aRowStride, aColStride, b, bRowStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
+        else if (maxTile >= GemmTile.Vector512 && IsSupported(GemmTile.Vector512))
             Multiply<GemmMicroKernel512>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu, maxThreads);
         else if (maxTile >= GemmTile.Vector256 && IsSupported(GemmTile.Vector256))
             Multiply<GemmMicroKernel256>(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu, maxThreads);

@@ -252,7 +252,7 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 
     /// <summary>One row of an edge tile: the lanes of <paramref name="mask0"/> and <paramref name="mask1"/> (C[+] + epilogue), the others untouched.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> mask0, Vector512<float> mask1,
+    internal static void StoreRow(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> mask0, Vector512<float> mask1,
         bool overwrite, bool epilogue, Vector512<float> b0, Vector512<float> b1, Vector512<float> rowBias, bool relu)
     {
         if (!overwrite)
@@ -271,7 +271,7 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 
     /// <summary><c>rowBias[r]</c> in every lane, or zeros without a row bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> RowBias(float* rowBias, int r) => rowBias == null ? default : Vector512.Create(rowBias[r]);
+    internal static Vector512<float> RowBias(float* rowBias, int r) => rowBias == null ? default : Vector512.Create(rowBias[r]);
 
     /// <summary><c>relu?(x + bias)</c>; <c>Vector512.Max</c> keeps NaN, as <c>MathF.Max</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -8,24 +8,42 @@ public class GemmTests
 {
     private static readonly int[] AwkwardSizes = [1, 7, 33, 64, 100, 257];
 
-    /// <summary>A kernel to test: a <see cref="GemmKernel"/> through <c>Gemm.Multiply</c>, or one register tile of Blocked forced.</summary>
+    /// <summary>
+    /// A kernel to test: a <see cref="GemmKernel"/> through <c>Gemm.Multiply</c>, one register tile of Blocked forced
+    /// (its packed path, whatever the shape), or Blocked's direct path for few rows (<see cref="GemmDirect512"/>) forced.
+    /// </summary>
     public sealed class Variant
     {
         private readonly GemmKernel _kernel;
         private readonly GemmTile? _tile;
+        private readonly bool _direct;
 
-        internal Variant(GemmKernel kernel, GemmTile? tile = null) => (_kernel, _tile) = (kernel, tile);
+        internal Variant(GemmKernel kernel, GemmTile? tile = null, bool direct = false) => (_kernel, _tile, _direct) = (kernel, tile, direct);
 
-        public override string ToString() => _tile is { } tile ? $"Blocked({tile})" : _kernel.ToString();
+        public override string ToString() => _direct ? "Blocked(direct)" : _tile is { } tile ? $"Blocked({tile})" : _kernel.ToString();
 
         /// <summary>As <c>Gemm.Multiply</c>; a forced tile runs on up to <paramref name="maxThreads"/> threads.</summary>
+        /// <remarks>The direct path reads B with unit column stride: a B with other strides is copied to a row-major (k, n) first.</remarks>
         public void Multiply(int m, int n, int k, ReadOnlySpan<float> a, int aRs, int aCs, ReadOnlySpan<float> b, int bRs, int bCs,
             Span<float> c, int cRs, bool accumulate = false, int maxThreads = 0,
             ReadOnlySpan<float> rowBias = default, ReadOnlySpan<float> columnBias = default, bool relu = false)
         {
-            if (_tile is { } tile)
+            if (_direct)
+            {
+                if (bCs != 1)
+                {
+                    var rowMajor = new float[k * n];
+                    for (int p = 0; p < k; p++)
+                        for (int j = 0; j < n; j++)
+                            rowMajor[p * n + j] = b[p * bRs + j * bCs];
+                    b = rowMajor;
+                    bRs = n;
+                }
+                GemmDirect512.Multiply(m, n, k, a, aRs, aCs, b, bRs, c, cRs, accumulate, rowBias, columnBias, relu);
+            }
+            else if (_tile is { } tile)
                 GemmBlocked.Multiply(m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate, rowBias, columnBias, relu,
-                    maxThreads > 0 ? maxThreads : Environment.ProcessorCount, tile);
+                    maxThreads > 0 ? maxThreads : Environment.ProcessorCount, tile, allowDirect: false);
             else
                 Gemm.Multiply(_kernel, m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate, rowBias, columnBias, relu);
         }
@@ -39,9 +57,10 @@ public class GemmTests
     /// </summary>
     private static IEnumerable<Variant> BlockedTiles() => GemmBlocked.SupportedTiles().Select(tile => new Variant(GemmKernel.Blocked, tile));
 
-    /// <summary>Every <see cref="GemmKernel"/> (Blocked with the widest tile), then each supported tile of Blocked forced.</summary>
+    /// <summary>Every <see cref="GemmKernel"/> (Blocked with the widest tile), then each supported tile of Blocked forced, then the direct path where AVX-512F exists.</summary>
     private static IEnumerable<Variant> AllKernels() =>
-        Enum.GetValues<GemmKernel>().Select(kernel => new Variant(kernel)).Concat(BlockedTiles());
+        Enum.GetValues<GemmKernel>().Select(kernel => new Variant(kernel)).Concat(BlockedTiles())
+            .Concat(GemmBlocked.IsSupported(GemmTile.Vector512) ? [new Variant(GemmKernel.Blocked, direct: true)] : []);
 
     private static float[] RandomArray(Random rng, int length)
     {
@@ -332,6 +351,29 @@ public class GemmTests
         var forced = new float[m * n];
         widest!.Multiply(m, n, k, a, k, 1, b, n, 1, forced, n);
         Assert.That(viaGemm, Is.EqualTo(forced), $"{widest}");
+    }
+
+    [Test]
+    public void Blocked_FewRows_GoStraightFromTheOperands()
+    {
+        // Up to 16 rows (two slivers of the 8×32 tile) Blocked reads B where it lies; from 17 rows it packs both operands.
+        if (!GemmBlocked.IsSupported(GemmTile.Vector512))
+        {
+            Assert.That(GemmDirect512.Applies(16, 90, 300, bColStride: 1), Is.False, "without AVX-512F there is no direct path");
+            return;
+        }
+        var rng = new Random(11);
+        const int n = 90, k = 300;
+        foreach ((int m, Variant expectedPath) in new[] { (16, new Variant(GemmKernel.Blocked, direct: true)), (17, new Variant(GemmKernel.Blocked, GemmTile.Vector512)) })
+        {
+            float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);
+            var viaGemm = new float[m * n];
+            Gemm.Multiply(GemmKernel.Blocked, m, n, k, a, k, 1, b, n, 1, viaGemm, n);
+            var forced = new float[m * n];
+            expectedPath.Multiply(m, n, k, a, k, 1, b, n, 1, forced, n);
+            Assert.That(viaGemm, Is.EqualTo(forced), $"m={m}: Blocked should take {expectedPath}");
+        }
+        Assert.That(GemmDirect512.Applies(16, n, k, bColStride: n), Is.False, "B with a column stride other than 1 is packed");
     }
 
     /// <summary>Which bias the epilogue adds: none, one per row of C, or one per column.</summary>
