@@ -115,7 +115,10 @@ public static class ConvolutionGemm
     private static float[]? t_cols, t_maps, t_dcols, t_output, t_doutChunk, t_dPooled;
 
     [ThreadStatic]
-    private static int[]? t_argMax;
+    private static float[]? t_padded, t_grid;
+
+    [ThreadStatic]
+    private static int[]? t_argMax, t_offsets;
 
     /// <summary>
     /// <paramref name="length"/> elements of a per-thread buffer, starting on a 64-byte boundary: the buffer is pinned, so
@@ -151,6 +154,9 @@ public static class ConvolutionGemm
     /// <summary>Whether forward products pack the column matrix straight from the image where <see cref="ImplicitColumns"/> supports the geometry (tests switch it off to compare).</summary>
     internal static bool UseImplicitColumns { get; set; } = true;
 
+    /// <summary>Whether forward passes read the padded image in place (<see cref="ConvolutionDirect"/>) where it supports the geometry (tests switch it off to compare).</summary>
+    internal static bool UseDirect { get; set; } = true;
+
     /// <summary>
     /// One chunk's <c>y = relu?(W_col·Unfold(x) + b)</c>, x and y holding just the chunk's images: image i's columns of cols
     /// (K, n·P) times W_col are its (FN, OH, OW) maps, so for large maps each image's product is stored straight into y
@@ -161,6 +167,15 @@ public static class ConvolutionGemm
     private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
     {
         int fn = bias.Length, inImage = c.C * c.H * c.W;
+        if (UseDirect && ConvolutionDirect.Supports(c, fn))
+        {
+            Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c)), grid = Scratch(ref t_grid, fn * ConvolutionDirect.GridLength(c));
+            Span<int> offsets = Scratch(ref t_offsets, c.K);
+            ConvolutionDirect.Offsets(c, offsets);
+            for (int image = 0; image < c.N; image++)
+                ConvolutionDirect.Forward(x.Slice(image * inImage, inImage), w, bias, y.Slice(image * fn * c.P, fn * c.P), c, relu, padded, grid, offsets);
+            return;
+        }
         bool perImage = c.N == 1 || c.P >= ProductPerImageMinPixels;
         Span<float> output = perImage ? y : Scratch(ref t_maps, fn * c.Columns);                                // the product: y itself, or (FN, n·P) maps
         if (UseImplicitColumns && ImplicitColumns.Supports(c))

@@ -87,15 +87,17 @@ public class ConvolutionAlgorithmTests
 
     public static IEnumerable<TestCaseData> StrideOneConvolutions()
     {
-        // (N, C, H, W), (FN, FH, FW), pad: stride 1 and K = C·FH·FW ≥ 64, where the forward pass packs its column matrix straight from x
+        // (N, C, H, W), (FN, FH, FW), pad: stride 1 and K = C·FH·FW ≥ 64, where the forward pass packs its column matrix straight from x.
+        // With at most 16 filters the unfolded product goes to GemmDirect512, which sums every output in one chain where the
+        // packed kernel's narrow edge and depth blocks sum in parts: the cases whose bit-identity needs that have 17 filters.
         yield return new TestCaseData(new[] { 3, 8, 28, 28 }, new[] { 16, 3, 3 }, 1).SetName("3x3 pad 1, 28x28: a product per image");
         yield return new TestCaseData(new[] { 9, 16, 7, 7 }, new[] { 32, 3, 3 }, 1).SetName("3x3 pad 1, 7x7: slivers across images");
         yield return new TestCaseData(new[] { 11, 8, 4, 4 }, new[] { 5, 3, 3 }, 1).SetName("4x4: a half-sliver per image");
         yield return new TestCaseData(new[] { 7, 3, 5, 5 }, new[] { 6, 5, 5 }, 2).SetName("5x5 pad 2 on 5x5: every tap partly in the padding");
         yield return new TestCaseData(new[] { 4, 22, 6, 9 }, new[] { 7, 1, 3 }, 1).SetName("1x3 pad 1: OH = H + 2, rows of padding");
-        yield return new TestCaseData(new[] { 2, 100, 6, 6 }, new[] { 9, 3, 3 }, 1).SetName("K = 900: several depth blocks");
+        yield return new TestCaseData(new[] { 2, 100, 6, 6 }, new[] { 17, 3, 3 }, 1).SetName("K = 900: several depth blocks");
         yield return new TestCaseData(new[] { 5, 8, 3, 37 }, new[] { 3, 3, 3 }, 1).SetName("37 wide: an edge sliver per row of slivers");
-        yield return new TestCaseData(new[] { 2, 64, 9, 9 }, new[] { 4, 1, 1 }, 0).SetName("1x1 pad 0");
+        yield return new TestCaseData(new[] { 2, 64, 9, 9 }, new[] { 17, 1, 1 }, 0).SetName("1x1 pad 0");
         yield return new TestCaseData(new[] { 3, 32, 14, 14 }, new[] { 8, 3, 3 }, 2).SetName("3x3 pad 2: OW = W + 2, a half per output row");
         yield return new TestCaseData(new[] { 3, 12, 13, 11 }, new[] { 5, 3, 3 }, 0).SetName("3x3 pad 0: OW = W − 2, runs break at every row");
         yield return new TestCaseData(new[] { 4, 4, 28, 28 }, new[] { 30, 5, 5 }, 0).SetName("5x5 pad 0 on four channels");
@@ -111,10 +113,10 @@ public class ConvolutionAlgorithmTests
         NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]), x = Randn(3, xShape);
         float[] Forward(bool implicitColumns, bool relu)
         {
-            bool saved = ConvolutionGemm.UseImplicitColumns;
-            ConvolutionGemm.UseImplicitColumns = implicitColumns;
+            (bool savedImplicit, bool savedDirect) = (ConvolutionGemm.UseImplicitColumns, ConvolutionGemm.UseDirect);
+            (ConvolutionGemm.UseImplicitColumns, ConvolutionGemm.UseDirect) = (implicitColumns, false);
             try { return new Convolution(w, b, 1, pad).Forward(x, training: true, relu).ToArray(); }
-            finally { ConvolutionGemm.UseImplicitColumns = saved; }
+            finally { (ConvolutionGemm.UseImplicitColumns, ConvolutionGemm.UseDirect) = (savedImplicit, savedDirect); }
         }
         var g = new ConvShape(xShape[0], xShape[1], xShape[2], xShape[3], filter[1], filter[2], 1, pad);
         Assert.That(ImplicitColumns.Supports(g), Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported), "packed from x wherever AVX-512F is present");
@@ -122,6 +124,64 @@ public class ConvolutionAlgorithmTests
         Assert.That(Forward(true, relu: true), Is.EqualTo(Forward(false, relu: true)));
         var reference = new Convolution(w, b, 1, pad) { Algorithm = ConvolutionAlgorithm.Im2ColReference };
         AssertClose(NDArray.FromArray(Forward(true, relu: false)), reference.Forward(x), "against the book's im2col");
+    }
+
+    /// <summary>
+    /// The direct forward pass (taps read in place from the padded image), called on every image whatever its rule says:
+    /// against the book's im2col code, with and without the ReLU; tiles cut by FN (1, 7, 30, 33 filters) and grids whose
+    /// last tile runs past the last row.
+    /// </summary>
+    [TestCaseSource(nameof(StrideOneConvolutions))]
+    [TestCase(new[] { 2, 1, 28, 28 }, new[] { 30, 5, 5 }, 0, TestName = "SimpleConvNet's 1 to 30 5x5 (9 taps of 25 short of the rule)")]
+    [TestCase(new[] { 2, 2, 5, 6 }, new[] { 33, 3, 3 }, 1, TestName = "33 filters on a 5x6 map: five slivers, the last of one filter")]
+    [TestCase(new[] { 1, 1, 1, 1 }, new[] { 1, 1, 1 }, 0, TestName = "1x1 everything")]
+    public void Forward_Direct_MatchesTheBooksIm2Col(int[] xShape, int[] filter, int pad)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            // Without AVX-512F no geometry takes the direct path; the layers' other paths are checked against the book above.
+            Assert.That(ConvolutionDirect.Supports(new ConvShape(1, 16, 28, 28, 3, 3, 1, 1), 16), Is.False);
+            return;
+        }
+        NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]), x = Randn(3, xShape);
+        var g = new ConvShape(1, xShape[1], xShape[2], xShape[3], filter[1], filter[2], 1, pad);
+        int fn = filter[0], inImage = g.C * g.H * g.W, outImage = fn * g.P;
+        float[] padded = new float[ConvolutionDirect.PaddedLength(g)], grid = new float[fn * ConvolutionDirect.GridLength(g)];
+        int[] offsets = new int[g.K];
+        ConvolutionDirect.Offsets(g, offsets);
+        var reference = new Convolution(w, b, 1, pad) { Algorithm = ConvolutionAlgorithm.Im2ColReference };
+        NDArray expected = reference.Forward(x, training: true);
+        foreach (bool relu in new[] { false, true })
+        {
+            float[] y = new float[xShape[0] * outImage];
+            for (int image = 0; image < xShape[0]; image++)
+                ConvolutionDirect.Forward(x.ToArray().AsSpan(image * inImage, inImage), w.ToArray(), b.ToArray(), y.AsSpan(image * outImage, outImage), g, relu,
+                    padded, grid, offsets);
+            AssertClose(NDArray.FromArray(y).Reshape(expected.Shape), relu ? expected.Relu() : expected, relu ? "direct with ReLU" : "direct");
+        }
+    }
+
+    /// <summary>
+    /// Where the layers take the direct path, its numbers are those of the packed product, bit for bit, when that product
+    /// is formed per image (maps of at least 256 pixels): the same sums in the same order, the same epilogue.
+    /// </summary>
+    [TestCase(new[] { 3, 16, 28, 28 }, new[] { 16, 3, 3 }, 1)]
+    [TestCase(new[] { 2, 32, 14, 14 }, new[] { 32, 3, 3 }, 2)]
+    [TestCase(new[] { 2, 8, 20, 19 }, new[] { 13, 3, 3 }, 1)]
+    public void Forward_Direct_IsBitIdentical_ToThePackedProduct(int[] xShape, int[] filter, int pad)
+    {
+        NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]), x = Randn(3, xShape);
+        var g = new ConvShape(xShape[0], xShape[1], xShape[2], xShape[3], filter[1], filter[2], 1, pad);
+        Assert.That(ConvolutionDirect.Supports(g, filter[0]), Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported), "taken wherever AVX-512F is present");
+        float[] Forward(bool direct, bool relu)
+        {
+            bool saved = ConvolutionGemm.UseDirect;
+            ConvolutionGemm.UseDirect = direct;
+            try { return new Convolution(w, b, 1, pad).Forward(x, training: true, relu).ToArray(); }
+            finally { ConvolutionGemm.UseDirect = saved; }
+        }
+        Assert.That(Forward(true, relu: false), Is.EqualTo(Forward(false, relu: false)));
+        Assert.That(Forward(true, relu: true), Is.EqualTo(Forward(false, relu: true)));
     }
 
     /// <summary>The weight gradient's dot products against a plain double-precision loop: tiles cut by FN and K, pixels past the last 16, several images, adding to what is there.</summary>
