@@ -23,15 +23,22 @@ internal static unsafe class ConvolutionDirect
 {
     private const int MR = 8, Positions = 32;
 
-    /// <summary>Whether this machine and geometry take the direct path: AVX-512F, stride 1, at least 64 taps and at most 32 filters.</summary>
+    /// <summary>
+    /// Whether this machine and geometry take the direct path: AVX-512F, stride 1, at least 64 taps, at most 32 filters,
+    /// and a grid of which at most an eighth is not pixels (Wp ≥ 8·(FW − 1)).
+    /// </summary>
     /// <remarks>
     /// With few filters a packed sliver of cols serves few tiles (2 for 16 filters), so packing weighs most; with few taps
-    /// a tile's set-up and stores weigh more than the packing saved. Measured on the 2-core Intel Xeon (family 6, model 207), one thread,
-    /// a batch of 100, in-process A/B against the packed product: DeepConvNet's 16→16 at 28×28 0.73×, 32→32 at 14×14
-    /// with pad 2 0.81×, 16→32 at 14×14 0.95×; left out: 1→16 (9 taps) 1.03×, SimpleConvNet's 1→30 5×5 (25 taps) 1.05×,
-    /// 32→64 and 64→64 at 7×7 1.15× and 0.98× (there 2 of the grid's 9 columns are not pixels).
+    /// a tile's set-up and stores weigh more than the packing saved; on narrow maps the grid's extra columns cost more than
+    /// packing. Measured on the 2-core Intel Xeon (family 6, model 207), one thread, a batch of 100, in-process A/B against
+    /// the packed product, forward: DeepConvNet's 16→16 at 28×28 0.68–0.75×, 16→32 at 14×14 0.82–0.86×, 32→32 at 14×14
+    /// with pad 2 0.84–0.86×; left out: 1→16 (9 taps) 1.03×, SimpleConvNet's 1→30 5×5 (25 taps) 1.05×, 32→64 and 64→64
+    /// at 7×7 1.15× and 0.98× (2 of the grid's 9 columns are not pixels). Backward with dx as this convolution of dout
+    /// (<see cref="SupportsGradient"/>), against GEMM and fold: 16→16 0.88×, 16→32 0.96×, 32→32 0.89×; 32→64 at 7×7, whose
+    /// dx grid is 9 wide, 1.14×.
     /// </remarks>
-    public static bool Supports(ConvShape g, int fn) => Avx512F.IsSupported && g.Stride == 1 && g.K >= 64 && fn <= 32;
+    public static bool Supports(ConvShape g, int fn) =>
+        Avx512F.IsSupported && g.Stride == 1 && g.K >= 64 && fn <= 32 && g.W + 2 * g.Pad >= 8 * (g.FW - 1);
 
     /// <summary>Floats of the padded image (C, Hp, Wp), plus the slack that the last tile of positions reads past its end (zeros).</summary>
     public static int PaddedLength(ConvShape g) => g.C * (g.H + 2 * g.Pad) * (g.W + 2 * g.Pad) + g.FW + Positions;
@@ -50,14 +57,15 @@ internal static unsafe class ConvolutionDirect
     }
 
     /// <summary>
-    /// One image: <c>y (FN, OH, OW) = relu?(W_col·cols(x) + bias)</c>, x (C, H, W), W_col (FN, K) row-major; <paramref name="padded"/>
-    /// (<see cref="PaddedLength"/>) and <paramref name="grid"/> (FN·<see cref="GridLength"/>) are scratch, <paramref name="offsets"/> from <see cref="Offsets"/>.
+    /// One image: <c>y (FN, OH, OW) = relu?(W_col·cols(x) + bias)</c>, x (C, H, W), W_col (FN, K) row-major, <paramref name="bias"/>
+    /// FN values or empty for none; <paramref name="padded"/> (<see cref="PaddedLength"/>) and <paramref name="grid"/>
+    /// (FN·<see cref="GridLength"/>) are scratch, <paramref name="offsets"/> from <see cref="Offsets"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape g, bool relu,
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, int fn, ReadOnlySpan<float> bias, Span<float> y, ConvShape g, bool relu,
         Span<float> padded, Span<float> grid, ReadOnlySpan<int> offsets)
     {
-        int fn = bias.Length, k = g.K, q = GridLength(g), wp = g.W + 2 * g.Pad;
+        int k = g.K, q = GridLength(g), wp = g.W + 2 * g.Pad;
         Pad(x, padded, g);
         fixed (float* pw = w)
         fixed (float* pBias = bias)
@@ -68,11 +76,37 @@ internal static unsafe class ConvolutionDirect
             // Positions outside, filters inside: the taps' rows around a tile of positions stay in L1 for every 8 filters.
             for (int q0 = 0; q0 < q; q0 += Positions)
                 for (int f0 = 0; f0 < fn; f0 += MR)
-                    Tile(k, pw + (nint)f0 * k, Math.Min(MR, fn - f0), pPadded + q0, pOffsets, pGrid + (nint)f0 * q + q0, q, pBias + f0, relu);
+                    Tile(k, pw + (nint)f0 * k, Math.Min(MR, fn - f0), pPadded + q0, pOffsets, pGrid + (nint)f0 * q + q0, q, pBias == null ? null : pBias + f0, relu);
         }
         for (int f = 0; f < fn; f++)
             for (int oy = 0; oy < g.OH; oy++)
                 ShortSpans.Copy(grid.Slice(f * q + oy * wp, g.OW), y.Slice((f * g.OH + oy) * g.OW, g.OW));
+    }
+
+    /// <summary>
+    /// The geometry of dx as a convolution of one image's dout: <c>dx = conv(dout, rotated W)</c> over (FN, OH, OW) with
+    /// C filters of FN·FH·FW taps and padding FH − 1 − pad, which gives back (C, H, W) for stride 1 and square filters.
+    /// </summary>
+    public static ConvShape GradientShape(ConvShape g, int fn) => new(1, fn, g.OH, g.OW, g.FH, g.FW, 1, g.FH - 1 - g.Pad);
+
+    /// <summary>
+    /// Whether dx can be formed as <see cref="GradientShape"/>'s convolution on the direct path: stride 1, square filters,
+    /// padding at most FH − 1 (so the gradient's padding is not negative), and <see cref="Supports"/> for it (C ≤ 32 filters).
+    /// </summary>
+    public static bool SupportsGradient(ConvShape g, int fn) =>
+        g.Stride == 1 && g.FH == g.FW && g.Pad <= g.FH - 1 && Supports(GradientShape(g, fn), g.C);
+
+    /// <summary>
+    /// The filters of <see cref="GradientShape"/>: <c>rotated[c, (f, fy, fx)] = W[f, c, FH − 1 − fy, FW − 1 − fx]</c>, (C, FN·FH·FW)
+    /// row-major: dx[c, y, x] = Σ W[f, c, fy, fx]·dout[f, y + pad − fy, x + pad − fx] is that convolution.
+    /// </summary>
+    public static void RotateFilters(ReadOnlySpan<float> w, Span<float> rotated, ConvShape g, int fn)
+    {
+        int taps = g.FH * g.FW;
+        for (int c = 0; c < g.C; c++)
+            for (int f = 0; f < fn; f++)
+                for (int t = 0; t < taps; t++)
+                    rotated[(c * fn + f) * taps + t] = w[(f * g.C + c) * taps + taps - 1 - t];
     }
 
     /// <summary>x (C, H, W) into <paramref name="padded"/> (C, Hp, Wp) with zeros around each plane, and zeros in the slack after it.</summary>

@@ -98,7 +98,14 @@ public static class ConvolutionGemm
         Span<float> dW, Span<float> db, Memory<float> dx, Memory<float> partials, ConvShape g, bool inputFromRelu) where TDout : struct, IChunkDout
     {
         int fn = db.Length, groups = PartialGroups(g, fn), block = fn * (g.K + 1);
-        ParallelRange.ForEachClaimed(groups, new BackwardBody<TDout>(x, w, dout, dx, partials, g, fn, groups, inputFromRelu), 3L * g.K * g.Columns * fn);
+        ReadOnlyMemory<float> rotated = default;                                            // the filters of dx as a convolution, if it is one
+        if (!dx.IsEmpty && UseDirect && ConvolutionDirect.SupportsGradient(g, fn))
+        {
+            Memory<float> filters = ScratchMemory(ref t_rotated, g.C * fn * g.FH * g.FW);
+            ConvolutionDirect.RotateFilters(w.Span, filters.Span, g, fn);
+            rotated = filters;
+        }
+        ParallelRange.ForEachClaimed(groups, new BackwardBody<TDout>(x, w, rotated, dout, dx, partials, g, fn, groups, inputFromRelu), 3L * g.K * g.Columns * fn);
         Span<float> p = partials.Span, dWT = p.Slice(0, fn * g.K);
         p.Slice(fn * g.K, fn).CopyTo(db);
         for (int group = 1; group < groups; group++)
@@ -115,7 +122,7 @@ public static class ConvolutionGemm
     private static float[]? t_cols, t_maps, t_dcols, t_output, t_doutChunk, t_dPooled;
 
     [ThreadStatic]
-    private static float[]? t_padded, t_grid;
+    private static float[]? t_padded, t_grid, t_rotated;
 
     [ThreadStatic]
     private static int[]? t_argMax, t_offsets;
@@ -133,6 +140,14 @@ public static class ConvolutionGemm
             buffer = GC.AllocateArray<T>(length + slack, pinned: true);
         long address = (long)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         return buffer.AsSpan((int)((CacheLine - (address & (CacheLine - 1))) & (CacheLine - 1)) / sizeof(T), length);
+    }
+
+    /// <summary>As <see cref="Scratch{T}"/>, as memory that a parallel loop's body can hold.</summary>
+    private static unsafe Memory<float> ScratchMemory(ref float[]? buffer, int length)
+    {
+        Span<float> span = Scratch(ref buffer, length);
+        long start = (long)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span)) - (long)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer!));
+        return buffer.AsMemory((int)(start / sizeof(float)), length);
     }
 
     private const int CacheLine = 64;
@@ -173,7 +188,7 @@ public static class ConvolutionGemm
             Span<int> offsets = Scratch(ref t_offsets, c.K);
             ConvolutionDirect.Offsets(c, offsets);
             for (int image = 0; image < c.N; image++)
-                ConvolutionDirect.Forward(x.Slice(image * inImage, inImage), w, bias, y.Slice(image * fn * c.P, fn * c.P), c, relu, padded, grid, offsets);
+                ConvolutionDirect.Forward(x.Slice(image * inImage, inImage), w, fn, bias, y.Slice(image * fn * c.P, fn * c.P), c, relu, padded, grid, offsets);
             return;
         }
         bool perImage = c.N == 1 || c.P >= ProductPerImageMinPixels;
@@ -265,7 +280,7 @@ public static class ConvolutionGemm
     }
 
     /// <summary>For each group of chunks in [from, to): its partial dWᵀ and db, summed chunk by chunk, and each chunk's dx.</summary>
-    private readonly struct BackwardBody<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, TDout dout,
+    private readonly struct BackwardBody<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> rotated, TDout dout,
         Memory<float> dx, Memory<float> partials, ConvShape g, int fn, int groups, bool inputFromRelu) : IRangeBody where TDout : struct, IChunkDout
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -281,7 +296,10 @@ public static class ConvolutionGemm
             }
         }
 
-        /// <summary>dWᵀ (+)= cols·doutᵀ, db (+)= Σ dout and dx = Fold(W_colᵀ·dout) (· (x &gt; 0) when x came from a ReLU) for one chunk of images.</summary>
+        /// <summary>
+        /// dWᵀ (+)= cols·doutᵀ, db (+)= Σ dout and dx = Fold(W_colᵀ·dout) (· (x &gt; 0) when x came from a ReLU) for one chunk of
+        /// images; with <c>rotated</c> filters, dx is each image's dout convolved with them on <see cref="ConvolutionDirect"/>'s path instead.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Chunk(int chunk, Span<float> dWT, Span<float> db, bool accumulate)
         {
@@ -291,7 +309,8 @@ public static class ConvolutionGemm
             ReadOnlySpan<float> doutChunk = dout.Chunk(first, c.N), doutT = doutChunk;
             ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // cols again, (K, n·P)
             bool dots = UseWeightGradientDots && ConvolutionWeightGradient.Supports(c);
-            if (c.N > 1 && (!dots || !dx.IsEmpty))
+            bool dxByConvolution = !rotated.IsEmpty;
+            if (c.N > 1 && (!dots || (!dx.IsEmpty && !dxByConvolution)))
             {
                 Span<float> gathered = Scratch(ref t_maps, fn * c.Columns);
                 ConvolutionLayout.Gather(doutChunk, gathered, c.N, fn, c.P, 0, c.N);                                     // dout as (FN, n·P)
@@ -308,10 +327,23 @@ public static class ConvolutionGemm
                 Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn, accumulate);
             }
             if (dx.IsEmpty) return;
-            Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);
-            Gemm.Multiply(c.K, c.Columns, fn, w.Span, 1, c.K, doutT, c.Columns, 1, dcols, c.Columns);                    // dcols = W_colᵀ·dout, (K, n·P)
             Span<float> dxChunk = dx.Span.Slice(first * inImage, c.N * inImage);
-            ConvolutionLayout.Fold(dcols, dxChunk, c, 0, c.N);                                                           // dx_chunk = Fold(dcols)
+            if (dxByConvolution)
+            {
+                ConvShape t = ConvolutionDirect.GradientShape(c, fn);                                                  // dout (FN, OH, OW) → dx (C, H, W)
+                Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(t)), grid = Scratch(ref t_grid, c.C * ConvolutionDirect.GridLength(t));
+                Span<int> offsets = Scratch(ref t_offsets, t.K);
+                ConvolutionDirect.Offsets(t, offsets);
+                for (int image = 0; image < c.N; image++)
+                    ConvolutionDirect.Forward(doutChunk.Slice(image * fn * c.P, fn * c.P), rotated.Span, c.C, default,
+                        dxChunk.Slice(image * inImage, inImage), t, relu: false, padded, grid, offsets);
+            }
+            else
+            {
+                Span<float> dcols = Scratch(ref t_dcols, c.K * c.Columns);
+                Gemm.Multiply(c.K, c.Columns, fn, w.Span, 1, c.K, doutT, c.Columns, 1, dcols, c.Columns);                // dcols = W_colᵀ·dout, (K, n·P)
+                ConvolutionLayout.Fold(dcols, dxChunk, c, 0, c.N);                                                       // dx_chunk = Fold(dcols)
+            }
             if (inputFromRelu)
                 Relu.Backward(x.Span.Slice(first * inImage, c.N * inImage), dxChunk, dxChunk);                           // · (x > 0)
         }

@@ -155,7 +155,7 @@ public class ConvolutionAlgorithmTests
         {
             float[] y = new float[xShape[0] * outImage];
             for (int image = 0; image < xShape[0]; image++)
-                ConvolutionDirect.Forward(x.ToArray().AsSpan(image * inImage, inImage), w.ToArray(), b.ToArray(), y.AsSpan(image * outImage, outImage), g, relu,
+                ConvolutionDirect.Forward(x.ToArray().AsSpan(image * inImage, inImage), w.ToArray(), fn, b.ToArray(), y.AsSpan(image * outImage, outImage), g, relu,
                     padded, grid, offsets);
             AssertClose(NDArray.FromArray(y).Reshape(expected.Shape), relu ? expected.Relu() : expected, relu ? "direct with ReLU" : "direct");
         }
