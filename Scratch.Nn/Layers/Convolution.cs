@@ -121,7 +121,8 @@ public sealed class Convolution : ILayer, IStatelessInference, IParameterGradien
 
     /// <summary>
     /// With dout in (FN, n·P) order for each chunk of images: <c>db = Σ dout</c>, <c>dW = Σ_chunk dout·colsᵀ</c> reshaped
-    /// to W, <c>dcols = W_colᵀ·dout</c> and <c>dx = Fold(dcols)</c>.
+    /// to W, <c>dcols = W_colᵀ·dout</c> and <c>dx = Fold(dcols)</c> (on AVX-512, for stride 1, square filters, at most 32
+    /// input channels and maps wide enough, dx is the same sum formed as dout convolved with the rotated filters).
     /// </summary>
     /// <remarks>dout: (N, FN, OH, OW), never modified. dW (FN, C, FH, FW) and db (FN) are written into W.Grad and B.Grad. Result: (N, C, H, W), owned by the layer.</remarks>
     public NDArray Backward(NDArray dout) => Backward(dout, inputGradient: true, inputFromRelu: false)!;

@@ -184,6 +184,43 @@ public class ConvolutionAlgorithmTests
         Assert.That(Forward(true, relu: true), Is.EqualTo(Forward(false, relu: true)));
     }
 
+    /// <summary>
+    /// dx as dout convolved with the rotated filters (<see cref="ConvolutionDirect.SupportsGradient"/>) against GEMM and fold:
+    /// the gradient's padding FH − 1 − pad of 1, 0 and 2, 5×5 filters, 33 filters (five slivers of the tile), a 17-wide map,
+    /// and the ReLU before the layer applied to dx in the same pass. dW and db do not change.
+    /// </summary>
+    [TestCase(new[] { 3, 16, 28, 28 }, new[] { 16, 3, 3 }, 1)]
+    [TestCase(new[] { 2, 32, 14, 14 }, new[] { 32, 3, 3 }, 2)]
+    [TestCase(new[] { 2, 5, 9, 33 }, new[] { 7, 5, 5 }, 2)]
+    [TestCase(new[] { 3, 20, 16, 17 }, new[] { 33, 3, 3 }, 0)]
+    public void Backward_DxByConvolution_MatchesFolding(int[] xShape, int[] filter, int pad)
+    {
+        NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]), x = Randn(3, xShape);
+        var g = new ConvShape(xShape[0], xShape[1], xShape[2], xShape[3], filter[1], filter[2], 1, pad);
+        Assert.That(ConvolutionDirect.SupportsGradient(g, filter[0]), Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported), "taken wherever AVX-512F is present");
+        NDArray dout = Randn(4, xShape[0], filter[0], g.OH, g.OW);
+        foreach (bool inputFromRelu in new[] { false, true })
+        {
+            float[][] Backward(bool direct)
+            {
+                bool saved = ConvolutionGemm.UseDirect;
+                ConvolutionGemm.UseDirect = direct;
+                try
+                {
+                    var conv = new Convolution(w, b, 1, pad);
+                    conv.Forward(x, training: true);
+                    NDArray dx = inputFromRelu ? conv.BackwardThroughInputRelu(dout) : conv.Backward(dout);
+                    return [dx.ToArray(), conv.W.Grad.ToArray(), conv.B.Grad.ToArray()];
+                }
+                finally { ConvolutionGemm.UseDirect = saved; }
+            }
+            float[][] direct = Backward(true), folded = Backward(false);
+            AssertClose(NDArray.FromArray(direct[0]), NDArray.FromArray(folded[0]), $"dx (input from a ReLU: {inputFromRelu})");
+            Assert.That(direct[1], Is.EqualTo(folded[1]), "dW");
+            Assert.That(direct[2], Is.EqualTo(folded[2]), "db");
+        }
+    }
+
     /// <summary>The weight gradient's dot products against a plain double-precision loop: tiles cut by FN and K, pixels past the last 16, several images, adding to what is there.</summary>
     [TestCase(1, 1, 1, 1)]
     [TestCase(30, 25, 4, 576)]
