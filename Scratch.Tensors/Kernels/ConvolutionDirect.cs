@@ -18,6 +18,13 @@ namespace Scratch.Tensors.Kernels;
 /// bias and ReLU as the GEMM's epilogue does: bit for bit the arithmetic of an image's product through <see cref="ImplicitColumns"/>
 /// where that product also sums in one chain (its edge of at most 4 pixels sums even and odd taps apart, and K above
 /// 768 in depth blocks). What it saves is the packing: a packed sliver of cols serves only FN / 8 tiles (2 for 16 filters).
+/// <para>
+/// The backward pass uses the same layout twice (<see cref="ConvolutionGemm"/>): dx as dout convolved with the rotated
+/// filters (<see cref="SupportsGradient"/>), and dW as dot products of the padded image's shifted rows with dout laid out
+/// on the grid (<see cref="SupportsWeightGradient"/>), neither unfolding cols. The grid's extra positions are zeros in dout
+/// but read real pixels of x: an infinite input there gives a NaN weight gradient where unfolding would give an infinite
+/// one (both non-finite, so a training run stops either way).
+/// </para>
 /// </remarks>
 internal static unsafe class ConvolutionDirect
 {
@@ -109,8 +116,24 @@ internal static unsafe class ConvolutionDirect
                     rotated[(c * fn + f) * taps + t] = w[(f * g.C + c) * taps + taps - 1 - t];
     }
 
+    /// <summary>
+    /// Whether dW can be formed from the padded image and dout on the grid (<see cref="ConvolutionWeightGradient.MultiplyGrid"/>):
+    /// <see cref="Supports"/>, and at least 512 grid positions, so each tile's sums are added across lanes at most once per 32 steps.
+    /// </summary>
+    public static bool SupportsWeightGradient(ConvShape g, int fn) => Supports(g, fn) && GridLength(g) >= 512;
+
+    /// <summary>One image's dout (FN, OH, OW) laid out on the grid (FN, <see cref="GridLength"/>): each row Wp wide, zeros past OW and past the last row.</summary>
+    public static void ToGrid(ReadOnlySpan<float> dout, Span<float> grid, ConvShape g, int fn)
+    {
+        int q = GridLength(g), wp = g.W + 2 * g.Pad;
+        grid.Slice(0, fn * q).Clear();
+        for (int f = 0; f < fn; f++)
+            for (int oy = 0; oy < g.OH; oy++)
+                ShortSpans.Copy(dout.Slice((f * g.OH + oy) * g.OW, g.OW), grid.Slice(f * q + oy * wp, g.OW));
+    }
+
     /// <summary>x (C, H, W) into <paramref name="padded"/> (C, Hp, Wp) with zeros around each plane, and zeros in the slack after it.</summary>
-    private static void Pad(ReadOnlySpan<float> x, Span<float> padded, ConvShape g)
+    public static void Pad(ReadOnlySpan<float> x, Span<float> padded, ConvShape g)
     {
         int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad;
         padded.Clear();

@@ -305,24 +305,41 @@ public static class ConvolutionGemm
         {
             int inImage = g.C * g.H * g.W;
             ConvShape c = ConvolutionGemm.Chunk(g, chunk, out int first);
-            Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
             ReadOnlySpan<float> doutChunk = dout.Chunk(first, c.N), doutT = doutChunk;
-            ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                     // cols again, (K, n·P)
-            bool dots = UseWeightGradientDots && ConvolutionWeightGradient.Supports(c);
+            bool onGrid = UseDirect && ConvolutionDirect.SupportsWeightGradient(c, fn);
+            bool dots = !onGrid && UseWeightGradientDots && ConvolutionWeightGradient.Supports(c);
             bool dxByConvolution = !rotated.IsEmpty;
-            if (c.N > 1 && (!dots || (!dx.IsEmpty && !dxByConvolution)))
+            if (c.N > 1 && ((!dots && !onGrid) || (!dx.IsEmpty && !dxByConvolution)))
             {
                 Span<float> gathered = Scratch(ref t_maps, fn * c.Columns);
                 ConvolutionLayout.Gather(doutChunk, gathered, c.N, fn, c.P, 0, c.N);                                     // dout as (FN, n·P)
                 doutT = gathered;
             }
-            if (dots)
+            if (onGrid)
             {
+                // dWᵀ (+)= Σ_image cols·doutᵀ with each tap's row of cols read in place from the padded image.
+                Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c)), grid = Scratch(ref t_grid, fn * ConvolutionDirect.GridLength(c));
+                Span<int> offsets = Scratch(ref t_offsets, c.K);
+                ConvolutionDirect.Offsets(c, offsets);
+                Bias.SumEachMap(doutChunk, c.N, fn, c.P, db, accumulate);                                               // db (+)= Σ dout
+                for (int image = 0; image < c.N; image++)
+                {
+                    ConvolutionDirect.Pad(x.Span.Slice((first + image) * inImage, inImage), padded, c);
+                    ConvolutionDirect.ToGrid(doutChunk.Slice(image * fn * c.P, fn * c.P), grid, c, fn);
+                    ConvolutionWeightGradient.MultiplyGrid(padded, offsets, grid, c.K, fn, ConvolutionDirect.GridLength(c), dWT, accumulate || image > 0);
+                }
+            }
+            else if (dots)
+            {
+                Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
+                ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                 // cols again, (K, n·P)
                 Bias.SumEachMap(doutChunk, c.N, fn, c.P, db, accumulate);                                               // db (+)= Σ dout
                 ConvolutionWeightGradient.Multiply(cols, doutChunk, c.K, fn, c.N, c.P, dWT, accumulate);                // dWᵀ (+)= cols·doutᵀ, (K, FN)
             }
             else
             {
+                Span<float> cols = Scratch(ref t_cols, c.K * c.Columns);
+                ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                 // cols again, (K, n·P)
                 Bias.SumEachRow(doutT, fn, c.Columns, db, accumulate);
                 Gemm.Multiply(c.K, fn, c.Columns, cols, c.Columns, 1, doutT, 1, c.Columns, dWT, fn, accumulate);
             }

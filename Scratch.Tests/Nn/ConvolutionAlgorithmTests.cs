@@ -187,7 +187,8 @@ public class ConvolutionAlgorithmTests
     /// <summary>
     /// dx as dout convolved with the rotated filters (<see cref="ConvolutionDirect.SupportsGradient"/>) against GEMM and fold:
     /// the gradient's padding FH − 1 − pad of 1, 0 and 2, 5×5 filters, 33 filters (five slivers of the tile), a 17-wide map,
-    /// and the ReLU before the layer applied to dx in the same pass. dW and db do not change.
+    /// and the ReLU before the layer applied to dx in the same pass. The first case's dW also comes from the padded image
+    /// (<see cref="ConvolutionDirect.SupportsWeightGradient"/>).
     /// </summary>
     [TestCase(new[] { 3, 16, 28, 28 }, new[] { 16, 3, 3 }, 1)]
     [TestCase(new[] { 2, 32, 14, 14 }, new[] { 32, 3, 3 }, 2)]
@@ -216,8 +217,8 @@ public class ConvolutionAlgorithmTests
             }
             float[][] direct = Backward(true), folded = Backward(false);
             AssertClose(NDArray.FromArray(direct[0]), NDArray.FromArray(folded[0]), $"dx (input from a ReLU: {inputFromRelu})");
-            Assert.That(direct[1], Is.EqualTo(folded[1]), "dW");
-            Assert.That(direct[2], Is.EqualTo(folded[2]), "db");
+            AssertClose(NDArray.FromArray(direct[1]), NDArray.FromArray(folded[1]), "dW");
+            AssertClose(NDArray.FromArray(direct[2]), NDArray.FromArray(folded[2]), "db");
         }
     }
 
@@ -248,6 +249,50 @@ public class ConvolutionAlgorithmTests
         ConvolutionWeightGradient.Multiply(cols, dout, k, fn, images, p, dWT, accumulate: true);
         for (int i = 0; i < dWT.Length; i++)
             Assert.That(dWT[i], Is.EqualTo(2 * expected[i]).Within(2e-4 * Math.Sqrt(images * p) + 1e-5), $"accumulated dWᵀ[{i / fn}, {i % fn}]");
+    }
+
+    /// <summary>
+    /// One image's dWᵀ from the padded image and dout on the grid (<see cref="ConvolutionWeightGradient.MultiplyGrid"/>) against
+    /// the definition in double: taps cut by the tile's 5 (27 and 50 taps), maps by its 4 (1, 7 and 16 filters), padding 0-2,
+    /// a 5×5 filter, a grid whose last tile runs past the map, and adding to what is there.
+    /// </summary>
+    [TestCase(3, 9, 11, 3, 1, 7)]
+    [TestCase(2, 12, 12, 5, 2, 16)]
+    [TestCase(3, 8, 30, 3, 0, 1)]
+    [TestCase(16, 28, 28, 3, 1, 16)]
+    public void WeightGradientOnGrid_MatchesDefinition(int c, int h, int w, int f, int pad, int fn)
+    {
+        var g = new ConvShape(1, c, h, w, f, f, 1, pad);
+        float[] x = Randn(5, c, h, w).ToArray(), dout = Randn(6, fn, g.OH, g.OW).ToArray();
+        float[] padded = new float[ConvolutionDirect.PaddedLength(g)], grid = new float[fn * ConvolutionDirect.GridLength(g)], dWT = new float[g.K * fn];
+        int[] offsets = new int[g.K];
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Assert.That(() => ConvolutionWeightGradient.MultiplyGrid(padded, offsets, grid, g.K, fn, ConvolutionDirect.GridLength(g), dWT, accumulate: false), Throws.ArgumentException);
+            return;
+        }
+        var expected = new double[g.K * fn];
+        for (int ch = 0; ch < c; ch++)
+            for (int fy = 0; fy < f; fy++)
+                for (int fx = 0; fx < f; fx++)
+                    for (int map = 0; map < fn; map++)
+                        for (int oy = 0; oy < g.OH; oy++)
+                            for (int ox = 0; ox < g.OW; ox++)
+                            {
+                                int iy = oy + fy - pad, ix = ox + fx - pad;
+                                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                    expected[((ch * f + fy) * f + fx) * fn + map] += (double)x[(ch * h + iy) * w + ix] * dout[(map * g.OH + oy) * g.OW + ox];
+                            }
+        ConvolutionDirect.Pad(x, padded, g);
+        ConvolutionDirect.ToGrid(dout, grid, g, fn);
+        ConvolutionDirect.Offsets(g, offsets);
+        double tolerance = 1e-4 * Math.Sqrt(g.P) + 1e-5;
+        ConvolutionWeightGradient.MultiplyGrid(padded, offsets, grid, g.K, fn, ConvolutionDirect.GridLength(g), dWT, accumulate: false);
+        for (int i = 0; i < dWT.Length; i++)
+            Assert.That(dWT[i], Is.EqualTo(expected[i]).Within(tolerance), $"dWᵀ[{i / fn}, {i % fn}]");
+        ConvolutionWeightGradient.MultiplyGrid(padded, offsets, grid, g.K, fn, ConvolutionDirect.GridLength(g), dWT, accumulate: true);
+        for (int i = 0; i < dWT.Length; i++)
+            Assert.That(dWT[i], Is.EqualTo(2 * expected[i]).Within(2 * tolerance), $"accumulated dWᵀ[{i / fn}, {i % fn}]");
     }
 
     /// <summary>A layer's dW and db by the dot products equal those by the GEMM up to the order of the sums.</summary>
