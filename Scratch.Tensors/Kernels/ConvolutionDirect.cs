@@ -13,8 +13,8 @@ namespace Scratch.Tensors.Kernels;
 /// q = oy·Wp + ox of a "grid" Wp wide sees tap (c, fy, fx) at <c>padded[c·Hp·Wp + fy·Wp + fx + q]</c>: for consecutive q,
 /// consecutive floats. So the column matrix need not be built or packed. The (8 filters, 32 positions) register tile
 /// of <see cref="GemmMicroKernel512"/> loads two vectors of each tap's shifted row and broadcasts the 8 filters' weights;
-/// the grid's last FW − 1 positions of each row are not pixels (they wrap into the next row) and are dropped when the
-/// grid is copied into y. Each output is summed over the taps in order by one chain of multiply-adds and then gets the
+/// the grid's last FW − 1 positions of each row are not pixels (they wrap into the next row) and are dropped as the tile
+/// is stored. Each output is summed over the taps in order by one chain of multiply-adds and then gets the
 /// bias and ReLU as the GEMM's epilogue does: bit for bit the arithmetic of an image's product through <see cref="ImplicitColumns"/>
 /// where that product also sums in one chain (its edge of at most 4 pixels sums even and odd taps apart, and K above
 /// 768 in depth blocks). What it saves is the packing: a packed sliver of cols serves only FN / 8 tiles (2 for 16 filters).
@@ -65,29 +65,72 @@ internal static unsafe class ConvolutionDirect
 
     /// <summary>
     /// One image: <c>y (FN, OH, OW) = relu?(W_col·cols(x) + bias)</c>, x (C, H, W), W_col (FN, K) row-major, <paramref name="bias"/>
-    /// FN values or empty for none; <paramref name="padded"/> (<see cref="PaddedLength"/>) and <paramref name="grid"/>
-    /// (FN·<see cref="GridLength"/>) are scratch, <paramref name="offsets"/> from <see cref="Offsets"/>.
+    /// FN values or empty for none; <paramref name="padded"/> (<see cref="PaddedLength"/>) is scratch, <paramref name="offsets"/> from <see cref="Offsets"/>.
     /// </summary>
+    /// <remarks>
+    /// A tile's 32 grid positions that are pixels follow each other in y (dropping the grid's extra columns is exactly what
+    /// makes y's rows contiguous), so each row of the tile is compressed to its pixels in registers and stored with one
+    /// masked store per half: no grid is written and nothing copied afterwards.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, int fn, ReadOnlySpan<float> bias, Span<float> y, ConvShape g, bool relu,
-        Span<float> padded, Span<float> grid, ReadOnlySpan<int> offsets)
+        Span<float> padded, ReadOnlySpan<int> offsets)
     {
-        int k = g.K, q = GridLength(g), wp = g.W + 2 * g.Pad;
+        int k = g.K, q = GridLength(g), wp = g.W + 2 * g.Pad, ow = g.OW, pixelsEnd = g.OH * wp, p = g.P;
+        if (y.Length < fn * p || w.Length < fn * k || offsets.Length < k || padded.Length < PaddedLength(g) || (!bias.IsEmpty && bias.Length < fn))
+            throw new ArgumentException($"ConvolutionDirect.Forward: {g} with {fn} filters needs y of {fn * p}, w of {fn * k}, {k} offsets and {PaddedLength(g)} floats of padding.", nameof(y));
         Pad(x, padded, g);
+        Vector512<uint> lane = Vector512<uint>.Indices;
         fixed (float* pw = w)
         fixed (float* pBias = bias)
         fixed (float* pPadded = padded)
-        fixed (float* pGrid = grid)
+        fixed (float* py = y)
         fixed (int* pOffsets = offsets)
         {
             // Positions outside, filters inside: the taps' rows around a tile of positions stay in L1 for every 8 filters.
             for (int q0 = 0; q0 < q; q0 += Positions)
+            {
+                // Which of the tile's positions are pixels (before the end of the last row, in one of the first OW columns),
+                // and where the first of them lands in y.
+                uint pixels = 0;
+                for (int i = 0, column = q0 % wp; i < Positions; i++, column = column + 1 == wp ? 0 : column + 1)
+                    if (q0 + i < pixelsEnd && column < ow)
+                        pixels |= 1u << i;
+                int first = q0 / wp * ow + Math.Min(q0 % wp, ow);
+                var store = new CompressedStore(lane, pixels);
                 for (int f0 = 0; f0 < fn; f0 += MR)
-                    Tile(k, pw + (nint)f0 * k, Math.Min(MR, fn - f0), pPadded + q0, pOffsets, pGrid + (nint)f0 * q + q0, q, pBias == null ? null : pBias + f0, relu);
+                    Tile(k, pw + (nint)f0 * k, Math.Min(MR, fn - f0), pPadded + q0, pOffsets, py + (nint)f0 * p + first, p, pBias == null ? null : pBias + f0, relu, store);
+            }
         }
-        for (int f = 0; f < fn; f++)
-            for (int oy = 0; oy < g.OH; oy++)
-                ShortSpans.Copy(grid.Slice(f * q + oy * wp, g.OW), y.Slice((f * g.OH + oy) * g.OW, g.OW));
+    }
+
+    /// <summary>The masks that store a tile row's pixels: which lanes of each half are pixels, and the first how many lanes of y each half fills.</summary>
+    private readonly struct CompressedStore(Vector512<uint> lane, uint pixels)
+    {
+        /// <summary>Bit i in lane i.</summary>
+        private static readonly Vector512<uint> LaneBits = Vector512.Create(1u, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+
+        public readonly Vector512<float> Pixels0 = Vector512.Equals(Vector512.Create(pixels & 0xFFFF) & LaneBits, LaneBits).AsSingle();
+        public readonly Vector512<float> Pixels1 = Vector512.Equals(Vector512.Create(pixels >> 16) & LaneBits, LaneBits).AsSingle();
+        public readonly Vector512<float> Filled0 = Vector512.LessThan(lane, Vector512.Create((uint)System.Numerics.BitOperations.PopCount(pixels & 0xFFFF))).AsSingle();
+        public readonly Vector512<float> Filled1 = Vector512.LessThan(lane, Vector512.Create((uint)System.Numerics.BitOperations.PopCount(pixels >> 16))).AsSingle();
+        public readonly int Count0 = System.Numerics.BitOperations.PopCount(pixels & 0xFFFF);
+
+        /// <summary>relu?(x + bias) of the pixels among the 32 lanes of (x0, x1), stored one after the other from <paramref name="y"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(float* y, Vector512<float> x0, Vector512<float> x1, Vector512<float> bias, bool relu)
+        {
+            // The arithmetic of GemmMicroKernel512's epilogue with a row bias alone: x + (0 + bias), then max(·, 0).
+            x0 += bias;
+            x1 += bias;
+            if (relu)
+            {
+                x0 = Vector512.Max(x0, Vector512<float>.Zero);
+                x1 = Vector512.Max(x1, Vector512<float>.Zero);
+            }
+            Avx512F.MaskStore(y, Filled0, Avx512F.Compress(default, Pixels0, x0));
+            Avx512F.MaskStore(y + Count0, Filled1, Avx512F.Compress(default, Pixels1, x1));
+        }
     }
 
     /// <summary>
@@ -135,19 +178,30 @@ internal static unsafe class ConvolutionDirect
     /// <summary>x (C, H, W) into <paramref name="padded"/> (C, Hp, Wp) with zeros around each plane, and zeros in the slack after it.</summary>
     public static void Pad(ReadOnlySpan<float> x, Span<float> padded, ConvShape g)
     {
-        int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad;
-        padded.Clear();
+        // Each float written once: between two rows of x lie the right padding of one and the left of the next.
+        int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad, top = g.Pad * wp + g.Pad, gap = 2 * g.Pad;
         for (int c = 0; c < g.C; c++)
+        {
+            Span<float> plane = padded.Slice(c * hp * wp, hp * wp);
+            ShortSpans.Clear(plane.Slice(0, top));
             for (int row = 0; row < g.H; row++)
-                ShortSpans.Copy(x.Slice((c * g.H + row) * g.W, g.W), padded.Slice((c * hp + row + g.Pad) * wp + g.Pad, g.W));
+            {
+                int at = top + row * wp;
+                ShortSpans.Copy(x.Slice((c * g.H + row) * g.W, g.W), plane.Slice(at, g.W));
+                if (row < g.H - 1)
+                    ShortSpans.Clear(plane.Slice(at + g.W, gap));
+            }
+            ShortSpans.Clear(plane.Slice(top + (g.H - 1) * wp + g.W));
+        }
+        padded.Slice(g.C * hp * wp).Clear();                                                    // the slack the last tile reads
     }
 
     /// <summary>
-    /// Rows r &lt; mr (filters) of the tile at positions [0, 32) of the grid: <c>C[r, j] = relu?(Σ_p a[r·k + p]·b[offsets[p] + j] + bias[r])</c>;
-    /// rows past mr repeat the last filter and are not stored.
+    /// Rows r &lt; mr (filters) of the tile at 32 positions of the grid: <c>relu?(Σ_p a[r·k + p]·b[offsets[p] + j] + bias[r])</c>,
+    /// its pixels stored from <c>y + r·ldy</c>; rows past mr repeat the last filter and are not stored.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(int k, float* a, int mr, float* b, int* offsets, float* c, nint ldc, float* bias, bool relu)
+    private static void Tile(int k, float* a, int mr, float* b, int* offsets, float* y, nint ldy, float* bias, bool relu, CompressedStore store)
     {
         nint o1 = Math.Min(1, mr - 1) * k, o2 = Math.Min(2, mr - 1) * k, o3 = Math.Min(3, mr - 1) * k;
         nint o4 = Math.Min(4, mr - 1) * k, o5 = Math.Min(5, mr - 1) * k, o6 = Math.Min(6, mr - 1) * k;
@@ -176,14 +230,13 @@ internal static unsafe class ConvolutionDirect
             ai = Vector512.Create(a[o7]);
             c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
         }
-        Vector512<float> all = Vector512<float>.AllBitsSet;
-        GemmMicroKernel512.StoreRow(c, c00, c01, all, all, overwrite: true, epilogue: true, default, default, GemmMicroKernel512.RowBias(bias, 0), relu);
-        if (mr > 1) GemmMicroKernel512.StoreRow(c + ldc, c10, c11, all, all, overwrite: true, epilogue: true, default, default, GemmMicroKernel512.RowBias(bias, 1), relu);
-        if (mr > 2) GemmMicroKernel512.StoreRow(c + 2 * ldc, c20, c21, all, all, overwrite: true, epilogue: true, default, default, GemmMicroKernel512.RowBias(bias, 2), relu);
-        if (mr > 3) GemmMicroKernel512.StoreRow(c + 3 * ldc, c30, c31, all, all, overwrite: true, epilogue: true, default, default, GemmMicroKernel512.RowBias(bias, 3), relu);
-        if (mr > 4) GemmMicroKernel512.StoreRow(c + 4 * ldc, c40, c41, all, all, overwrite: true, epilogue: true, default, default, GemmMicroKernel512.RowBias(bias, 4), relu);
-        if (mr > 5) GemmMicroKernel512.StoreRow(c + 5 * ldc, c50, c51, all, all, overwrite: true, epilogue: true, default, default, GemmMicroKernel512.RowBias(bias, 5), relu);
-        if (mr > 6) GemmMicroKernel512.StoreRow(c + 6 * ldc, c60, c61, all, all, overwrite: true, epilogue: true, default, default, GemmMicroKernel512.RowBias(bias, 6), relu);
-        if (mr > 7) GemmMicroKernel512.StoreRow(c + 7 * ldc, c70, c71, all, all, overwrite: true, epilogue: true, default, default, GemmMicroKernel512.RowBias(bias, 7), relu);
+        store.Store(y, c00, c01, GemmMicroKernel512.RowBias(bias, 0), relu);
+        if (mr > 1) store.Store(y + ldy, c10, c11, GemmMicroKernel512.RowBias(bias, 1), relu);
+        if (mr > 2) store.Store(y + 2 * ldy, c20, c21, GemmMicroKernel512.RowBias(bias, 2), relu);
+        if (mr > 3) store.Store(y + 3 * ldy, c30, c31, GemmMicroKernel512.RowBias(bias, 3), relu);
+        if (mr > 4) store.Store(y + 4 * ldy, c40, c41, GemmMicroKernel512.RowBias(bias, 4), relu);
+        if (mr > 5) store.Store(y + 5 * ldy, c50, c51, GemmMicroKernel512.RowBias(bias, 5), relu);
+        if (mr > 6) store.Store(y + 6 * ldy, c60, c61, GemmMicroKernel512.RowBias(bias, 6), relu);
+        if (mr > 7) store.Store(y + 7 * ldy, c70, c71, GemmMicroKernel512.RowBias(bias, 7), relu);
     }
 }

@@ -184,11 +184,11 @@ public static class ConvolutionGemm
         int fn = bias.Length, inImage = c.C * c.H * c.W;
         if (UseDirect && ConvolutionDirect.Supports(c, fn))
         {
-            Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c)), grid = Scratch(ref t_grid, fn * ConvolutionDirect.GridLength(c));
+            Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c));
             Span<int> offsets = Scratch(ref t_offsets, c.K);
             ConvolutionDirect.Offsets(c, offsets);
             for (int image = 0; image < c.N; image++)
-                ConvolutionDirect.Forward(x.Slice(image * inImage, inImage), w, fn, bias, y.Slice(image * fn * c.P, fn * c.P), c, relu, padded, grid, offsets);
+                ConvolutionDirect.Forward(x.Slice(image * inImage, inImage), w, fn, bias, y.Slice(image * fn * c.P, fn * c.P), c, relu, padded, offsets);
             return;
         }
         bool perImage = c.N == 1 || c.P >= ProductPerImageMinPixels;
@@ -348,12 +348,12 @@ public static class ConvolutionGemm
             if (dxByConvolution)
             {
                 ConvShape t = ConvolutionDirect.GradientShape(c, fn);                                                  // dout (FN, OH, OW) → dx (C, H, W)
-                Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(t)), grid = Scratch(ref t_grid, c.C * ConvolutionDirect.GridLength(t));
+                Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(t));
                 Span<int> offsets = Scratch(ref t_offsets, t.K);
                 ConvolutionDirect.Offsets(t, offsets);
                 for (int image = 0; image < c.N; image++)
                     ConvolutionDirect.Forward(doutChunk.Slice(image * fn * c.P, fn * c.P), rotated.Span, c.C, default,
-                        dxChunk.Slice(image * inImage, inImage), t, relu: false, padded, grid, offsets);
+                        dxChunk.Slice(image * inImage, inImage), t, relu: false, padded, offsets);
             }
             else
             {

@@ -146,7 +146,7 @@ public class ConvolutionAlgorithmTests
         NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]), x = Randn(3, xShape);
         var g = new ConvShape(1, xShape[1], xShape[2], xShape[3], filter[1], filter[2], 1, pad);
         int fn = filter[0], inImage = g.C * g.H * g.W, outImage = fn * g.P;
-        float[] padded = new float[ConvolutionDirect.PaddedLength(g)], grid = new float[fn * ConvolutionDirect.GridLength(g)];
+        float[] padded = new float[ConvolutionDirect.PaddedLength(g)];
         int[] offsets = new int[g.K];
         ConvolutionDirect.Offsets(g, offsets);
         var reference = new Convolution(w, b, 1, pad) { Algorithm = ConvolutionAlgorithm.Im2ColReference };
@@ -156,7 +156,7 @@ public class ConvolutionAlgorithmTests
             float[] y = new float[xShape[0] * outImage];
             for (int image = 0; image < xShape[0]; image++)
                 ConvolutionDirect.Forward(x.ToArray().AsSpan(image * inImage, inImage), w.ToArray(), fn, b.ToArray(), y.AsSpan(image * outImage, outImage), g, relu,
-                    padded, grid, offsets);
+                    padded, offsets);
             AssertClose(NDArray.FromArray(y).Reshape(expected.Shape), relu ? expected.Relu() : expected, relu ? "direct with ReLU" : "direct");
         }
     }
