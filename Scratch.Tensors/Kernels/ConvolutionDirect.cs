@@ -176,24 +176,42 @@ internal static unsafe class ConvolutionDirect
     }
 
     /// <summary>x (C, H, W) into <paramref name="padded"/> (C, Hp, Wp) with zeros around each plane, and zeros in the slack after it.</summary>
+    /// <remarks>
+    /// Rows go in ascending order as whole vectors: the last, masked load of a row reads only x's row, and its store writes
+    /// zeros past W, over the padding and into the next row, which is written next. Where those zeros fall short of the
+    /// 2·pad floats between two rows, one more vector of zeros is stored at the row's end. The planes' borders and the slack
+    /// are cleared on their own.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pad(ReadOnlySpan<float> x, Span<float> padded, ConvShape g)
     {
-        // Each float written once: between two rows of x lie the right padding of one and the left of the next.
-        int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad, top = g.Pad * wp + g.Pad, gap = 2 * g.Pad;
-        for (int c = 0; c < g.C; c++)
+        int hp = g.H + 2 * g.Pad, wp = g.W + 2 * g.Pad, width = g.W, top = g.Pad * wp + g.Pad, planes = g.C * hp * wp;
+        if (x.Length < g.C * g.H * width || padded.Length < PaddedLength(g))
+            throw new ArgumentException($"ConvolutionDirect.Pad: {g} needs x of {g.C * g.H * width} and padded of {PaddedLength(g)} floats.", nameof(padded));
+        int whole = width & ~15;
+        Vector512<float> tail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width - whole)).AsSingle();
+        bool gapCovered = (width + 15 & ~15) - width >= 2 * g.Pad;     // the tail's zeros reach the next row's first pixel
+        fixed (float* source = x, destination = padded)
         {
-            Span<float> plane = padded.Slice(c * hp * wp, hp * wp);
-            ShortSpans.Clear(plane.Slice(0, top));
-            for (int row = 0; row < g.H; row++)
+            for (int c = 0; c < g.C; c++)
             {
-                int at = top + row * wp;
-                ShortSpans.Copy(x.Slice((c * g.H + row) * g.W, g.W), plane.Slice(at, g.W));
-                if (row < g.H - 1)
-                    ShortSpans.Clear(plane.Slice(at + g.W, gap));
+                float* plane = destination + (nint)c * hp * wp, row = plane + top, from = source + (nint)c * g.H * width;
+                ShortSpans.Clear(padded.Slice(c * hp * wp, top));
+                for (int y = 0; y < g.H; y++, row += wp, from += width)
+                {
+                    int j = 0;
+                    for (; j < whole; j += 16)
+                        Vector512.Store(Vector512.Load(from + j), row + j);
+                    if (j < width)
+                        Vector512.Store(Avx512F.MaskLoad(from + j, tail, default), row + j);
+                    if (!gapCovered)
+                        ShortSpans.Clear(new Span<float>(row + width, 2 * g.Pad));
+                }
+                int bottom = top + (g.H - 1) * wp + width;                      // past the last pixel: right padding, then the bottom rows
+                ShortSpans.Clear(padded.Slice(c * hp * wp + bottom, hp * wp - bottom));
             }
-            ShortSpans.Clear(plane.Slice(top + (g.H - 1) * wp + g.W));
         }
-        padded.Slice(g.C * hp * wp).Clear();                                                    // the slack the last tile reads
+        padded.Slice(planes).Clear();                                          // the slack the last tile reads, and the last row's spill
     }
 
     /// <summary>
