@@ -362,11 +362,13 @@ internal static unsafe class GemmBlocked
                 return sliver;
             if (Interlocked.CompareExchange(ref state, Packing, Unpacked) == Unpacked)
             {
-                int pc = q * _kcStep, j0 = s * NR;
+                int pc = q * _kcStep, j0 = s * NR, nr = Math.Min(NR, _nc - j0);
                 if (_implicitB is ImplicitColumns columns)
-                    columns.PackSliver(pc, Math.Min(_kcStep, _k - pc), _jc + j0, Math.Min(NR, _nc - j0), sliver);
+                    columns.PackSliver(pc, Math.Min(_kcStep, _k - pc), _jc + j0, nr, sliver);
                 else
-                    PackBSliver(_b + pc * _bRs + (_jc + j0) * _bCs, _bRs, _bCs, Math.Min(_kcStep, _k - pc), Math.Min(NR, _nc - j0), sliver);
+                    PackBSliver(_b + pc * _bRs + (_jc + j0) * _bCs, _bRs, _bCs, Math.Min(_kcStep, _k - pc), nr, sliver);
+                if (nr <= TKernel.NarrowNR)
+                    Narrow(sliver, Math.Min(_kcStep, _k - pc));
                 Volatile.Write(ref state, Packed);   // a release: the sliver's floats are visible before the state
                 return sliver;
             }
@@ -376,6 +378,15 @@ internal static unsafe class GemmBlocked
             while (Volatile.Read(ref state) != Packed)
                 spinner.SpinOnce(sleep1Threshold: -1);
             return sliver;
+        }
+
+        /// <summary>A packed (kc, NR) edge sliver of at most <see cref="IGemmMicroKernel.NarrowNR"/> columns moved, in place, to (kc, NarrowNR).</summary>
+        private static void Narrow(float* sliver, int kc)
+        {
+            int width = TKernel.NarrowNR;
+            for (int p = 0; p < kc; p++)                    // row p moves down to p·width ≤ p·NR: nothing is overwritten before it is read
+                for (int j = 0; j < width; j++)
+                    sliver[p * width + j] = sliver[p * NR + j];
         }
 
         /// <summary>One task: its rows [r0, r1) of C times its slivers [s0, s1) of the panel of B, over the whole depth.</summary>

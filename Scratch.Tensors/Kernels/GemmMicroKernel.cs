@@ -20,6 +20,12 @@ internal unsafe interface IGemmMicroKernel
     /// <summary>Columns of the register tile (width of a packed sliver of B).</summary>
     static abstract int NR { get; }
 
+    /// <summary>
+    /// An edge sliver of B this narrow or narrower is packed (kc, NarrowNR) p-major instead of (kc, NR), and
+    /// <see cref="RunPartial"/> reads it so; 0 for a tile without such an edge kernel.
+    /// </summary>
+    static abstract int NarrowNR { get; }
+
     /// <summary><c>C[r, j] = relu?(Σ_p a[p*MR + r] · b[p*NR + j] (+ C[r, j]) + (columnBias[j] + rowBias[r]))</c> for r &lt; MR, j &lt; NR, p &lt; kc.</summary>
     /// <remarks>
     /// a: packed sliver of A, (kc, MR) p-major. b: packed sliver of B, (kc, NR) p-major, 64-byte aligned. c: the
@@ -31,7 +37,10 @@ internal unsafe interface IGemmMicroKernel
     static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu);
 
     /// <summary>As <see cref="Run"/> for an edge tile: only rows r &lt; <paramref name="mr"/> and columns j &lt; <paramref name="nr"/> of C are read and written.</summary>
-    /// <remarks>The slivers are full (zero-padded); <paramref name="rowBias"/> has mr values and <paramref name="columnBias"/> nr.</remarks>
+    /// <remarks>
+    /// The slivers are full (zero-padded), a sliver of B of at most <see cref="NarrowNR"/> columns (kc, NarrowNR);
+    /// <paramref name="rowBias"/> has mr values and <paramref name="columnBias"/> nr.
+    /// </remarks>
     static abstract void RunPartial(int kc, float* a, float* b, float* c, nint ldc, int mr, int nr, bool overwrite, float* rowBias, float* columnBias, bool relu);
 }
 

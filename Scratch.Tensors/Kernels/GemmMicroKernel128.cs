@@ -17,6 +17,9 @@ internal readonly unsafe struct GemmMicroKernel128 : IGemmMicroKernel
     /// <summary>Two Vector128 of floats.</summary>
     public static int NR => 8;
 
+    /// <summary>No narrow edge kernel: every sliver of B is (kc, NR).</summary>
+    public static int NarrowNR => 0;
+
     /// <inheritdoc cref="IGemmMicroKernel.Run"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu)

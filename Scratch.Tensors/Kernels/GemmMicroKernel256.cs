@@ -16,6 +16,9 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
     /// <summary>Two Vector256 of floats.</summary>
     public static int NR => 16;
 
+    /// <summary>No narrow edge kernel: every sliver of B is (kc, NR).</summary>
+    public static int NarrowNR => 0;
+
     /// <inheritdoc cref="IGemmMicroKernel.Run"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu)
