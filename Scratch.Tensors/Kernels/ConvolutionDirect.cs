@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>
-/// A stride-1 convolution's forward pass for one image straight from the zero-padded image: <c>y = relu?(W_col·cols + b)</c>
-/// with the row of cols for tap (c, fy, fx) read in place as the padded image shifted by <c>c·Hp·Wp + fy·Wp + fx</c>.
+/// A stride-1 convolution of one image read straight from the zero-padded image: <c>y = relu?(W_col·cols + b)</c> with the
+/// row of cols for tap (c, fy, fx) read in place as the padded image shifted by <c>c·Hp·Wp + fy·Wp + fx</c>. AVX-512.
 /// </summary>
 /// <remarks>
 /// In the padded image (C, Hp, Wp), Hp = H + 2·pad and Wp = W + 2·pad, the output pixel (oy, ox) at position
@@ -120,7 +120,7 @@ internal static unsafe class ConvolutionDirect
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Store(float* y, Vector512<float> x0, Vector512<float> x1, Vector512<float> bias, bool relu)
         {
-            // The arithmetic of GemmMicroKernel512's epilogue with a row bias alone: x + (0 + bias), then max(·, 0).
+            // GemmMicroKernel512's epilogue with a row bias alone adds 0 + bias: the same sum for every bias but −0.
             x0 += bias;
             x1 += bias;
             if (relu)

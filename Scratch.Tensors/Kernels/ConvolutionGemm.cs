@@ -169,7 +169,7 @@ public static class ConvolutionGemm
     /// <summary>Whether forward products pack the column matrix straight from the image where <see cref="ImplicitColumns"/> supports the geometry (tests switch it off to compare).</summary>
     internal static bool UseImplicitColumns { get; set; } = true;
 
-    /// <summary>Whether forward passes read the padded image in place (<see cref="ConvolutionDirect"/>) where it supports the geometry (tests switch it off to compare).</summary>
+    /// <summary>Whether forward passes, dx and dW read the padded image in place (<see cref="ConvolutionDirect"/>) where it supports the geometry (tests switch it off to compare).</summary>
     internal static bool UseDirect { get; set; } = true;
 
     /// <summary>
