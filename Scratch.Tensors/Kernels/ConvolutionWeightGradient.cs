@@ -67,17 +67,8 @@ internal static unsafe class ConvolutionWeightGradient
                                 ref s00, ref s01, ref s02, ref s03, ref s04, ref s10, ref s11, ref s12, ref s13, ref s14,
                                 ref s20, ref s21, ref s22, ref s23, ref s24, ref s30, ref s31, ref s32, ref s33, ref s34);
                     }
-                    Span<float> sums = [
-                        Vector512.Sum(s00), Vector512.Sum(s01), Vector512.Sum(s02), Vector512.Sum(s03), Vector512.Sum(s04),
-                        Vector512.Sum(s10), Vector512.Sum(s11), Vector512.Sum(s12), Vector512.Sum(s13), Vector512.Sum(s14),
-                        Vector512.Sum(s20), Vector512.Sum(s21), Vector512.Sum(s22), Vector512.Sum(s23), Vector512.Sum(s24),
-                        Vector512.Sum(s30), Vector512.Sum(s31), Vector512.Sum(s32), Vector512.Sum(s33), Vector512.Sum(s34)];
-                    for (int i = 0; i < Math.Min(4, fn - f0); i++)
-                        for (int j = 0; j < Math.Min(5, k - k0); j++)
-                        {
-                            ref float target = ref dWT[(k0 + j) * fn + f0 + i];
-                            target = accumulate ? target + sums[i * 5 + j] : sums[i * 5 + j];
-                        }
+                    Store(dWT, k, fn, k0, f0, accumulate, s00, s01, s02, s03, s04, s10, s11, s12, s13, s14,
+                        s20, s21, s22, s23, s24, s30, s31, s32, s33, s34);
                 }
         }
     }
@@ -119,19 +110,30 @@ internal static unsafe class ConvolutionWeightGradient
                         Step(a + q, b + q, a1, a2, a3, b1, b2, b3, b4, masked: false, default,
                             ref s00, ref s01, ref s02, ref s03, ref s04, ref s10, ref s11, ref s12, ref s13, ref s14,
                             ref s20, ref s21, ref s22, ref s23, ref s24, ref s30, ref s31, ref s32, ref s33, ref s34);
-                    Span<float> sums = [
-                        Vector512.Sum(s00), Vector512.Sum(s01), Vector512.Sum(s02), Vector512.Sum(s03), Vector512.Sum(s04),
-                        Vector512.Sum(s10), Vector512.Sum(s11), Vector512.Sum(s12), Vector512.Sum(s13), Vector512.Sum(s14),
-                        Vector512.Sum(s20), Vector512.Sum(s21), Vector512.Sum(s22), Vector512.Sum(s23), Vector512.Sum(s24),
-                        Vector512.Sum(s30), Vector512.Sum(s31), Vector512.Sum(s32), Vector512.Sum(s33), Vector512.Sum(s34)];
-                    for (int i = 0; i < Math.Min(4, fn - f0); i++)
-                        for (int j = 0; j < Math.Min(5, k - k0); j++)
-                        {
-                            ref float target = ref dWT[(k0 + j) * fn + f0 + i];
-                            target = accumulate ? target + sums[i * 5 + j] : sums[i * 5 + j];
-                        }
+                    Store(dWT, k, fn, k0, f0, accumulate, s00, s01, s02, s03, s04, s10, s11, s12, s13, s14,
+                        s20, s21, s22, s23, s24, s30, s31, s32, s33, s34);
                 }
         }
+    }
+
+    /// <summary>A tile's 20 sums, each added across its lanes, into (or onto) dWT[k0 + j, f0 + i] for the taps and maps that exist.</summary>
+    private static void Store(Span<float> dWT, int k, int fn, int k0, int f0, bool accumulate,
+        Vector512<float> s00, Vector512<float> s01, Vector512<float> s02, Vector512<float> s03, Vector512<float> s04,
+        Vector512<float> s10, Vector512<float> s11, Vector512<float> s12, Vector512<float> s13, Vector512<float> s14,
+        Vector512<float> s20, Vector512<float> s21, Vector512<float> s22, Vector512<float> s23, Vector512<float> s24,
+        Vector512<float> s30, Vector512<float> s31, Vector512<float> s32, Vector512<float> s33, Vector512<float> s34)
+    {
+        Span<float> sums = [
+            Vector512.Sum(s00), Vector512.Sum(s01), Vector512.Sum(s02), Vector512.Sum(s03), Vector512.Sum(s04),
+            Vector512.Sum(s10), Vector512.Sum(s11), Vector512.Sum(s12), Vector512.Sum(s13), Vector512.Sum(s14),
+            Vector512.Sum(s20), Vector512.Sum(s21), Vector512.Sum(s22), Vector512.Sum(s23), Vector512.Sum(s24),
+            Vector512.Sum(s30), Vector512.Sum(s31), Vector512.Sum(s32), Vector512.Sum(s33), Vector512.Sum(s34)];
+        for (int i = 0; i < Math.Min(4, fn - f0); i++)
+            for (int j = 0; j < Math.Min(5, k - k0); j++)
+            {
+                ref float target = ref dWT[(k0 + j) * fn + f0 + i];
+                target = accumulate ? target + sums[i * 5 + j] : sums[i * 5 + j];
+            }
     }
 
     /// <summary>16 pixels (those of <paramref name="lanes"/> when <paramref name="masked"/>) of 4 maps of dout and 5 rows of cols into the 20 sums.</summary>
