@@ -72,7 +72,7 @@ internal static unsafe class GemmBlocked
     /// <summary><c>C = relu?(A·B (+ C) + bias)</c> on up to <paramref name="maxThreads"/> threads, with the widest supported tile no wider than <paramref name="maxTile"/>.</summary>
     /// <remarks>
     /// Arguments as in <see cref="Gemm.Multiply(GemmKernel, int, int, int, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, int, int, Span{float}, int, bool, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>, already validated.
-    /// A small product goes to <see cref="GemmDirect512"/> where it applies, unless <paramref name="allowDirect"/> is false
+    /// A product of at most 16 rows goes to <see cref="GemmDirect512"/> where it applies, unless <paramref name="allowDirect"/> is false
     /// (tests of the packed path). Without any supported tile (no SIMD at all) this falls back to <see cref="GemmVectorized"/>.
     /// </remarks>
     internal static void Multiply(int m, int n, int k,

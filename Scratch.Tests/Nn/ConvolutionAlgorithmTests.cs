@@ -132,7 +132,7 @@ public class ConvolutionAlgorithmTests
     /// last tile runs past the last row.
     /// </summary>
     [TestCaseSource(nameof(StrideOneConvolutions))]
-    [TestCase(new[] { 2, 1, 28, 28 }, new[] { 30, 5, 5 }, 0, TestName = "SimpleConvNet's 1 to 30 5x5 (9 taps of 25 short of the rule)")]
+    [TestCase(new[] { 2, 1, 28, 28 }, new[] { 30, 5, 5 }, 0, TestName = "SimpleConvNet's 1 to 30 5x5 (25 taps, fewer than the rule's 64)")]
     [TestCase(new[] { 2, 2, 5, 6 }, new[] { 33, 3, 3 }, 1, TestName = "33 filters on a 5x6 map: five slivers, the last of one filter")]
     [TestCase(new[] { 1, 1, 1, 1 }, new[] { 1, 1, 1 }, 0, TestName = "1x1 everything")]
     public void Forward_Direct_MatchesTheBooksIm2Col(int[] xShape, int[] filter, int pad)
