@@ -44,9 +44,30 @@ internal static unsafe class GemmBlocked
     /// </summary>
     internal const long ParallelMinMultiplyAdds = 1L << 23;
 
-    /// <summary>At most this many floats (16 MiB, with the alignment slack) of B are packed at once: a column panel's width is bounded by it.</summary>
-    /// <remarks>The buffer stays in <see cref="ArrayPool{T}.Shared"/>, which rounds sizes up to a power of two.</remarks>
+    /// <summary>At most this many floats (16 MiB) of B are packed at once: a column panel's width is bounded by it.</summary>
     private const int PanelMaxFloats = 1 << 22;
+
+    /// <summary>The panel of B that <see cref="ReservePackBuffers"/> makes ready: 2²⁰ floats (4 MiB), all of B in a 1024 × 1024 product.</summary>
+    private const int ReservedPanelFloats = 1 << 20;
+
+    /// <summary>
+    /// Allocates and touches, ahead of the first large product, one packed panel of B of <see cref="ReservedPanelFloats"/>
+    /// and one packed block of A (MC × KC of the widest supported tile) for each core, up to 8.
+    /// </summary>
+    /// <remarks>
+    /// For the warm-up (<see cref="KernelWarmUp"/>): products whose panels fit in these blocks fault no new pages; larger
+    /// ones fault only their extra pages. The blocks stay in <see cref="PackBufferPool"/>, about 4.5 MiB on the 2-core machine.
+    /// </remarks>
+    internal static void ReservePackBuffers()
+    {
+        GemmBlockSizes blocks = IsSupported(GemmTile.Vector512) ? Job<GemmMicroKernel512>.Blocks
+            : IsSupported(GemmTile.Vector256) ? Job<GemmMicroKernel256>.Blocks
+            : Job<GemmMicroKernel128>.Blocks;
+        Span<nint> floats = stackalloc nint[1 + Math.Min(Environment.ProcessorCount, 8)];
+        floats.Fill((nint)blocks.MC * blocks.KC);
+        floats[0] = ReservedPanelFloats;
+        PackBufferPool.Shared.Reserve(floats);
+    }
 
     /// <summary>Whether this machine runs <paramref name="tile"/>'s micro-kernel in hardware.</summary>
     internal static bool IsSupported(GemmTile tile) => tile switch
@@ -266,7 +287,7 @@ internal static unsafe class GemmBlocked
         // state of each packed (depth block, sliver): Unpacked, Packing (a thread is writing it) or Packed.
         private int _jc, _nc, _slivers;
         private float* _bPack;
-        private float[]? _bPackArray;
+        private PackBufferPool.Block _bPackBlock;
         private int[]? _bState;
         private const int Unpacked = 0, Packing = 1, Packed = 2;
 
@@ -300,11 +321,10 @@ internal static unsafe class GemmBlocked
 
         public void Finish()
         {
-            if (_bPackArray is not null)
-                ArrayPool<float>.Shared.Return(_bPackArray);
+            PackBufferPool.Shared.Return(_bPackBlock);
             if (_bState is not null)
                 ArrayPool<int>.Shared.Return(_bState);
-            (_bPackArray, _bState) = (null, null);
+            (_bPackBlock, _bState) = (default, null);
             _a = _b = _c = _bPack = _rowBias = _columnBias = null;
             _implicitB = null;
         }
@@ -316,27 +336,24 @@ internal static unsafe class GemmBlocked
             _kcStep = (_k + _depthBlocks - 1) / _depthBlocks;
             // A column panel of B is packed whole (all depth blocks), within NC and a bound on its memory; the panels
             // are of even width (2048³: two of 1024 columns rather than 2016 + 32).
-            int widest = Math.Min(Blocks.NC, Math.Max(NR, (PanelMaxFloats - AlignFloats) / (_depthBlocks * _kcStep) / NR * NR));
+            int widest = Math.Min(Blocks.NC, Math.Max(NR, PanelMaxFloats / (_depthBlocks * _kcStep) / NR * NR));
             int panels = (_n + widest - 1) / widest;
             int ncMax = RoundUp((_n + panels - 1) / panels, NR);
             int sliversMax = ncMax / NR;
-            _bPackArray = ArrayPool<float>.Shared.Rent(_depthBlocks * _kcStep * ncMax + AlignFloats);
+            _bPackBlock = PackBufferPool.Shared.Rent((nint)_depthBlocks * _kcStep * ncMax);
             _bState = ArrayPool<int>.Shared.Rent(_depthBlocks * sliversMax);
-            fixed (float* bPack = _bPackArray)
+            _bPack = _bPackBlock.Start;
+            for (_jc = 0; _jc < _n; _jc += ncMax)
             {
-                _bPack = Align(bPack);
-                for (_jc = 0; _jc < _n; _jc += ncMax)
-                {
-                    _nc = Math.Min(ncMax, _n - _jc);
-                    _slivers = (_nc + NR - 1) / NR;
-                    Array.Clear(_bState, 0, _depthBlocks * _slivers);
-                    PlanTasks();
-                    // One parallel loop per column panel (one per call unless B is large), with no barrier inside it.
-                    // The former loop nest had two per (jc, pc) block (pack B, then the tasks): 6 per call at 1024³,
-                    // each a wake-up of the sleeping worker (20-70 µs on the idle 2-core VM, 0.3-1 ms under load, where
-                    // traces showed the caller packing and computing whole blocks alone) and a wait for the slower thread.
-                    ParallelRange.ForEach(_rowTasks * _colTasks, _runTask);
-                }
+                _nc = Math.Min(ncMax, _n - _jc);
+                _slivers = (_nc + NR - 1) / NR;
+                Array.Clear(_bState, 0, _depthBlocks * _slivers);
+                PlanTasks();
+                // One parallel loop per column panel (one per call unless B is large), with no barrier inside it.
+                // The former loop nest had two per (jc, pc) block (pack B, then the tasks): 6 per call at 1024³,
+                // each a wake-up of the sleeping worker (20-70 µs on the idle 2-core VM, 0.3-1 ms under load, where
+                // traces showed the caller packing and computing whole blocks alone) and a wait for the slower thread.
+                ParallelRange.ForEach(_rowTasks * _colTasks, _runTask);
             }
         }
 
@@ -408,10 +425,10 @@ internal static unsafe class GemmBlocked
             int blocks = (rows + Blocks.MC - 1) / Blocks.MC;
             int mcStep = RoundUp((rows + blocks - 1) / blocks, MR);
 
-            float[] aPackArray = ArrayPool<float>.Shared.Rent(mcStep * _kcStep + AlignFloats);
-            fixed (float* aPackBuffer = aPackArray)
+            PackBufferPool.Block aPackBlock = PackBufferPool.Shared.Rent((nint)mcStep * _kcStep);
+            try
             {
-                float* aPack = Align(aPackBuffer);
+                float* aPack = aPackBlock.Start;
                 for (int q = 0; q < _depthBlocks; q++)
                 {
                     int pc = q * _kcStep, kc = Math.Min(_kcStep, _k - pc);
@@ -456,7 +473,10 @@ internal static unsafe class GemmBlocked
                     }
                 }
             }
-            ArrayPool<float>.Shared.Return(aPackArray);
+            finally
+            {
+                PackBufferPool.Shared.Return(aPackBlock);
+            }
         }
 
         /// <summary>Packs an (mc, kc) block of A into MR-tall slivers, each (kc, MR) p-major; rows past mc are zeros.</summary>

@@ -19,9 +19,17 @@ namespace Scratch.Tensors.Kernels;
 /// making random inputs, 41 → 13-15 ms (0.25 → 0.69-0.73 of the steady speed); after 40 ms, 41-43 → 13.5-15 ms
 /// (0.65-0.67); after 20 ms, 40-42 → 22-28 ms; after 10 ms, about the same; and a product that starts at once is
 /// 4-8 ms slower (39-41 → 45-47 ms): it and the warm-up compile the same methods and share the two cores. Starting
-/// the thread costs the first use of NDArray about 2 ms (0.8 → 2-3 ms). What remains of a warm first call is memory,
-/// not code: its 8 MB pack buffer, fresh from the pool, often sets off a gen2 collection, and a new C's pages are
-/// touched for the first time.
+/// the thread costs the first use of NDArray about 2 ms (0.8 → 2-3 ms).
+/// </para>
+/// <para>
+/// After the products it makes ready what a first large product would otherwise pay for: the packed panels' memory
+/// (<see cref="GemmBlocked.ReservePackBuffers"/>, about 4.5 MiB kept from then on; each new page cost ~1.7 µs to fault,
+/// 1.5-2 ms of a first 1024³ product) and the last two methods that product compiled (a getter and the wait for a worker,
+/// 0.5 ms together). Measured as above (random inputs, then the first 1024³ product against the fastest of the next 12),
+/// medians of 9 fresh processes, four such batches alternating with the previous warm-up: 0.64-0.70 → 0.72-0.80 of the
+/// steady speed (against the median of the next 12: 0.69-0.74 → 0.81-0.83). What is left is mostly the new C: its
+/// pages are the caller's, faulted as the product writes them (1,050 faults, ~1.7 ms); with a C written before, the
+/// first product ran at 0.83 of the fastest (0.93 of the median).
 /// The AppContext switch <see cref="DisableSwitch"/> turns the automatic start off; <see cref="Gemm.WarmUpAsync"/>
 /// still runs it on request.
 /// </para>
@@ -89,6 +97,9 @@ internal static class KernelWarmUp
         try
         {
             RunSmallProducts();
+            GemmBlocked.ReservePackBuffers();
+            ParallelRange.CompileWait();
+            _ = Gemm.Default;   // compiles its getter, which every NDArray.MatMul reads
         }
         catch (Exception)
         {
