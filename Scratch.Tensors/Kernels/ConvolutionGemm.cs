@@ -166,7 +166,7 @@ public static class ConvolutionGemm
     /// <summary>Whether backward passes form dW as <see cref="ConvolutionWeightGradient"/>'s dot products where it supports the geometry, rather than as a GEMM (tests switch it off to compare).</summary>
     internal static bool UseWeightGradientDots { get; set; } = true;
 
-    /// <summary>Whether forward products pack the column matrix straight from the image where <see cref="ImplicitColumns"/> supports the geometry (tests switch it off to compare).</summary>
+    /// <summary>Whether forward products and dW's pack the column matrix straight from the image where <see cref="ImplicitColumns"/> supports the geometry, rather than unfold it (tests switch it off to compare).</summary>
     internal static bool UseImplicitColumns { get; set; } = true;
 
     /// <summary>Whether forward passes, dx and dW read the padded image in place (<see cref="ConvolutionDirect"/>) where it supports the geometry (tests switch it off to compare).</summary>
@@ -335,6 +335,11 @@ public static class ConvolutionGemm
                 ConvolutionLayout.Unfold(x.Span.Slice(first * inImage, c.N * inImage), cols, c, 0, c.N);                 // cols again, (K, n·P)
                 Bias.SumEachMap(doutChunk, c.N, fn, c.P, db, accumulate);                                               // db (+)= Σ dout
                 ConvolutionWeightGradient.Multiply(cols, doutChunk, c.K, fn, c.N, c.P, dWT, accumulate);                // dWᵀ (+)= cols·doutᵀ, (K, FN)
+            }
+            else if (UseImplicitColumns && ImplicitColumns.Supports(c))
+            {
+                Bias.SumEachRow(doutT, fn, c.Columns, db, accumulate);
+                GemmBlocked.MultiplyImplicitRows(fn, x.Span.Slice(first * inImage, c.N * inImage), c, doutT, 1, c.Columns, dWT, fn, accumulate);   // dWᵀ (+)= cols·doutᵀ, cols packed from x
             }
             else
             {

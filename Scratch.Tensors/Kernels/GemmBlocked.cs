@@ -127,7 +127,22 @@ internal static unsafe class GemmBlocked
             throw new ArgumentException($"GemmBlocked.MultiplyImplicitColumns: geometry {g} unsupported here or x too short ({x.Length}).", nameof(g));
         fixed (float* px = x)
             Multiply<GemmMicroKernel512>(m, g.Columns, g.K, a, aRowStride, aColStride, default, 0, 0, c, cRowStride, accumulate: false,
-                rowBias, default, relu, Environment.ProcessorCount, new ImplicitColumns(px, g));
+                rowBias, default, relu, Environment.ProcessorCount, implicitB: new ImplicitColumns(px, g));
+    }
+
+    /// <summary>
+    /// <c>C (+)= cols·B</c> with cols (K, N·P) the column matrix of a convolution of <paramref name="x"/>, packed from the image
+    /// as it is needed (<see cref="ImplicitColumns.PackRows"/>; the caller checked <see cref="ImplicitColumns.Supports"/>).
+    /// </summary>
+    /// <remarks>B is (N·P, n) through its strides, C (K, n): a convolution's dWᵀ = cols·doutᵀ with n = FN, without unfolding cols.</remarks>
+    internal static void MultiplyImplicitRows(int n, ReadOnlySpan<float> x, ConvShape g, ReadOnlySpan<float> b, int bRowStride, int bColStride,
+        Span<float> c, int cRowStride, bool accumulate)
+    {
+        if (!ImplicitColumns.Supports(g) || x.Length < g.N * g.C * g.H * g.W)
+            throw new ArgumentException($"GemmBlocked.MultiplyImplicitRows: geometry {g} unsupported here or x too short ({x.Length}).", nameof(g));
+        fixed (float* px = x)
+            Multiply<GemmMicroKernel512>(g.K, n, g.Columns, default, 0, 0, b, bRowStride, bColStride, c, cRowStride, accumulate,
+                default, default, relu: false, Environment.ProcessorCount, implicitA: new ImplicitColumns(px, g));
     }
 
     /// <summary><c>C = relu?(A·B (+ C) + bias)</c> with the register tile <typeparamref name="TKernel"/>, which the caller checked is supported.</summary>
@@ -140,7 +155,8 @@ internal static unsafe class GemmBlocked
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
         Span<float> c, int cRowStride, bool accumulate,
-        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads, ImplicitColumns? implicitB = null, bool mayCutDepth = true)
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, bool relu, int maxThreads,
+        ImplicitColumns? implicitA = null, ImplicitColumns? implicitB = null, bool mayCutDepth = true)
         where TKernel : struct, IGemmMicroKernel
     {
         Debug.Assert(m >= 0 && n >= 0 && k >= 0 && maxThreads >= 1);
@@ -159,7 +175,7 @@ internal static unsafe class GemmBlocked
             return;
         }
 
-        int parts = implicitB is null && mayCutDepth ? DepthParts(m, n, k, Job<TKernel>.Blocks.KC) : 1;
+        int parts = implicitA is null && implicitB is null && mayCutDepth ? DepthParts(m, n, k, Job<TKernel>.Blocks.KC) : 1;
         if (parts > 1)
         {
             MultiplyInDepthParts<TKernel>(parts, m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, cRowStride, accumulate, rowBias, columnBias, relu);
@@ -173,7 +189,7 @@ internal static unsafe class GemmBlocked
         fixed (float* pRowBias = rowBias)          // null when empty
         fixed (float* pColumnBias = columnBias)
         {
-            job.Start(m, n, k, pa, aRowStride, aColStride, pb, bRowStride, bColStride, pc, cRowStride, accumulate, threads, implicitB);
+            job.Start(m, n, k, pa, aRowStride, aColStride, pb, bRowStride, bColStride, pc, cRowStride, accumulate, threads, implicitA, implicitB);
             job.SetEpilogue(pRowBias, pColumnBias, relu);
             try
             {
@@ -273,6 +289,7 @@ internal static unsafe class GemmBlocked
         internal static readonly GemmBlockSizes Blocks = GemmBlockSizes.For(TKernel.MR, TKernel.NR);
 
         private float* _a, _b, _c;
+        private ImplicitColumns? _implicitA;   // A packed from a convolution's image instead of read from _a
         private ImplicitColumns? _implicitB;   // B packed from a convolution's image instead of read from _b
         private float* _rowBias, _columnBias;   // null for none
         private bool _relu;
@@ -302,10 +319,10 @@ internal static unsafe class GemmBlocked
         }
 
         public void Start(int m, int n, int k, float* a, int aRs, int aCs, float* b, int bRs, int bCs, float* c, int cRs,
-            bool accumulate, int threads, ImplicitColumns? implicitB)
+            bool accumulate, int threads, ImplicitColumns? implicitA, ImplicitColumns? implicitB)
         {
             (_m, _n, _k, _aRs, _aCs, _bRs, _bCs, _cRs) = (m, n, k, aRs, aCs, bRs, bCs, cRs);
-            _implicitB = implicitB;
+            (_implicitA, _implicitB) = (implicitA, implicitB);
             _a = a;
             _b = b;
             _c = c;
@@ -326,7 +343,7 @@ internal static unsafe class GemmBlocked
                 ArrayPool<int>.Shared.Return(_bState);
             (_bPackBlock, _bState) = (default, null);
             _a = _b = _c = _bPack = _rowBias = _columnBias = null;
-            _implicitB = null;
+            (_implicitA, _implicitB) = (null, null);
         }
 
         public void Run()
@@ -438,7 +455,10 @@ internal static unsafe class GemmBlocked
                     for (int ic = r0; ic < r1; ic += mcStep)
                     {
                         int mc = Math.Min(mcStep, r1 - ic);
-                        PackABlock(_a + ic * _aRs + pc * _aCs, _aRs, _aCs, mc, kc, aPack);
+                        if (_implicitA is ImplicitColumns columns)
+                            columns.PackRows(ic, mc, pc, kc, aPack);
+                        else
+                            PackABlock(_a + ic * _aRs + pc * _aCs, _aRs, _aCs, mc, kc, aPack);
                         for (int t = 0; t < sliverCount; t++)
                         {
                             int s = s0 + (firstSliver + t) % sliverCount;
@@ -527,51 +547,6 @@ internal static unsafe class GemmBlocked
             }
         }
 
-        /// <summary>Transposes 8 rows of kc contiguous floats, <paramref name="rowStride"/> apart, into <c>dst[p*dstStride + r]</c>, 8 columns at a time by 8×8 transposes.</summary>
-        /// <remarks>
-        /// Packs 8 rows of row-major A into a sliver (dstStride = MR = 8): on (78400, 144)·(144, 16) scalar packing of A
-        /// took two thirds of the time. Packs 8 columns of a transposed B into a sliver (dstStride = NR): the MLP's
-        /// dx = dy·Wᵀ, (100, 100)·(784, 100)ᵀ, took 178 µs with scalar packing and 105-110 µs with this (one thread).
-        /// Inlined into both callers, where the destination stride is a constant: 1024³ on one thread went from
-        /// 14.0 to 13.85 ms (same process, alternated).
-        /// </remarks>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Transpose8Rows(float* src, nint rowStride, int kc, float* dst, int dstStride)
-        {
-            float* s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
-            float* s4 = s3 + rowStride, s5 = s4 + rowStride, s6 = s5 + rowStride, s7 = s6 + rowStride;
-            int p = 0;
-            for (; p <= kc - 8; p += 8, dst += 8 * dstStride)
-            {
-                // t: pairs of rows interleaved; u: quads of rows per column (low lane columns 0-3, high lane 4-7).
-                Vector256<float> r0 = Avx.LoadVector256(s0 + p), r1 = Avx.LoadVector256(s1 + p);
-                Vector256<float> r2 = Avx.LoadVector256(s2 + p), r3 = Avx.LoadVector256(s3 + p);
-                Vector256<float> r4 = Avx.LoadVector256(s4 + p), r5 = Avx.LoadVector256(s5 + p);
-                Vector256<float> r6 = Avx.LoadVector256(s6 + p), r7 = Avx.LoadVector256(s7 + p);
-                Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
-                Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-                Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
-                Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-                Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
-                Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-                Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
-                Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-                Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-                Avx.Store(dst + 1 * dstStride, Avx.Permute2x128(u1, u5, 0x20));
-                Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
-                Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
-                Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
-                Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
-                Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
-                Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
-            }
-            for (; p < kc; p++, dst += dstStride)
-            {
-                dst[0] = s0[p]; dst[1] = s1[p]; dst[2] = s2[p]; dst[3] = s3[p];
-                dst[4] = s4[p]; dst[5] = s5[p]; dst[6] = s6[p]; dst[7] = s7[p];
-            }
-        }
-
         /// <summary>Packs a (kc, nr ≤ NR) sliver of B into (kc, NR) p-major; columns past nr are zeros.</summary>
         /// <remarks>
         /// A full sliver of row-major B is copied a vector at a time: a copy of a variable length goes through a call to
@@ -621,6 +596,52 @@ internal static unsafe class GemmBlocked
 
     /// <summary>The first 64-byte aligned address at or after <paramref name="p"/> (a cache line, the size of a Vector512).</summary>
     internal static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    /// <summary>Transposes 8 rows of kc contiguous floats, <paramref name="rowStride"/> apart, into <c>dst[p*dstStride + r]</c>, 8 columns at a time by 8×8 transposes.</summary>
+    /// <remarks>
+    /// Packs 8 rows of row-major A into a sliver (dstStride = MR = 8): on (78400, 144)·(144, 16) scalar packing of A
+    /// took two thirds of the time. Packs 8 columns of a transposed B into a sliver (dstStride = NR): the MLP's
+    /// dx = dy·Wᵀ, (100, 100)·(784, 100)ᵀ, took 178 µs with scalar packing and 105-110 µs with this (one thread).
+    /// Packs 8 taps of a convolution's column matrix read from the image (<see cref="ImplicitColumns.PackRows"/>). Inlined
+    /// into its callers, where the destination stride is a constant: 1024³ on one thread went from 14.0 to 13.85 ms (same
+    /// process, alternated).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose8Rows(float* src, nint rowStride, int kc, float* dst, int dstStride)
+    {
+        float* s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
+        float* s4 = s3 + rowStride, s5 = s4 + rowStride, s6 = s5 + rowStride, s7 = s6 + rowStride;
+        int p = 0;
+        for (; p <= kc - 8; p += 8, dst += 8 * dstStride)
+        {
+            // t: pairs of rows interleaved; u: quads of rows per column (low lane columns 0-3, high lane 4-7).
+            Vector256<float> r0 = Avx.LoadVector256(s0 + p), r1 = Avx.LoadVector256(s1 + p);
+            Vector256<float> r2 = Avx.LoadVector256(s2 + p), r3 = Avx.LoadVector256(s3 + p);
+            Vector256<float> r4 = Avx.LoadVector256(s4 + p), r5 = Avx.LoadVector256(s5 + p);
+            Vector256<float> r6 = Avx.LoadVector256(s6 + p), r7 = Avx.LoadVector256(s7 + p);
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+            Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+            Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+            Avx.Store(dst + 1 * dstStride, Avx.Permute2x128(u1, u5, 0x20));
+            Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
+            Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
+            Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
+            Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
+            Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
+            Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
+        }
+        for (; p < kc; p++, dst += dstStride)
+        {
+            dst[0] = s0[p]; dst[1] = s1[p]; dst[2] = s2[p]; dst[3] = s3[p];
+            dst[4] = s4[p]; dst[5] = s5[p]; dst[6] = s6[p]; dst[7] = s7[p];
+        }
+    }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

@@ -127,6 +127,38 @@ public class ConvolutionAlgorithmTests
     }
 
     /// <summary>
+    /// The backward pass with dW's column matrix packed from the image as the GEMM's A (<see cref="ImplicitColumns.PackRows"/>)
+    /// gives exactly the numbers of unfolding it first; the direct paths are off, so that every case takes the GEMM.
+    /// </summary>
+    [TestCaseSource(nameof(StrideOneConvolutions))]
+    public void Backward_ImplicitRows_IsBitIdentical_ToUnfolding(int[] xShape, int[] filter, int pad)
+    {
+        NDArray w = Randn(1, filter[0], xShape[1], filter[1], filter[2]), b = Randn(2, filter[0]), x = Randn(3, xShape);
+        float[][] Backward(bool implicitColumns)
+        {
+            (bool savedImplicit, bool savedDirect) = (ConvolutionGemm.UseImplicitColumns, ConvolutionGemm.UseDirect);
+            (ConvolutionGemm.UseImplicitColumns, ConvolutionGemm.UseDirect) = (implicitColumns, false);
+            try
+            {
+                var conv = new Convolution(w, b, 1, pad);
+                NDArray y = conv.Forward(x, training: true);
+                float[] dx = conv.Backward(Randn(4, y.Shape)).ToArray();
+                return [conv.W.Grad.ToArray(), conv.B.Grad.ToArray(), dx];
+            }
+            finally { (ConvolutionGemm.UseImplicitColumns, ConvolutionGemm.UseDirect) = (savedImplicit, savedDirect); }
+        }
+        float[][] packed = Backward(true), unfolded = Backward(false);
+        Assert.That(packed[0], Is.EqualTo(unfolded[0]), "dW");
+        Assert.That(packed[1], Is.EqualTo(unfolded[1]), "db");
+        Assert.That(packed[2], Is.EqualTo(unfolded[2]), "dx");
+
+        var reference = new Convolution(w, b, 1, pad) { Algorithm = ConvolutionAlgorithm.Im2ColReference };
+        NDArray yReference = reference.Forward(x, training: true);
+        reference.Backward(Randn(4, yReference.Shape));
+        AssertClose(NDArray.FromArray(packed[0]), reference.W.Grad, "dW against the book's im2col");
+    }
+
+    /// <summary>
     /// The direct forward pass (taps read in place from the padded image), called on every image whatever its rule says:
     /// against the book's im2col code, with and without the ReLU; tiles cut by FN (1, 7, 30, 33 filters) and grids whose
     /// last tile runs past the last row.
