@@ -193,6 +193,23 @@ public class ConvolutionAlgorithmTests
         }
     }
 
+    /// <summary>Which of a direct tile's 32 grid positions are pixels, row by row, against asking each position.</summary>
+    [Test]
+    public void PixelLanes_MarkThePositionsThatArePixels()
+    {
+        foreach (int wp in new[] { 3, 9, 16, 17, 30, 33, 64 })
+            for (int ow = 1; ow <= wp; ow += Math.Max(1, wp / 5))
+                for (int column = 0; column < wp; column++)
+                    foreach (int left in new[] { -3, 0, 1, 17, 31, 32, 100 })
+                    {
+                        uint expected = 0;
+                        for (int i = 0; i < 32; i++)
+                            if (i < left && (column + i) % wp < ow)
+                                expected |= 1u << i;
+                        Assert.That(ConvolutionDirect.PixelLanes(column, wp, ow, left), Is.EqualTo(expected), $"wp {wp}, ow {ow}, column {column}, left {left}");
+                    }
+    }
+
     /// <summary>
     /// Where the layers take the direct path, its numbers are those of the packed product, bit for bit, when that product
     /// is formed per image (maps of at least 256 pixels): the same sums in the same order, the same epilogue.
