@@ -19,7 +19,7 @@ public static class Gemm
     //   which Vectorized does without packing. (100, 100)·(100, 1): 4.3 / 0.6 / 3.6: a matrix-vector product.
     internal const long NaiveMaxMultiplyAdds = 512;
 
-    /// <summary>Compiles the GEMM kernels for this machine's tile, starts their worker threads and allocates their packing buffers (about 4.5 MiB), on a background thread; the task completes when that is done.</summary>
+    /// <summary>Compiles the GEMM kernels for this machine's tile, starts their worker threads and allocates their packing buffers (4 MiB, plus a quarter of the L2 cache for each core, up to 8), on a background thread; the task completes when that is done.</summary>
     /// <remarks>
     /// The first use of <see cref="NDArray"/> starts this by itself (unless the <see cref="AppContext"/> switch
     /// <c>Scratch.Tensors.DisableKernelWarmUp</c> is set), so a program rarely needs to call it; waiting on it before

@@ -56,7 +56,8 @@ internal static unsafe class GemmBlocked
     /// </summary>
     /// <remarks>
     /// For the warm-up (<see cref="KernelWarmUp"/>): products whose panels fit in these blocks fault no new pages; larger
-    /// ones fault only their extra pages. The blocks stay in <see cref="PackBufferPool"/>, about 4.5 MiB on the 2-core machine.
+    /// ones fault only their extra pages. The blocks stay in <see cref="PackBufferPool"/>: an A block is about a quarter of
+    /// L2 (<see cref="GemmBlockSizes"/>), so 4 + 2 × 0.5 MiB on the 2-core machine.
     /// </remarks>
     internal static void ReservePackBuffers()
     {
