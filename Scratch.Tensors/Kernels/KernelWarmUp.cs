@@ -23,9 +23,9 @@ namespace Scratch.Tensors.Kernels;
 /// </para>
 /// <para>
 /// After the products it makes ready what a first large product would otherwise pay for: the packed panels' memory
-/// (<see cref="GemmBlocked.ReservePackBuffers"/>, 5 MiB kept from then on on the 2-core machine; each new page cost ~1.7 µs to fault,
-/// 1.5-2 ms of a first 1024³ product) and the last two methods that product compiled (a getter and the wait for a worker,
-/// 0.5 ms together). Measured as above (random inputs, then the first 1024³ product against the fastest of the next 12),
+/// (<see cref="GemmBlocked.ReservePackBuffers"/>, 5 MiB kept from then on, on the 2-core machine; each new page cost
+/// ~1.7 µs to fault, 1.5-2 ms of a first 1024³ product) and the last two methods that product compiled (a getter and the
+/// wait for a worker, 0.5 ms together). Measured as above (random inputs, then the first 1024³ product against the fastest of the next 12),
 /// medians of 9 fresh processes, four such batches alternating with the previous warm-up: 0.64-0.70 → 0.72-0.80 of the
 /// steady speed (against the median of the next 12: 0.69-0.74 → 0.81-0.83). What is left is mostly the new C: its
 /// pages are the caller's, faulted as the product writes them (1,050 faults, ~1.7 ms); with a C written before, the

@@ -88,7 +88,7 @@ internal static class ParallelRange
     /// <summary>Compiles the wait of a <see cref="ForEach"/> caller for the part a worker took, now rather than at the first loop that needs it.</summary>
     /// <remarks>The warm-up's products rarely make their caller wait, so the first large product used to compile it (0.3 ms).</remarks>
     internal static void CompileWait() =>
-        RuntimeHelpers.PrepareMethod(typeof(Part<ClaimBody>).GetMethod("WaitDone", BindingFlags.Instance | BindingFlags.NonPublic)!.MethodHandle,
+        RuntimeHelpers.PrepareMethod(typeof(Part<ClaimBody>).GetMethod(nameof(Part<ClaimBody>.WaitDone), BindingFlags.Instance | BindingFlags.NonPublic)!.MethodHandle,
             [typeof(ClaimBody).TypeHandle]);
 
     [ThreadStatic]
@@ -176,7 +176,7 @@ internal static class ParallelRange
         }
 
         /// <summary>Spins briefly (a part usually ends within microseconds of the caller's), then sleeps until the part is done.</summary>
-        private void WaitDone()
+        internal void WaitDone()   // internal for CompileWait
         {
             var spinner = new SpinWait();
             while (!Volatile.Read(ref _done) && !spinner.NextSpinWillYield)
