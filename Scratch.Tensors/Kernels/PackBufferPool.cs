@@ -24,7 +24,7 @@ internal sealed unsafe class PackBufferPool(int maxKeptBlocks, long maxKeptBytes
     /// <summary>Blocks are allocated in whole steps of this many floats (64 KiB), so that sizes that differ a little share a block.</summary>
     private const int StepFloats = 16 << 10;
 
-    private readonly Lock _gate = new();
+    private readonly object _gate = new();   // a Monitor: a contended System.Threading.Lock allocates its waiter (368 bytes) once, inside some training step
     private readonly Block[] _kept = new Block[maxKeptBlocks];   // [0, _keptCount) in use, in no order
     private int _keptCount;
     private long _keptBytes;
