@@ -122,7 +122,7 @@ public static class ConvolutionGemm
     private static float[]? t_cols, t_maps, t_dcols, t_output, t_doutChunk, t_dPooled;
 
     [ThreadStatic]
-    private static float[]? t_padded, t_grid, t_rotated;
+    private static float[]? t_padded, t_grid, t_rotated, t_doutByPixel;
 
     [ThreadStatic]
     private static int[]? t_argMax, t_offsets;
@@ -168,6 +168,9 @@ public static class ConvolutionGemm
 
     /// <summary>Whether forward products and dW's pack the column matrix straight from the image where <see cref="ImplicitColumns"/> supports the geometry, rather than unfold it (tests switch it off to compare).</summary>
     internal static bool UseImplicitColumns { get; set; } = true;
+
+    /// <summary>Whether dW is formed by <see cref="ConvolutionWeightGradientDirect"/> where it supports the geometry (and <see cref="UseDirect"/>), rather than on the grid or as a GEMM (tests switch it off to compare).</summary>
+    internal static bool UseDirectWeightGradient { get; set; } = true;
 
     /// <summary>Whether forward passes, dx and dW read the padded image in place (<see cref="ConvolutionDirect"/>) where it supports the geometry (tests switch it off to compare).</summary>
     internal static bool UseDirect { get; set; } = true;
@@ -306,16 +309,30 @@ public static class ConvolutionGemm
             int inImage = g.C * g.H * g.W;
             ConvShape c = ConvolutionGemm.Chunk(g, chunk, out int first);
             ReadOnlySpan<float> doutChunk = dout.Chunk(first, c.N), doutT = doutChunk;
-            bool onGrid = UseDirect && ConvolutionDirect.SupportsWeightGradient(c, fn);
-            bool dots = !onGrid && UseWeightGradientDots && ConvolutionWeightGradient.Supports(c);
+            bool inPlace = UseDirect && UseDirectWeightGradient && ConvolutionWeightGradientDirect.Supports(c, fn);
+            bool onGrid = !inPlace && UseDirect && ConvolutionDirect.SupportsWeightGradient(c, fn);
+            bool dots = !inPlace && !onGrid && UseWeightGradientDots && ConvolutionWeightGradient.Supports(c);
             bool dxByConvolution = !rotated.IsEmpty;
-            if (c.N > 1 && ((!dots && !onGrid) || (!dx.IsEmpty && !dxByConvolution)))
+            if (c.N > 1 && ((!dots && !onGrid && !inPlace) || (!dx.IsEmpty && !dxByConvolution)))
             {
                 Span<float> gathered = Scratch(ref t_maps, fn * c.Columns);
                 ConvolutionLayout.Gather(doutChunk, gathered, c.N, fn, c.P, 0, c.N);                                     // dout as (FN, n·P)
                 doutT = gathered;
             }
-            if (onGrid)
+            if (inPlace)
+            {
+                // dWᵀ (+)= cols·doutᵀ with each tap's row of cols read in place from the padded images, dout by pixel.
+                int paddedImage = ConvolutionDirect.PaddedLength(c with { N = 1 });
+                Span<float> padded = Scratch(ref t_padded, c.N * paddedImage), doutByPixel = Scratch(ref t_doutByPixel, fn * c.Columns);
+                Span<int> offsets = Scratch(ref t_offsets, c.K);
+                ConvolutionDirect.Offsets(c, offsets);
+                for (int image = 0; image < c.N; image++)
+                    ConvolutionDirect.Pad(x.Span.Slice((first + image) * inImage, inImage), padded.Slice(image * paddedImage, paddedImage), c);
+                Bias.SumEachMap(doutChunk, c.N, fn, c.P, db, accumulate);                                               // db (+)= Σ dout
+                ConvolutionWeightGradientDirect.TransposeMaps(doutChunk, doutByPixel, c.N, fn, c.P);                     // (n·P, FN)
+                ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, c, fn, dWT, accumulate);
+            }
+            else if (onGrid)
             {
                 // dWᵀ (+)= Σ_image cols·doutᵀ with each tap's row of cols read in place from the padded image.
                 Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c)), grid = Scratch(ref t_grid, fn * ConvolutionDirect.GridLength(c));

@@ -344,6 +344,111 @@ public class ConvolutionAlgorithmTests
             Assert.That(dWT[i], Is.EqualTo(2 * expected[i]).Within(2 * tolerance), $"accumulated dWᵀ[{i / fn}, {i % fn}]");
     }
 
+    /// <summary>
+    /// dWᵀ for several images with the taps read in place from the padded images and dout by pixel
+    /// (<see cref="ConvolutionWeightGradientDirect"/>) against the definition in double: taps cut by the tile's 8 (27, 50 and 81
+    /// taps), filters by its 32 (16: a half tile only; 48: a tile and a half), padding 0-2, a one-row map, a 5×5 filter,
+    /// DeepConvNet's 64 → 64 at 8×8, and adding to what is there.
+    /// </summary>
+    [TestCase(3, 9, 11, 3, 1, 16, 2)]
+    [TestCase(9, 7, 7, 3, 1, 48, 3)]
+    [TestCase(2, 12, 12, 5, 2, 32, 1)]
+    [TestCase(5, 6, 9, 3, 0, 32, 2)]
+    [TestCase(4, 1, 33, 3, 1, 16, 1)]
+    [TestCase(16, 28, 28, 3, 1, 16, 2)]
+    [TestCase(64, 8, 8, 3, 1, 64, 3)]
+    public void WeightGradientDirect_MatchesDefinition(int c, int h, int w, int f, int pad, int fn, int images)
+    {
+        var g = new ConvShape(images, c, h, w, f, f, 1, pad);
+        float[] x = Randn(5, images, c, h, w).ToArray(), dout = Randn(6, images, fn, g.OH, g.OW).ToArray();
+        int paddedImage = ConvolutionDirect.PaddedLength(g);
+        float[] padded = new float[images * paddedImage], doutByPixel = new float[g.Columns * fn], dWT = new float[g.K * fn];
+        int[] offsets = new int[g.K];
+        ConvolutionDirect.Offsets(g, offsets);
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Assert.That(() => ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, g, fn, dWT, accumulate: false), Throws.ArgumentException);
+            return;
+        }
+        var expected = new double[g.K * fn];
+        for (int image = 0; image < images; image++)
+            for (int ch = 0; ch < c; ch++)
+                for (int fy = 0; fy < f; fy++)
+                    for (int fx = 0; fx < f; fx++)
+                        for (int map = 0; map < fn; map++)
+                            for (int oy = 0; oy < g.OH; oy++)
+                                for (int ox = 0; ox < g.OW; ox++)
+                                {
+                                    int iy = oy + fy - pad, ix = ox + fx - pad;
+                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                        expected[((ch * f + fy) * f + fx) * fn + map] +=
+                                            (double)x[((image * c + ch) * h + iy) * w + ix] * dout[((image * fn + map) * g.OH + oy) * g.OW + ox];
+                                }
+        for (int image = 0; image < images; image++)
+            ConvolutionDirect.Pad(x.AsSpan(image * c * h * w, c * h * w), padded.AsSpan(image * paddedImage, paddedImage), g);
+        ConvolutionWeightGradientDirect.TransposeMaps(dout, doutByPixel, images, fn, g.P);
+        double tolerance = 1e-4 * Math.Sqrt(g.Columns) + 1e-5;
+        ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, g, fn, dWT, accumulate: false);
+        for (int i = 0; i < dWT.Length; i++)
+            Assert.That(dWT[i], Is.EqualTo(expected[i]).Within(tolerance), $"dWᵀ[{i / fn}, {i % fn}]");
+        ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, g, fn, dWT, accumulate: true);
+        for (int i = 0; i < dWT.Length; i++)
+            Assert.That(dWT[i], Is.EqualTo(2 * expected[i]).Within(2 * tolerance), $"accumulated dWᵀ[{i / fn}, {i % fn}]");
+
+        offsets[g.K - 1] = paddedImage;
+        Assert.That(() => ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, g, fn, dWT, accumulate: false),
+            Throws.ArgumentException.With.Message.Contains("reaches past"), "an offset outside the padded image");
+    }
+
+    /// <summary>dout (images, FN, P) by pixel, (images·P, FN), against the definition: P of 1, 7, 33 and 257, FN of 8, 16 and 24.</summary>
+    [TestCase(2, 8, 1)]
+    [TestCase(3, 16, 7)]
+    [TestCase(2, 24, 33)]
+    [TestCase(1, 16, 257)]
+    public void TransposeMaps_PutsEachPixelsMapsTogether(int images, int fn, int p)
+    {
+        float[] dout = Randn(7, images, fn, p).ToArray(), byPixel = new float[dout.Length];
+        ConvolutionWeightGradientDirect.TransposeMaps(dout, byPixel, images, fn, p);
+        for (int image = 0; image < images; image++)
+            for (int map = 0; map < fn; map++)
+                for (int q = 0; q < p; q++)
+                    Assert.That(byPixel[(image * p + q) * fn + map], Is.EqualTo(dout[(image * fn + map) * p + q]), $"image {image}, map {map}, pixel {q}");
+        Assert.That(() => ConvolutionWeightGradientDirect.TransposeMaps(dout, byPixel, images, fn + 4, p), Throws.ArgumentException, "FN not a multiple of 8");
+    }
+
+    /// <summary>
+    /// A layer's dW with the taps read in place (<see cref="ConvolutionWeightGradientDirect"/>) against unfolding cols into a
+    /// GEMM, on DeepConvNet's deeper convolutions: exactly the same floats where a chunk's pixels fit one depth block of the
+    /// GEMM (as here: 392, 256, 192 and 64 pixels), for the GEMM sums each product in the same order; dx as well.
+    /// </summary>
+    [TestCase(3, 16, 14, 32, 1)]
+    [TestCase(2, 32, 14, 32, 2)]
+    [TestCase(4, 32, 8, 64, 1)]
+    [TestCase(3, 64, 8, 64, 1)]
+    public void Backward_DirectWeightGradient_IsBitIdentical_ToUnfolding(int n, int c, int size, int fn, int pad)
+    {
+        NDArray w = Randn(1, fn, c, 3, 3), b = Randn(2, fn), x = Randn(3, n, c, size, size);
+        float[][] Backward(bool direct)
+        {
+            bool saved = ConvolutionGemm.UseDirectWeightGradient, savedImplicit = ConvolutionGemm.UseImplicitColumns;
+            (ConvolutionGemm.UseDirectWeightGradient, ConvolutionGemm.UseImplicitColumns) = (direct, false);
+            try
+            {
+                var conv = new Convolution(w, b, 1, pad);
+                NDArray y = conv.Forward(x, training: true);
+                float[] dx = conv.Backward(Randn(4, y.Shape)).ToArray();
+                return [conv.W.Grad.ToArray(), conv.B.Grad.ToArray(), dx];
+            }
+            finally { (ConvolutionGemm.UseDirectWeightGradient, ConvolutionGemm.UseImplicitColumns) = (saved, savedImplicit); }
+        }
+        var g = new ConvShape(n, c, size, size, 3, 3, 1, pad);
+        Assert.That(ConvolutionWeightGradientDirect.Supports(g, fn), Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported));
+        float[][] direct = Backward(true), unfolded = Backward(false);
+        Assert.That(direct[0], Is.EqualTo(unfolded[0]), "dW");
+        AssertClose(NDArray.FromArray(direct[1]), NDArray.FromArray(unfolded[1]), "db, summed map by map rather than along the gathered rows");
+        Assert.That(direct[2], Is.EqualTo(unfolded[2]), "dx");
+    }
+
     /// <summary>A layer's dW and db by the dot products equal those by the GEMM up to the order of the sums.</summary>
     [TestCase(7, 1, 28, 28, 30, 5, 0)]
     [TestCase(3, 3, 9, 11, 6, 3, 1)]
