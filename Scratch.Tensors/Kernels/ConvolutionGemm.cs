@@ -99,13 +99,20 @@ public static class ConvolutionGemm
     {
         int fn = db.Length, groups = PartialGroups(g, fn), block = fn * (g.K + 1);
         ReadOnlyMemory<float> rotated = default;                                            // the filters of dx as a convolution, if it is one
-        if (!dx.IsEmpty && UseDirect && ConvolutionDirect.SupportsGradient(g, fn))
+        bool byPixel = !dx.IsEmpty && UseDirect && UseDxByPixel && ConvolutionByPixel.SupportsGradient(g, fn);
+        if (byPixel)
+        {
+            Memory<float> filters = ScratchMemory(ref t_rotated, g.C * fn * g.FH * g.FW);
+            ConvolutionByPixel.RotatedFiltersByTap(w.Span, filters.Span, g, fn);                    // (FN·FH·FW, C)
+            rotated = filters;
+        }
+        else if (!dx.IsEmpty && UseDirect && ConvolutionDirect.SupportsGradient(g, fn))
         {
             Memory<float> filters = ScratchMemory(ref t_rotated, g.C * fn * g.FH * g.FW);
             ConvolutionDirect.RotateFilters(w.Span, filters.Span, g, fn);
             rotated = filters;
         }
-        ParallelRange.ForEachClaimed(groups, new BackwardBody<TDout>(x, w, rotated, dout, dx, partials, g, fn, groups, inputFromRelu), 3L * g.K * g.Columns * fn);
+        ParallelRange.ForEachClaimed(groups, new BackwardBody<TDout>(x, w, rotated, byPixel, dout, dx, partials, g, fn, groups, inputFromRelu), 3L * g.K * g.Columns * fn);
         Span<float> p = partials.Span, dWT = p.Slice(0, fn * g.K);
         p.Slice(fn * g.K, fn).CopyTo(db);
         for (int group = 1; group < groups; group++)
@@ -122,7 +129,7 @@ public static class ConvolutionGemm
     private static float[]? t_cols, t_maps, t_dcols, t_output, t_doutChunk, t_dPooled;
 
     [ThreadStatic]
-    private static float[]? t_padded, t_grid, t_rotated, t_doutByPixel;
+    private static float[]? t_padded, t_grid, t_rotated, t_doutByPixel, t_dxByPixel;
 
     [ThreadStatic]
     private static int[]? t_argMax, t_offsets;
@@ -171,6 +178,9 @@ public static class ConvolutionGemm
 
     /// <summary>Whether dW is formed by <see cref="ConvolutionWeightGradientDirect"/> where it supports the geometry (and <see cref="UseDirect"/>), rather than on the grid or as a GEMM (tests switch it off to compare).</summary>
     internal static bool UseDirectWeightGradient { get; set; } = true;
+
+    /// <summary>Whether dx is formed by <see cref="ConvolutionByPixel"/> where it supports the geometry (and <see cref="UseDirect"/>), rather than on <see cref="ConvolutionDirect"/>'s grid or by GEMM and fold (tests switch it off to compare).</summary>
+    internal static bool UseDxByPixel { get; set; } = true;
 
     /// <summary>Whether forward passes, dx and dW read the padded image in place (<see cref="ConvolutionDirect"/>) where it supports the geometry (tests switch it off to compare).</summary>
     internal static bool UseDirect { get; set; } = true;
@@ -283,7 +293,7 @@ public static class ConvolutionGemm
     }
 
     /// <summary>For each group of chunks in [from, to): its partial dWᵀ and db, summed chunk by chunk, and each chunk's dx.</summary>
-    private readonly struct BackwardBody<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> rotated, TDout dout,
+    private readonly struct BackwardBody<TDout>(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> rotated, bool rotatedByTap, TDout dout,
         Memory<float> dx, Memory<float> partials, ConvShape g, int fn, int groups, bool inputFromRelu) : IRangeBody where TDout : struct, IChunkDout
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -301,7 +311,8 @@ public static class ConvolutionGemm
 
         /// <summary>
         /// dWᵀ (+)= cols·doutᵀ, db (+)= Σ dout and dx = Fold(W_colᵀ·dout) (· (x &gt; 0) when x came from a ReLU) for one chunk of
-        /// images; with <c>rotated</c> filters, dx is each image's dout convolved with them on <see cref="ConvolutionDirect"/>'s path instead.
+        /// images; with <c>rotated</c> filters, dx is each image's dout convolved with them instead, pixel by pixel
+        /// (<see cref="ConvolutionByPixel"/>, filters laid out by tap) or on <see cref="ConvolutionDirect"/>'s grid.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Chunk(int chunk, Span<float> dWT, Span<float> db, bool accumulate)
@@ -367,7 +378,20 @@ public static class ConvolutionGemm
             }
             if (dx.IsEmpty) return;
             Span<float> dxChunk = dx.Span.Slice(first * inImage, c.N * inImage);
-            if (dxByConvolution)
+            if (rotatedByTap)
+            {
+                ConvShape t = ConvolutionDirect.GradientShape(c, fn);                                                  // dout (FN, OH, OW) → dx (C, H, W)
+                Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(t)), byPixel = Scratch(ref t_dxByPixel, inImage);
+                Span<int> offsets = Scratch(ref t_offsets, t.K);
+                ConvolutionDirect.Offsets(t, offsets);
+                for (int image = 0; image < c.N; image++)
+                {
+                    ConvolutionDirect.Pad(doutChunk.Slice(image * fn * c.P, fn * c.P), padded, t);
+                    ConvolutionByPixel.Convolve(padded, offsets, rotated.Span, c.C, t, byPixel);                       // (H·W, C)
+                    ConvolutionByPixel.ToMaps(byPixel, dxChunk.Slice(image * inImage, inImage), t.P, c.C);
+                }
+            }
+            else if (dxByConvolution)
             {
                 ConvShape t = ConvolutionDirect.GradientShape(c, fn);                                                  // dout (FN, OH, OW) → dx (C, H, W)
                 Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(t));

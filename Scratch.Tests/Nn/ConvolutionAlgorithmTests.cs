@@ -449,6 +449,110 @@ public class ConvolutionAlgorithmTests
         Assert.That(direct[2], Is.EqualTo(unfolded[2]), "dx");
     }
 
+    /// <summary>
+    /// One image convolved pixel by pixel (<see cref="ConvolutionByPixel.Convolve"/>) against the definition in double: rows
+    /// of 14 (a tile of 8 and one of 6), 3 and 1 pixels, 32 and 64 output channels, padding 0-2, a 5×5 filter, a 1×3 one.
+    /// </summary>
+    [TestCase(16, 14, 14, 3, 3, 1, 32)]
+    [TestCase(3, 9, 3, 5, 5, 2, 64)]
+    [TestCase(5, 6, 1, 1, 3, 1, 32)]
+    [TestCase(7, 10, 12, 3, 3, 0, 32)]
+    public void ConvolveByPixel_MatchesDefinition(int c, int h, int w, int fh, int fw, int pad, int m)
+    {
+        var g = new ConvShape(1, c, h, w, fh, fw, 1, pad);
+        float[] x = Randn(8, c, h, w).ToArray(), filters = Randn(9, g.K, m).ToArray();
+        float[] padded = new float[ConvolutionDirect.PaddedLength(g)], output = new float[g.P * m];
+        int[] offsets = new int[g.K];
+        ConvolutionDirect.Offsets(g, offsets);
+        ConvolutionDirect.Pad(x, padded, g);
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Assert.That(() => ConvolutionByPixel.Convolve(padded, offsets, filters, m, g, output), Throws.ArgumentException);
+            return;
+        }
+        ConvolutionByPixel.Convolve(padded, offsets, filters, m, g, output);
+        for (int oy = 0; oy < g.OH; oy++)
+            for (int ox = 0; ox < g.OW; ox++)
+                for (int j = 0; j < m; j++)
+                {
+                    double expected = 0;
+                    for (int ch = 0; ch < c; ch++)
+                        for (int fy = 0; fy < fh; fy++)
+                            for (int fx = 0; fx < fw; fx++)
+                            {
+                                int iy = oy + fy - pad, ix = ox + fx - pad;
+                                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                    expected += (double)x[(ch * h + iy) * w + ix] * filters[((ch * fh + fy) * fw + fx) * m + j];
+                            }
+                    Assert.That(output[(oy * g.OW + ox) * m + j], Is.EqualTo(expected).Within(1e-4 * Math.Sqrt(g.K) + 1e-5), $"pixel ({oy}, {ox}), channel {j}");
+                }
+        Assert.That(() => ConvolutionByPixel.Convolve(padded, offsets, filters, 16, g, output), Throws.ArgumentException, "16 channels: not whole tiles");
+        offsets[0] = padded.Length - 8;
+        Assert.That(() => ConvolutionByPixel.Convolve(padded, offsets, filters, m, g, output),
+            Throws.ArgumentException.With.Message.Contains("reaches past"), "an offset outside the padded image");
+    }
+
+    /// <summary>The filters of dx by tap are W rotated by 180° in each (filter, channel) plane, laid out (FN·FH·FW, C).</summary>
+    [Test]
+    public void RotatedFiltersByTap_AreTheFlippedFilters()
+    {
+        int fn = 3, c = 2, fh = 2, fw = 3;
+        var g = new ConvShape(1, c, 5, 5, fh, fw, 1, 1);
+        float[] w = Randn(10, fn, c, fh, fw).ToArray(), byTap = new float[w.Length];
+        ConvolutionByPixel.RotatedFiltersByTap(w, byTap, g, fn);
+        for (int f = 0; f < fn; f++)
+            for (int ch = 0; ch < c; ch++)
+                for (int fy = 0; fy < fh; fy++)
+                    for (int fx = 0; fx < fw; fx++)
+                        Assert.That(byTap[((f * fh + fy) * fw + fx) * c + ch], Is.EqualTo(w[((f * c + ch) * fh + fh - 1 - fy) * fw + fw - 1 - fx]));
+    }
+
+    /// <summary>A pixel-major (P, M) output back to maps (M, P): P of 1, 7, 33 and 257 (8 pixels at a time, then one by one).</summary>
+    [TestCase(1, 8)]
+    [TestCase(7, 16)]
+    [TestCase(33, 32)]
+    [TestCase(257, 64)]
+    public void ToMaps_TransposesPixelsBackToMaps(int p, int m)
+    {
+        float[] byPixel = Randn(11, p, m).ToArray(), maps = new float[p * m];
+        ConvolutionByPixel.ToMaps(byPixel, maps, p, m);
+        for (int q = 0; q < p; q++)
+            for (int j = 0; j < m; j++)
+                Assert.That(maps[j * p + q], Is.EqualTo(byPixel[q * m + j]), $"pixel {q}, map {j}");
+    }
+
+    /// <summary>
+    /// A layer's dx by <see cref="ConvolutionByPixel"/> against the path each geometry takes without it: exactly the grid's
+    /// numbers (<see cref="ConvolutionDirect"/>, the same sum over the taps in order) for 32 channels on 14×14, and close to
+    /// GEMM and fold for 32 and 64 channels on 8×8 (another order of the sums).
+    /// </summary>
+    [TestCase(3, 32, 14, 32, 2, true)]
+    [TestCase(2, 32, 8, 64, 1, false)]
+    [TestCase(3, 64, 8, 64, 1, false)]
+    public void Backward_DxByPixel_AgreesWithThePathBefore(int n, int c, int size, int fn, int pad, bool bitIdentical)
+    {
+        NDArray w = Randn(1, fn, c, 3, 3), b = Randn(2, fn), x = Randn(3, n, c, size, size);
+        float[] Dx(bool byPixel)
+        {
+            bool saved = ConvolutionGemm.UseDxByPixel;
+            ConvolutionGemm.UseDxByPixel = byPixel;
+            try
+            {
+                var conv = new Convolution(w, b, 1, pad);
+                NDArray y = conv.Forward(x, training: true);
+                return conv.Backward(Randn(4, y.Shape)).ToArray();
+            }
+            finally { ConvolutionGemm.UseDxByPixel = saved; }
+        }
+        var g = new ConvShape(n, c, size, size, 3, 3, 1, pad);
+        Assert.That(ConvolutionByPixel.SupportsGradient(g, fn), Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported));
+        float[] byPixel = Dx(true), before = Dx(false);
+        if (bitIdentical)
+            Assert.That(byPixel, Is.EqualTo(before));
+        else
+            AssertClose(NDArray.FromArray(byPixel), NDArray.FromArray(before), "dx");
+    }
+
     /// <summary>A layer's dW and db by the dot products equal those by the GEMM up to the order of the sums.</summary>
     [TestCase(7, 1, 28, 28, 30, 5, 0)]
     [TestCase(3, 3, 9, 11, 6, 3, 1)]
