@@ -30,7 +30,21 @@ public static class ConvolutionGemm
 
     /// <summary><c>y = relu?(W_col·Unfold(x) + b)</c> in (N, FN, OH, OW).</summary>
     public static void Forward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) =>
-        ParallelRange.ForEachClaimed(Chunks(g), new ForwardBody(x, w, bias, y, g, relu), (long)g.K * g.Columns * bias.Length);
+        ParallelRange.ForEachClaimed(Chunks(g), new ForwardBody(x, w, FiltersByTap(w, g, bias.Length), bias, y, g, relu), (long)g.K * g.Columns * bias.Length);
+
+    /// <summary>W_col (FN, K) transposed to (K, FN) where the forward pass goes pixel by pixel (<see cref="ConvolutionByPixel"/>), else empty.</summary>
+    private static ReadOnlyMemory<float> FiltersByTap(ReadOnlyMemory<float> w, ConvShape g, int fn)
+    {
+        if (!UseDirect || !UseByPixel || ConvolutionDirect.Supports(g, fn) || !ConvolutionByPixel.Supports(g, fn))
+            return default;
+        Memory<float> byTap = ScratchMemory(ref t_filtersByTap, g.K * fn);
+        ReadOnlySpan<float> source = w.Span;
+        Span<float> destination = byTap.Span;
+        for (int f = 0; f < fn; f++)
+            for (int k = 0; k < g.K; k++)
+                destination[k * fn + f] = source[f * g.K + k];
+        return byTap;
+    }
 
     /// <summary>
     /// <c>pooled = MaxPool(relu(W_col·Unfold(x) + b))</c> in (N, FN, POH, POW), with each max's flat index in the
@@ -45,7 +59,7 @@ public static class ConvolutionGemm
         PoolShape pool, Memory<float> pooled, Memory<int> argMax)
     {
         CheckPooling(g, bias.Length, pool);
-        ParallelRange.ForEachClaimed(Chunks(g), new ForwardPooledBody(x, w, bias, g, pool, pooled, argMax), (long)g.K * g.Columns * bias.Length);
+        ParallelRange.ForEachClaimed(Chunks(g), new ForwardPooledBody(x, w, FiltersByTap(w, g, bias.Length), bias, g, pool, pooled, argMax), (long)g.K * g.Columns * bias.Length);
     }
 
     /// <summary>The backward pass of <see cref="ForwardReluMaxPool"/>: <see cref="Backward"/> with dout rebuilt chunk by chunk from the pooled gradient.</summary>
@@ -129,7 +143,7 @@ public static class ConvolutionGemm
     private static float[]? t_cols, t_maps, t_dcols, t_output, t_doutChunk, t_dPooled;
 
     [ThreadStatic]
-    private static float[]? t_padded, t_grid, t_rotated, t_doutByPixel, t_dxByPixel;
+    private static float[]? t_padded, t_grid, t_rotated, t_doutByPixel, t_dxByPixel, t_filtersByTap, t_yByPixel;
 
     [ThreadStatic]
     private static int[]? t_argMax, t_offsets;
@@ -182,6 +196,9 @@ public static class ConvolutionGemm
     /// <summary>Whether dx is formed by <see cref="ConvolutionByPixel"/> where it supports the geometry (and <see cref="UseDirect"/>), rather than on <see cref="ConvolutionDirect"/>'s grid or by GEMM and fold (tests switch it off to compare).</summary>
     internal static bool UseDxByPixel { get; set; } = true;
 
+    /// <summary>Whether forward passes that <see cref="ConvolutionDirect"/> does not take go pixel by pixel (<see cref="ConvolutionByPixel"/>) where it supports the geometry (and <see cref="UseDirect"/>), rather than as a GEMM (tests switch it off to compare).</summary>
+    internal static bool UseByPixel { get; set; } = true;
+
     /// <summary>Whether forward passes, dx and dW read the padded image in place (<see cref="ConvolutionDirect"/>) where it supports the geometry (tests switch it off to compare).</summary>
     internal static bool UseDirect { get; set; } = true;
 
@@ -192,9 +209,22 @@ public static class ConvolutionGemm
     /// it can, the product packs cols from x as it goes (<see cref="ImplicitColumns"/>) and cols is never written.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
+    private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> wByTap, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
     {
         int fn = bias.Length, inImage = c.C * c.H * c.W;
+        if (!wByTap.IsEmpty)
+        {
+            Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c)), byPixel = Scratch(ref t_yByPixel, fn * c.P);
+            Span<int> offsets = Scratch(ref t_offsets, c.K);
+            ConvolutionDirect.Offsets(c, offsets);
+            for (int image = 0; image < c.N; image++)
+            {
+                ConvolutionDirect.Pad(x.Slice(image * inImage, inImage), padded, c);
+                ConvolutionByPixel.Convolve(padded, offsets, wByTap, fn, c, byPixel);                                  // (P, FN)
+                ConvolutionByPixel.ToMaps(byPixel, y.Slice(image * fn * c.P, fn * c.P), c.P, fn, bias, relu);           // relu?(· + b), (FN, P)
+            }
+            return;
+        }
         if (UseDirect && ConvolutionDirect.Supports(c, fn))
         {
             Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c));
@@ -229,7 +259,7 @@ public static class ConvolutionGemm
             ConvolutionLayout.Scatter(output, y, bias, relu, c.N, c.P, 0, c.N);                                // + b → (n, FN, P)
     }
 
-    private readonly struct ForwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) : IRangeBody
+    private readonly struct ForwardBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> wByTap, ReadOnlyMemory<float> bias, Memory<float> y, ConvShape g, bool relu) : IRangeBody
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int from, int to)
@@ -238,13 +268,13 @@ public static class ConvolutionGemm
             for (int chunk = from; chunk < to; chunk++)
             {
                 ConvShape c = Chunk(g, chunk, out int first);
-                Convolve(x.Span.Slice(first * inImage, c.N * inImage), w.Span, bias.Span, y.Span.Slice(first * outImage, c.N * outImage), c, relu);
+                Convolve(x.Span.Slice(first * inImage, c.N * inImage), w.Span, wByTap.Span, bias.Span, y.Span.Slice(first * outImage, c.N * outImage), c, relu);
             }
         }
     }
 
     /// <summary>Each chunk's <c>relu(W_col·cols + b)</c> into a per-thread scratch, then max-pooled from there.</summary>
-    private readonly struct ForwardPooledBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias, ConvShape g,
+    private readonly struct ForwardPooledBody(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> wByTap, ReadOnlyMemory<float> bias, ConvShape g,
         PoolShape pool, Memory<float> pooled, Memory<int> argMax) : IRangeBody
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -255,7 +285,7 @@ public static class ConvolutionGemm
             {
                 ConvShape c = Chunk(g, chunk, out int first);
                 Span<float> output = Scratch(ref t_output, c.N * outImage);
-                Convolve(x.Span.Slice(first * inImage, c.N * inImage), w.Span, bias.Span, output, c, relu: true);
+                Convolve(x.Span.Slice(first * inImage, c.N * inImage), w.Span, wByTap.Span, bias.Span, output, c, relu: true);
                 Span<int> at = argMax.Span.Slice(first * pooledImage, c.N * pooledImage);
                 Pooling.MaxForward(output, pooled.Span.Slice(first * pooledImage, c.N * pooledImage), at, pool with { N = c.N }, 0, c.N * fn);
                 TensorPrimitives.Add(at, first * outImage, at);                                   // chunk-relative → flat index in the whole output

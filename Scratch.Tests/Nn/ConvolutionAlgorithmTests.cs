@@ -553,6 +553,38 @@ public class ConvolutionAlgorithmTests
             AssertClose(NDArray.FromArray(byPixel), NDArray.FromArray(before), "dx");
     }
 
+    /// <summary>
+    /// A layer's forward pass pixel by pixel (<see cref="ConvolutionByPixel"/>) gives exactly the numbers of the packed
+    /// product it replaces (each output one chain over the taps, then the bias and ReLU): DeepConvNet's 32 → 64 and 64 → 64
+    /// on 8×8, and 32 filters on a 5×5 map (too narrow for <see cref="ConvolutionDirect"/>'s grid); plain, with the ReLU,
+    /// and fused with ReLU and 2×2 max pooling.
+    /// </summary>
+    [TestCase(3, 32, 8, 64)]
+    [TestCase(2, 64, 8, 64)]
+    [TestCase(3, 16, 5, 32)]
+    public void Forward_ByPixel_IsBitIdentical_ToThePackedProduct(int n, int c, int size, int fn)
+    {
+        NDArray w = Randn(1, fn, c, 3, 3), b = Randn(2, fn), x = Randn(3, n, c, size, size);
+        float[][] Forward(bool byPixel)
+        {
+            bool saved = ConvolutionGemm.UseByPixel;
+            ConvolutionGemm.UseByPixel = byPixel;
+            try
+            {
+                var conv = new Convolution(w, b, 1, 1);
+                return [conv.Forward(x, training: true).ToArray(), conv.Forward(x, training: true, relu: true).ToArray(),
+                    conv.ForwardReluMaxPooling(x, new MaxPooling(2, 2, stride: 2)).ToArray()];
+            }
+            finally { ConvolutionGemm.UseByPixel = saved; }
+        }
+        var g = new ConvShape(n, c, size, size, 3, 3, 1, 1);
+        Assert.That(ConvolutionByPixel.Supports(g, fn) && !ConvolutionDirect.Supports(g, fn), Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported));
+        float[][] byPixel = Forward(true), packed = Forward(false);
+        Assert.That(byPixel[0], Is.EqualTo(packed[0]), "forward");
+        Assert.That(byPixel[1], Is.EqualTo(packed[1]), "with the ReLU");
+        Assert.That(byPixel[2], Is.EqualTo(packed[2]), "with the ReLU and max pooling");
+    }
+
     /// <summary>A layer's dW and db by the dot products equal those by the GEMM up to the order of the sums.</summary>
     [TestCase(7, 1, 28, 28, 30, 5, 0)]
     [TestCase(3, 3, 9, 11, 6, 3, 1)]
