@@ -53,21 +53,23 @@ internal static unsafe class ConvolutionByPixel
     /// <summary>
     /// One image: <c>out[(oy·OW + ox)·M + j] = Σ_tap padded[offsets[tap] + oy·Wp + ox]·filters[tap·M + j]</c> for the
     /// geometry <paramref name="g"/> (its K taps, padded by <see cref="ConvolutionDirect.Pad"/>, offsets from
-    /// <see cref="ConvolutionDirect.Offsets"/>) and M = <paramref name="m"/> output channels, a multiple of 32.
+    /// <see cref="ConvolutionDirect.Offsets"/>) and M = <paramref name="m"/> output channels, a multiple of 32; then
+    /// <c>relu?(out + bias[j])</c> where a bias (M values) is given, as <see cref="GemmBlocked"/>'s epilogue does it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Convolve(ReadOnlySpan<float> padded, ReadOnlySpan<int> offsets, ReadOnlySpan<float> filters, int m, ConvShape g, Span<float> outByPixel)
+    public static void Convolve(ReadOnlySpan<float> padded, ReadOnlySpan<int> offsets, ReadOnlySpan<float> filters, int m, ConvShape g, Span<float> outByPixel,
+        ReadOnlySpan<float> bias = default, bool relu = false)
     {
         int k = g.K, wp = g.W + 2 * g.Pad, oh = g.OH, ow = g.OW;
         if (!Avx512F.IsSupported || g.Stride != 1 || m % Channels != 0 || padded.Length < ConvolutionDirect.PaddedLength(g) || offsets.Length < k
-            || filters.Length < k * m || outByPixel.Length < g.P * m)
+            || filters.Length < k * m || outByPixel.Length < g.P * m || (!bias.IsEmpty && bias.Length < m))
             throw new ArgumentException($"ConvolutionByPixel.Convolve: {g} into {m} channels needs AVX-512F, stride 1, M a multiple of 32, {ConvolutionDirect.PaddedLength(g)} " +
-                $"floats of padded image, {k} offsets, {k * m} floats of filters and {g.P * m} of output.", nameof(padded));
+                $"floats of padded image, {k} offsets, {k * m} floats of filters, {g.P * m} of output and {m} of bias if any.", nameof(padded));
         int reach = g.C * (g.H + 2 * g.Pad) * wp - (oh - 1) * wp - (ow - 1);    // a tap's offset must stay below this
         for (int tap = 0; tap < k; tap++)
             if (offsets[tap] < 0 || offsets[tap] >= reach)
                 throw new ArgumentException($"ConvolutionByPixel.Convolve: tap {tap}'s offset {offsets[tap]} reaches past the padded image of {g}.", nameof(offsets));
-        fixed (float* px = padded, pf = filters, po = outByPixel)
+        fixed (float* px = padded, pf = filters, po = outByPixel, pBias = bias)
         fixed (int* pOffsets = offsets)
         {
             for (int oy = 0; oy < oh; oy++)
@@ -76,14 +78,14 @@ internal static unsafe class ConvolutionByPixel
                     int mr = Math.Min(Pixels, ow - ox);
                     float* a = px + oy * wp + ox, c = po + ((nint)oy * ow + ox) * m;
                     for (int j = 0; j < m; j += Channels)
-                        Tile(k, a, pOffsets, pf + j, m, c + j, mr);
+                        Tile(k, a, pOffsets, pf + j, m, c + j, mr, pBias == null ? null : pBias + j, relu);
                 }
         }
     }
 
-    /// <summary><paramref name="mr"/> pixels × 32 channels: <c>c[i·ldb + j] = Σ_tap a[offsets[tap] + i]·b[tap·ldb + j]</c>.</summary>
+    /// <summary><paramref name="mr"/> pixels × 32 channels: <c>c[i·ldb + j] = relu?(Σ_tap a[offsets[tap] + i]·b[tap·ldb + j] + bias[j])</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(int k, float* a, int* offsets, float* b, nint ldb, float* c, int mr)
+    private static void Tile(int k, float* a, int* offsets, float* b, nint ldb, float* c, int mr, float* bias, bool relu)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -109,6 +111,20 @@ internal static unsafe class ConvolutionByPixel
             xi = Vector512.Create(x[7]);
             c70 = Vector512.FusedMultiplyAdd(xi, b0, c70); c71 = Vector512.FusedMultiplyAdd(xi, b1, c71);
         }
+        if (bias != null || relu)
+        {
+            // 0 + bias: the GEMM's epilogue adds a column bias (none) to the row bias, so −0 becomes +0 there too.
+            Vector512<float> b0 = bias == null ? default : default(Vector512<float>) + Vector512.Load(bias);
+            Vector512<float> b1 = bias == null ? default : default(Vector512<float>) + Vector512.Load(bias + 16);
+            c00 = GemmMicroKernel512.Epilogue(c00, b0, relu); c01 = GemmMicroKernel512.Epilogue(c01, b1, relu);
+            c10 = GemmMicroKernel512.Epilogue(c10, b0, relu); c11 = GemmMicroKernel512.Epilogue(c11, b1, relu);
+            c20 = GemmMicroKernel512.Epilogue(c20, b0, relu); c21 = GemmMicroKernel512.Epilogue(c21, b1, relu);
+            c30 = GemmMicroKernel512.Epilogue(c30, b0, relu); c31 = GemmMicroKernel512.Epilogue(c31, b1, relu);
+            c40 = GemmMicroKernel512.Epilogue(c40, b0, relu); c41 = GemmMicroKernel512.Epilogue(c41, b1, relu);
+            c50 = GemmMicroKernel512.Epilogue(c50, b0, relu); c51 = GemmMicroKernel512.Epilogue(c51, b1, relu);
+            c60 = GemmMicroKernel512.Epilogue(c60, b0, relu); c61 = GemmMicroKernel512.Epilogue(c61, b1, relu);
+            c70 = GemmMicroKernel512.Epilogue(c70, b0, relu); c71 = GemmMicroKernel512.Epilogue(c71, b1, relu);
+        }
         nint ldc = ldb;
         c00.Store(c); c01.Store(c + 16);
         if (mr > 1) { c10.Store(c + ldc); c11.Store(c + ldc + 16); }
@@ -130,11 +146,9 @@ internal static unsafe class ConvolutionByPixel
     /// </remarks>
     public static bool Supports(ConvShape g, int fn) => Avx512F.IsSupported && g.Stride == 1 && fn % Channels == 0 && fn > 0 && g.K >= 64;
 
-    /// <summary>
-    /// A pixel-major (P, M) output back to maps (M, P), M a multiple of 8, then <c>relu?(maps[j] + bias[j])</c> where a
-    /// bias is given (the epilogue of <see cref="GemmBlocked"/>'s product with a row bias: the same floats).
-    /// </summary>
-    public static void ToMaps(ReadOnlySpan<float> outByPixel, Span<float> maps, int p, int m, ReadOnlySpan<float> bias = default, bool relu = false)
+    /// <summary>A pixel-major (P, M) output back to maps (M, P), M a multiple of 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ToMaps(ReadOnlySpan<float> outByPixel, Span<float> maps, int p, int m)
     {
         if (!Avx.IsSupported || m % 8 != 0 || outByPixel.Length < (long)p * m || maps.Length < (long)p * m)
             throw new ArgumentException($"ConvolutionByPixel.ToMaps: ({p}, {m}) needs AVX, M a multiple of 8 and spans of at least {(long)p * m} floats.", nameof(maps));
@@ -146,16 +160,6 @@ internal static unsafe class ConvolutionByPixel
             for (; q < p; q++)
                 for (int j = 0; j < m; j++)
                     destination[(nint)j * p + q] = source[(nint)q * m + j];
-        }
-        if (bias.IsEmpty && !relu)
-            return;
-        for (int j = 0; j < m; j++)
-        {
-            Span<float> map = maps.Slice(j * p, p);
-            if (!bias.IsEmpty)
-                System.Numerics.Tensors.TensorPrimitives.Add(map, bias[j], map);
-            if (relu)
-                System.Numerics.Tensors.TensorPrimitives.Max(map, 0f, map);
         }
     }
 }

@@ -220,8 +220,8 @@ public static class ConvolutionGemm
             for (int image = 0; image < c.N; image++)
             {
                 ConvolutionDirect.Pad(x.Slice(image * inImage, inImage), padded, c);
-                ConvolutionByPixel.Convolve(padded, offsets, wByTap, fn, c, byPixel);                                  // (P, FN)
-                ConvolutionByPixel.ToMaps(byPixel, y.Slice(image * fn * c.P, fn * c.P), c.P, fn, bias, relu);           // relu?(· + b), (FN, P)
+                ConvolutionByPixel.Convolve(padded, offsets, wByTap, fn, c, byPixel, bias, relu);                      // relu?(· + b), (P, FN)
+                ConvolutionByPixel.ToMaps(byPixel, y.Slice(image * fn * c.P, fn * c.P), c.P, fn);                       // (FN, P)
             }
             return;
         }

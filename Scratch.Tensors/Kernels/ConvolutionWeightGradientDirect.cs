@@ -36,6 +36,7 @@ internal static unsafe class ConvolutionWeightGradientDirect
     public static bool Supports(ConvShape g, int fn) => Avx512F.IsSupported && g.Stride == 1 && g.K >= 64 && fn % 16 == 0 && fn > 0;
 
     /// <summary>dout (images, FN, P) transposed to (images·P, FN): each pixel's FN values contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransposeMaps(ReadOnlySpan<float> dout, Span<float> doutByPixel, int images, int fn, int p)
     {
         if (!Avx.IsSupported || fn % 8 != 0 || dout.Length < (long)images * fn * p || doutByPixel.Length < (long)images * fn * p)

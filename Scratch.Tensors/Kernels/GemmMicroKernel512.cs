@@ -280,7 +280,7 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 
     /// <summary><c>relu?(x + bias)</c>; <c>Vector512.Max</c> keeps NaN, as <c>MathF.Max</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Epilogue(Vector512<float> x, Vector512<float> bias, bool relu)
+    internal static Vector512<float> Epilogue(Vector512<float> x, Vector512<float> bias, bool relu)
     {
         x += bias;
         return relu ? Vector512.Max(x, Vector512<float>.Zero) : x;

@@ -451,7 +451,8 @@ public class ConvolutionAlgorithmTests
 
     /// <summary>
     /// One image convolved pixel by pixel (<see cref="ConvolutionByPixel.Convolve"/>) against the definition in double: rows
-    /// of 14 (a tile of 8 and one of 6), 3 and 1 pixels, 32 and 64 output channels, padding 0-2, a 5×5 filter, a 1×3 one.
+    /// of 14 (a tile of 8 and one of 6), 3 and 1 pixels, 32 and 64 output channels, padding 0-2, a 5×5 filter, a 1×3 one;
+    /// without and with a bias and the ReLU.
     /// </summary>
     [TestCase(16, 14, 14, 3, 3, 1, 32)]
     [TestCase(3, 9, 3, 5, 5, 2, 64)]
@@ -470,7 +471,9 @@ public class ConvolutionAlgorithmTests
             Assert.That(() => ConvolutionByPixel.Convolve(padded, offsets, filters, m, g, output), Throws.ArgumentException);
             return;
         }
+        float[] bias = Randn(12, m).ToArray(), withBias = new float[output.Length];
         ConvolutionByPixel.Convolve(padded, offsets, filters, m, g, output);
+        ConvolutionByPixel.Convolve(padded, offsets, filters, m, g, withBias, bias, relu: true);
         for (int oy = 0; oy < g.OH; oy++)
             for (int ox = 0; ox < g.OW; ox++)
                 for (int j = 0; j < m; j++)
@@ -485,6 +488,7 @@ public class ConvolutionAlgorithmTests
                                     expected += (double)x[(ch * h + iy) * w + ix] * filters[((ch * fh + fy) * fw + fx) * m + j];
                             }
                     Assert.That(output[(oy * g.OW + ox) * m + j], Is.EqualTo(expected).Within(1e-4 * Math.Sqrt(g.K) + 1e-5), $"pixel ({oy}, {ox}), channel {j}");
+                    Assert.That(withBias[(oy * g.OW + ox) * m + j], Is.EqualTo(Math.Max(expected + bias[j], 0)).Within(1e-4 * Math.Sqrt(g.K) + 1e-5), $"with bias and ReLU: pixel ({oy}, {ox}), channel {j}");
                 }
         Assert.That(() => ConvolutionByPixel.Convolve(padded, offsets, filters, 16, g, output), Throws.ArgumentException, "16 channels: not whole tiles");
         offsets[0] = padded.Length - 8;
