@@ -5,9 +5,11 @@ using Scratch.Tensors.Kernels;
 namespace Scratch.Bench.Kernels;
 
 /// <summary>
-/// DeepConvNet's convolutions that read the padded image in place (<see cref="ConvolutionDirect"/>) against the packed
-/// GEMMs with unfolding and folding (the baseline), batch 100: the forward pass, and the backward pass with dW, db and dx.
-/// AVX-512 only (elsewhere both rows run the GEMMs).
+/// DeepConvNet's convolutions that read the padded image in place against the packed GEMMs with unfolding and folding
+/// (the baseline), batch 100: the forward pass, and the backward pass with dW, db and dx. In place means
+/// <see cref="ConvolutionDirect"/> (along positions) or <see cref="ConvolutionByPixel"/> (along channels, the 8×8 layers)
+/// for the forward pass and dx, and <see cref="ConvolutionWeightGradientDirect"/> for dW. AVX-512 only (elsewhere both
+/// rows run the GEMMs).
 /// </summary>
 /// <remarks>Run: <c>dotnet run -c Release --project Scratch.Bench -- bench --filter '*DirectConvolutionBenchmarks*'</c>.</remarks>
 [MemoryDiagnoser]
@@ -17,7 +19,7 @@ public class DirectConvolutionBenchmarks
     private ConvShape _g;
     private float[] _x = [], _w = [], _b = [], _y = [], _dout = [], _dW = [], _db = [], _dx = [], _partials = [];
 
-    [Params("16→16 at 28×28", "16→32 at 14×14", "32→32 at 14×14 pad 2")]
+    [Params("16→16 at 28×28", "16→32 at 14×14", "32→32 at 14×14 pad 2", "32→64 at 8×8", "64→64 at 8×8")]
     public string Shape { get; set; } = "";
 
     [GlobalSetup]
@@ -27,7 +29,9 @@ public class DirectConvolutionBenchmarks
         {
             "16→16 at 28×28" => (16, 28, 16, 1),
             "16→32 at 14×14" => (16, 14, 32, 1),
-            _ => (32, 14, 32, 2),
+            "32→32 at 14×14 pad 2" => (32, 14, 32, 2),
+            "32→64 at 8×8" => (32, 8, 64, 1),
+            _ => (64, 8, 64, 1),
         };
         _g = new ConvShape(100, c, h, h, 3, 3, 1, pad);
         _x = NDArray.RandomNormal([100, c, h, h], seed: 2).ToArray();

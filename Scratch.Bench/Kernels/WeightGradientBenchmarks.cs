@@ -8,8 +8,8 @@ namespace Scratch.Bench.Kernels;
 /// A convolution's weight gradient (dW and db, no dx), batch 100: the path the layer takes against unfolding the images
 /// and running the GEMM over packed slivers (the baseline). For the first convolutions, SimpleConvNet's 1→30 5×5 and
 /// DeepConvNet's 1→16 3×3, that path is the dot products over pixels (<see cref="ConvolutionWeightGradient"/>); for
-/// DeepConvNet's deeper ones, the GEMM with the column matrix packed straight from the image (<see cref="ImplicitColumns.PackRows"/>).
-/// AVX-512 only (elsewhere both rows unfold and run the GEMM).
+/// DeepConvNet's deeper ones, taps × filters with the taps read in place from the padded image and dout transposed by
+/// pixel (<see cref="ConvolutionWeightGradientDirect"/>). AVX-512 only (elsewhere both rows unfold and run the GEMM).
 /// </summary>
 /// <remarks>Run: <c>dotnet run -c Release --project Scratch.Bench -- bench --filter '*WeightGradientBenchmarks*'</c>.</remarks>
 [MemoryDiagnoser]
@@ -42,7 +42,8 @@ public class WeightGradientBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => (ConvolutionGemm.UseWeightGradientDots, ConvolutionGemm.UseImplicitColumns) = (true, true);
+    public void Cleanup() =>
+        (ConvolutionGemm.UseWeightGradientDots, ConvolutionGemm.UseImplicitColumns, ConvolutionGemm.UseDirectWeightGradient) = (true, true, true);
 
     [Benchmark(Baseline = true, Description = "dW + db, unfolded, GEMM")]
     public float Unfolded() => WeightGradient(layersPath: false);
@@ -52,7 +53,7 @@ public class WeightGradientBenchmarks
 
     private float WeightGradient(bool layersPath)
     {
-        (ConvolutionGemm.UseWeightGradientDots, ConvolutionGemm.UseImplicitColumns) = (layersPath, layersPath);
+        (ConvolutionGemm.UseWeightGradientDots, ConvolutionGemm.UseImplicitColumns, ConvolutionGemm.UseDirectWeightGradient) = (layersPath, layersPath, layersPath);
         ConvolutionGemm.Backward(_x, _w, _dout, _dW, _db, Memory<float>.Empty, _partials, _g);
         return _dW[0];
     }
