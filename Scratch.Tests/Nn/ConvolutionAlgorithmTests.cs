@@ -60,8 +60,15 @@ public class ConvolutionAlgorithmTests
             Assert.That(a[i], Is.EqualTo(b[i]).Within(tolerance), $"{what}, i={i}");
     }
 
-    /// <summary>The same numbers on one and two threads: a 3×3 layer whose dW is a GEMM, and a 5×5 one whose dW is <see cref="ConvolutionWeightGradient"/>'s dot products.</summary>
+    /// <summary>
+    /// The same numbers on one and two threads: 3×3 layers whose passes read the padded image in place (16 filters on
+    /// 14×14; 32 on 14×14 with pad 2; 64 on 8×8, by pixel), a 3×3 one of 20 filters whose dW is a GEMM, and a 5×5 one
+    /// whose dW is <see cref="ConvolutionWeightGradient"/>'s dot products.
+    /// </summary>
     [TestCase(16, 16, 3, 14, 1)]
+    [TestCase(32, 32, 3, 14, 2)]
+    [TestCase(32, 64, 3, 8, 1)]
+    [TestCase(16, 20, 3, 9, 1)]
     [TestCase(1, 30, 5, 28, 0)]
     public void BatchGemm_IsBitIdentical_ForOneAndTwoThreads(int channels, int filters, int size, int map, int pad)
     {
