@@ -41,7 +41,7 @@ internal static unsafe class ConvolutionDirect
     /// the packed product, forward: DeepConvNet's 16→16 at 28×28 0.68–0.75×, 16→32 at 14×14 0.82–0.86×, 32→32 at 14×14
     /// with pad 2 0.84–0.86×; left out: 1→16 (9 taps) 1.03×, SimpleConvNet's 1→30 5×5 (25 taps) 1.05×, 32→64 and 64→64
     /// measured at 7×7 1.15× and 0.98× (2 of the grid's 9 columns are not pixels; DeepConvNet's run at 8×8, where 2 of 10
-    /// are not). Backward with dx as this convolution of dout (<see cref="SupportsGradient"/>), against GEMM and fold:
+    /// are not, and go pixel by pixel, <see cref="ConvolutionByPixel"/>). Backward with dx as this convolution of dout (<see cref="SupportsGradient"/>), against GEMM and fold:
     /// 16→16 0.88×, 16→32 0.96×, 32→32 0.89×; 32→64 at 7×7, whose dx grid is 9 wide, 1.14×.
     /// </remarks>
     public static bool Supports(ConvShape g, int fn) =>

@@ -37,12 +37,13 @@ public static class ConvolutionGemm
     {
         if (!UseDirect || !UseByPixel || ConvolutionDirect.Supports(g, fn) || !ConvolutionByPixel.Supports(g, fn))
             return default;
-        Memory<float> byTap = ScratchMemory(ref t_filtersByTap, g.K * fn);
+        int taps = g.K;
+        Memory<float> byTap = ScratchMemory(ref t_filtersByTap, taps * fn);
         ReadOnlySpan<float> source = w.Span;
         Span<float> destination = byTap.Span;
         for (int f = 0; f < fn; f++)
-            for (int k = 0; k < g.K; k++)
-                destination[k * fn + f] = source[f * g.K + k];
+            for (int k = 0; k < taps; k++)
+                destination[k * fn + f] = source[f * taps + k];
         return byTap;
     }
 
