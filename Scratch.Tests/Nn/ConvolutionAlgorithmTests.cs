@@ -327,18 +327,7 @@ public class ConvolutionAlgorithmTests
             Assert.That(() => ConvolutionWeightGradient.MultiplyGrid(padded, offsets, grid, g.K, fn, ConvolutionDirect.GridLength(g), dWT, accumulate: false), Throws.ArgumentException);
             return;
         }
-        var expected = new double[g.K * fn];
-        for (int ch = 0; ch < c; ch++)
-            for (int fy = 0; fy < f; fy++)
-                for (int fx = 0; fx < f; fx++)
-                    for (int map = 0; map < fn; map++)
-                        for (int oy = 0; oy < g.OH; oy++)
-                            for (int ox = 0; ox < g.OW; ox++)
-                            {
-                                int iy = oy + fy - pad, ix = ox + fx - pad;
-                                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                                    expected[((ch * f + fy) * f + fx) * fn + map] += (double)x[(ch * h + iy) * w + ix] * dout[(map * g.OH + oy) * g.OW + ox];
-                            }
+        double[] expected = WeightGradientDefinition(x, dout, g, fn);
         ConvolutionDirect.Pad(x, padded, g);
         ConvolutionDirect.ToGrid(dout, grid, g, fn);
         ConvolutionDirect.Offsets(g, offsets);
@@ -349,6 +338,26 @@ public class ConvolutionAlgorithmTests
         ConvolutionWeightGradient.MultiplyGrid(padded, offsets, grid, g.K, fn, ConvolutionDirect.GridLength(g), dWT, accumulate: true);
         for (int i = 0; i < dWT.Length; i++)
             Assert.That(dWT[i], Is.EqualTo(2 * expected[i]).Within(2 * tolerance), $"accumulated dWᵀ[{i / fn}, {i % fn}]");
+    }
+
+    /// <summary>dWᵀ[(c, fy, fx), f] = Σ_image Σ_(oy, ox) x[image, c, oy + fy − pad, ox + fx − pad]·dout[image, f, oy, ox], in double (stride 1, square filters).</summary>
+    private static double[] WeightGradientDefinition(float[] x, float[] dout, ConvShape g, int fn)
+    {
+        var dWT = new double[g.K * fn];
+        for (int image = 0; image < g.N; image++)
+            for (int ch = 0; ch < g.C; ch++)
+                for (int fy = 0; fy < g.FH; fy++)
+                    for (int fx = 0; fx < g.FW; fx++)
+                        for (int map = 0; map < fn; map++)
+                            for (int oy = 0; oy < g.OH; oy++)
+                                for (int ox = 0; ox < g.OW; ox++)
+                                {
+                                    int iy = oy + fy - g.Pad, ix = ox + fx - g.Pad;
+                                    if (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W)
+                                        dWT[((ch * g.FH + fy) * g.FW + fx) * fn + map] +=
+                                            (double)x[((image * g.C + ch) * g.H + iy) * g.W + ix] * dout[((image * fn + map) * g.OH + oy) * g.OW + ox];
+                                }
+        return dWT;
     }
 
     /// <summary>
@@ -377,20 +386,7 @@ public class ConvolutionAlgorithmTests
             Assert.That(() => ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, g, fn, dWT, accumulate: false), Throws.ArgumentException);
             return;
         }
-        var expected = new double[g.K * fn];
-        for (int image = 0; image < images; image++)
-            for (int ch = 0; ch < c; ch++)
-                for (int fy = 0; fy < f; fy++)
-                    for (int fx = 0; fx < f; fx++)
-                        for (int map = 0; map < fn; map++)
-                            for (int oy = 0; oy < g.OH; oy++)
-                                for (int ox = 0; ox < g.OW; ox++)
-                                {
-                                    int iy = oy + fy - pad, ix = ox + fx - pad;
-                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                                        expected[((ch * f + fy) * f + fx) * fn + map] +=
-                                            (double)x[((image * c + ch) * h + iy) * w + ix] * dout[((image * fn + map) * g.OH + oy) * g.OW + ox];
-                                }
+        double[] expected = WeightGradientDefinition(x, dout, g, fn);
         for (int image = 0; image < images; image++)
             ConvolutionDirect.Pad(x.AsSpan(image * c * h * w, c * h * w), padded.AsSpan(image * paddedImage, paddedImage), g);
         ConvolutionWeightGradientDirect.TransposeMaps(dout, doutByPixel, images, fn, g.P);
