@@ -22,6 +22,16 @@ internal static unsafe class ConvolutionByPixel
     private const int Pixels = 8, Channels = 32;
 
     /// <summary>
+    /// Whether a forward pass is done here: AVX-512F, stride 1, a multiple of 32 filters (whole tiles) and at least 64 taps.
+    /// </summary>
+    /// <remarks>
+    /// Measured on the 2-core Intel Xeon (family 6, model 207), one thread, batch 100, in-process against the product with
+    /// cols packed from the image (<see cref="ImplicitColumns"/>), bit-identical: DeepConvNet's 32→64 at 8×8 0.97×, 64→64
+    /// 0.87×; its training step 0.89–0.95× in three runs of four (1.03× in the other).
+    /// </remarks>
+    public static bool Supports(ConvShape g, int fn) => Avx512F.IsSupported && g.Stride == 1 && fn % Channels == 0 && fn > 0 && g.K >= 64;
+
+    /// <summary>
     /// Whether dx of a layer is formed here, as <see cref="ConvolutionDirect.GradientShape"/>'s convolution of dout:
     /// AVX-512F, stride 1, square filters, padding at most FH − 1, a multiple of 32 input channels (whole tiles) and at
     /// least 64 taps (FN·FH·FW) per output.
@@ -135,16 +145,6 @@ internal static unsafe class ConvolutionByPixel
         if (mr > 6) { c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16); }
         if (mr > 7) { c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16); }
     }
-
-    /// <summary>
-    /// Whether a forward pass is done here: AVX-512F, stride 1, a multiple of 32 filters (whole tiles) and at least 64 taps.
-    /// </summary>
-    /// <remarks>
-    /// Measured on the 2-core Intel Xeon (family 6, model 207), one thread, batch 100, in-process against the product with
-    /// cols packed from the image (<see cref="ImplicitColumns"/>), bit-identical: DeepConvNet's 32→64 at 8×8 0.97×, 64→64
-    /// 0.87×; its training step 0.89–0.95× in three runs of four (1.03× in the other).
-    /// </remarks>
-    public static bool Supports(ConvShape g, int fn) => Avx512F.IsSupported && g.Stride == 1 && fn % Channels == 0 && fn > 0 && g.K >= 64;
 
     /// <summary>A pixel-major (P, M) output back to maps (M, P), M a multiple of 8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
