@@ -15,7 +15,8 @@ namespace Scratch.Tensors.Kernels;
 /// <c>offsets[tap] + oy·Wp + ox</c>, and loads the tap's 32 filter values (a row of the filters laid out by tap). Unlike
 /// <see cref="ConvolutionDirect"/>, whose vectors run along the positions of a grid Wp wide, no position outside the map is
 /// computed: a row's last tile may hold fewer than 8 pixels (it still reads 8 floats, within the padded image's slack)
-/// and stores only those. Each output is one chain of multiply-adds over the taps in order.
+/// and stores only those. Each output is one chain of multiply-adds over the taps in order. The caller transposes the
+/// pixel-major output back to maps (<see cref="MatrixTranspose"/>).
 /// </remarks>
 internal static unsafe class ConvolutionByPixel
 {
@@ -144,22 +145,5 @@ internal static unsafe class ConvolutionByPixel
         if (mr > 5) { c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16); }
         if (mr > 6) { c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16); }
         if (mr > 7) { c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16); }
-    }
-
-    /// <summary>A pixel-major (P, M) output back to maps (M, P), M a multiple of 8.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ToMaps(ReadOnlySpan<float> outByPixel, Span<float> maps, int p, int m)
-    {
-        if (!Avx.IsSupported || m % 8 != 0 || outByPixel.Length < (long)p * m || maps.Length < (long)p * m)
-            throw new ArgumentException($"ConvolutionByPixel.ToMaps: ({p}, {m}) needs AVX, M a multiple of 8 and spans of at least {(long)p * m} floats.", nameof(maps));
-        fixed (float* source = outByPixel, destination = maps)
-        {
-            int q = 0;
-            for (; q <= p - 8; q += 8)                                             // 8 pixels' rows → 8 floats of each map
-                GemmBlocked.Transpose8Rows(source + (nint)q * m, m, m, destination + q, p);
-            for (; q < p; q++)
-                for (int j = 0; j < m; j++)
-                    destination[(nint)j * p + q] = source[(nint)q * m + j];
-        }
     }
 }

@@ -37,13 +37,8 @@ public static class ConvolutionGemm
     {
         if (!UseDirect || !UseByPixel || ConvolutionDirect.Supports(g, fn) || !ConvolutionByPixel.Supports(g, fn))
             return default;
-        int taps = g.K;
-        Memory<float> byTap = ScratchMemory(ref t_filtersByTap, taps * fn);
-        ReadOnlySpan<float> source = w.Span;
-        Span<float> destination = byTap.Span;
-        for (int f = 0; f < fn; f++)
-            for (int k = 0; k < taps; k++)
-                destination[k * fn + f] = source[f * taps + k];
+        Memory<float> byTap = ScratchMemory(ref t_filtersByTap, g.K * fn);
+        MatrixTranspose.Transpose(w.Span, fn, g.K, byTap.Span);
         return byTap;
     }
 
@@ -135,9 +130,7 @@ public static class ConvolutionGemm
             TensorPrimitives.Add(dWT, p.Slice(group * block, fn * g.K), dWT);               // dWᵀ = Σ_group, in order, into group 0's block
             TensorPrimitives.Add(db, p.Slice(group * block + fn * g.K, fn), db);
         }
-        for (int k = 0; k < g.K; k++)                                                       // dW = (dWᵀ)ᵀ
-            for (int f = 0; f < fn; f++)
-                dW[f * g.K + k] = dWT[k * fn + f];
+        MatrixTranspose.Transpose(dWT, g.K, fn, dW);                                        // dW = (dWᵀ)ᵀ
     }
 
     [ThreadStatic]
@@ -222,7 +215,7 @@ public static class ConvolutionGemm
             {
                 ConvolutionDirect.Pad(x.Slice(image * inImage, inImage), padded, c);
                 ConvolutionByPixel.Convolve(padded, offsets, wByTap, fn, c, byPixel, bias, relu);                      // relu?(· + b), (P, FN)
-                ConvolutionByPixel.ToMaps(byPixel, y.Slice(image * fn * c.P, fn * c.P), c.P, fn);                       // (FN, P)
+                MatrixTranspose.Transpose(byPixel, c.P, fn, y.Slice(image * fn * c.P, fn * c.P));                       // (FN, P)
             }
             return;
         }
@@ -371,7 +364,8 @@ public static class ConvolutionGemm
                 for (int image = 0; image < c.N; image++)
                     ConvolutionDirect.Pad(x.Span.Slice((first + image) * inImage, inImage), padded.Slice(image * paddedImage, paddedImage), c);
                 Bias.SumEachMap(doutChunk, c.N, fn, c.P, db, accumulate);                                               // db (+)= Σ dout
-                ConvolutionWeightGradientDirect.TransposeMaps(doutChunk, doutByPixel, c.N, fn, c.P);                     // (n·P, FN)
+                for (int image = 0; image < c.N; image++)                                                               // (n·P, FN)
+                    MatrixTranspose.Transpose(doutChunk.Slice(image * fn * c.P, fn * c.P), fn, c.P, doutByPixel.Slice(image * fn * c.P, fn * c.P));
                 ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, c, fn, dWT, accumulate);
             }
             else if (onGrid)
@@ -419,7 +413,7 @@ public static class ConvolutionGemm
                 {
                     ConvolutionDirect.Pad(doutChunk.Slice(image * fn * c.P, fn * c.P), padded, t);
                     ConvolutionByPixel.Convolve(padded, offsets, rotated.Span, c.C, t, byPixel);                       // (H·W, C)
-                    ConvolutionByPixel.ToMaps(byPixel, dxChunk.Slice(image * inImage, inImage), t.P, c.C);
+                    MatrixTranspose.Transpose(byPixel, t.P, c.C, dxChunk.Slice(image * inImage, inImage));             // (C, H·W)
                 }
             }
             else if (dxByConvolution)

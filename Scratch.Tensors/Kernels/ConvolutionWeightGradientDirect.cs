@@ -35,22 +35,10 @@ internal static unsafe class ConvolutionWeightGradientDirect
     /// </summary>
     public static bool Supports(ConvShape g, int fn) => Avx512F.IsSupported && g.Stride == 1 && g.K >= 64 && fn % 16 == 0 && fn > 0;
 
-    /// <summary>dout (images, FN, P) transposed to (images·P, FN): each pixel's FN values contiguous.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransposeMaps(ReadOnlySpan<float> dout, Span<float> doutByPixel, int images, int fn, int p)
-    {
-        if (!Avx.IsSupported || fn % 8 != 0 || dout.Length < (long)images * fn * p || doutByPixel.Length < (long)images * fn * p)
-            throw new ArgumentException($"ConvolutionWeightGradientDirect.TransposeMaps: ({images}, {fn}, {p}) dout needs AVX, FN a multiple of 8 and spans of at least {(long)images * fn * p} floats.", nameof(dout));
-        fixed (float* source = dout, destination = doutByPixel)
-            for (int image = 0; image < images; image++)
-                for (int f0 = 0; f0 < fn; f0 += 8)
-                    GemmBlocked.Transpose8Rows(source + ((nint)image * fn + f0) * p, p, p, destination + (nint)image * fn * p + f0, fn);
-    }
-
     /// <summary>
     /// <c>dWT[k, f] (+)= Σ_image Σ_(oy, ox) padded_image[offsets[k] + oy·Wp + ox]·doutByPixel[(image·P + oy·OW + ox)·FN + f]</c>
     /// for the images of <paramref name="g"/>: <paramref name="padded"/> holds each image padded by <see cref="ConvolutionDirect.Pad"/>,
-    /// <paramref name="paddedStride"/> floats apart; <paramref name="doutByPixel"/> is from <see cref="TransposeMaps"/>; the
+    /// <paramref name="paddedStride"/> floats apart; <paramref name="doutByPixel"/> is each image's dout (FN, P) transposed to (P, FN); the
     /// sums are added to what <paramref name="dWT"/> (K, FN) holds when <paramref name="accumulate"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

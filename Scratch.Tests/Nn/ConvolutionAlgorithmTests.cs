@@ -389,7 +389,8 @@ public class ConvolutionAlgorithmTests
         double[] expected = WeightGradientDefinition(x, dout, g, fn);
         for (int image = 0; image < images; image++)
             ConvolutionDirect.Pad(x.AsSpan(image * c * h * w, c * h * w), padded.AsSpan(image * paddedImage, paddedImage), g);
-        ConvolutionWeightGradientDirect.TransposeMaps(dout, doutByPixel, images, fn, g.P);
+        for (int image = 0; image < images; image++)
+            MatrixTranspose.Transpose(dout.AsSpan(image * fn * g.P, fn * g.P), fn, g.P, doutByPixel.AsSpan(image * fn * g.P, fn * g.P));
         double tolerance = 1e-4 * Math.Sqrt(g.Columns) + 1e-5;
         ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, g, fn, dWT, accumulate: false);
         for (int i = 0; i < dWT.Length; i++)
@@ -401,22 +402,6 @@ public class ConvolutionAlgorithmTests
         offsets[g.K - 1] = paddedImage;
         Assert.That(() => ConvolutionWeightGradientDirect.Multiply(padded, paddedImage, offsets, doutByPixel, g, fn, dWT, accumulate: false),
             Throws.ArgumentException.With.Message.Contains("reaches past"), "an offset outside the padded image");
-    }
-
-    /// <summary>dout (images, FN, P) by pixel, (images·P, FN), against the definition: P of 1, 7, 33 and 257, FN of 8, 16 and 24.</summary>
-    [TestCase(2, 8, 1)]
-    [TestCase(3, 16, 7)]
-    [TestCase(2, 24, 33)]
-    [TestCase(1, 16, 257)]
-    public void TransposeMaps_PutsEachPixelsMapsTogether(int images, int fn, int p)
-    {
-        float[] dout = Randn(7, images, fn, p).ToArray(), byPixel = new float[dout.Length];
-        ConvolutionWeightGradientDirect.TransposeMaps(dout, byPixel, images, fn, p);
-        for (int image = 0; image < images; image++)
-            for (int map = 0; map < fn; map++)
-                for (int q = 0; q < p; q++)
-                    Assert.That(byPixel[(image * p + q) * fn + map], Is.EqualTo(dout[(image * fn + map) * p + q]), $"image {image}, map {map}, pixel {q}");
-        Assert.That(() => ConvolutionWeightGradientDirect.TransposeMaps(dout, byPixel, images, fn + 4, p), Throws.ArgumentException, "FN not a multiple of 8");
     }
 
     /// <summary>
@@ -514,18 +499,20 @@ public class ConvolutionAlgorithmTests
                         Assert.That(byTap[((f * fh + fy) * fw + fx) * c + ch], Is.EqualTo(w[((f * c + ch) * fh + fh - 1 - fy) * fw + fw - 1 - fx]));
     }
 
-    /// <summary>A pixel-major (P, M) output back to maps (M, P): P of 1, 7, 33 and 257 (8 pixels at a time, then one by one).</summary>
-    [TestCase(1, 8)]
+    /// <summary>A row-major matrix transposed: rows 1, 7, 8, 33 and 257 (8 at a time, then one by one), columns 1, 16 and 33.</summary>
+    [TestCase(1, 33)]
     [TestCase(7, 16)]
-    [TestCase(33, 32)]
-    [TestCase(257, 64)]
-    public void ToMaps_TransposesPixelsBackToMaps(int p, int m)
+    [TestCase(8, 1)]
+    [TestCase(33, 33)]
+    [TestCase(257, 16)]
+    public void MatrixTranspose_MatchesDefinition(int rows, int cols)
     {
-        float[] byPixel = Randn(11, p, m).ToArray(), maps = new float[p * m];
-        ConvolutionByPixel.ToMaps(byPixel, maps, p, m);
-        for (int q = 0; q < p; q++)
-            for (int j = 0; j < m; j++)
-                Assert.That(maps[j * p + q], Is.EqualTo(byPixel[q * m + j]), $"pixel {q}, map {j}");
+        float[] source = Randn(11, rows, cols).ToArray(), transposed = new float[rows * cols];
+        MatrixTranspose.Transpose(source, rows, cols, transposed);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                Assert.That(transposed[j * rows + r], Is.EqualTo(source[r * cols + j]), $"row {r}, column {j}");
+        Assert.That(() => MatrixTranspose.Transpose(source, rows + 1, cols, transposed), Throws.ArgumentException, "a span too short");
     }
 
     /// <summary>
