@@ -137,7 +137,7 @@ public static class ConvolutionGemm
     private static float[]? t_cols, t_maps, t_dcols, t_output, t_doutChunk, t_dPooled;
 
     [ThreadStatic]
-    private static float[]? t_padded, t_grid, t_rotated, t_doutByPixel, t_dxByPixel, t_filtersByTap, t_yByPixel;
+    private static float[]? t_padded, t_grid, t_rotated, t_doutByPixel, t_outByPixel, t_filtersByTap;
 
     [ThreadStatic]
     private static int[]? t_argMax, t_offsets;
@@ -200,7 +200,9 @@ public static class ConvolutionGemm
     /// One chunk's <c>y = relu?(W_col·Unfold(x) + b)</c>, x and y holding just the chunk's images: image i's columns of cols
     /// (K, n·P) times W_col are its (FN, OH, OW) maps, so for large maps each image's product is stored straight into y
     /// with the bias; small maps go through one product for the chunk and <see cref="ConvolutionLayout.Scatter"/>. Where
-    /// it can, the product packs cols from x as it goes (<see cref="ImplicitColumns"/>) and cols is never written.
+    /// it can, the product packs cols from x as it goes (<see cref="ImplicitColumns"/>) and cols is never written. Given
+    /// the filters by tap (<paramref name="wByTap"/>), each image is convolved pixel by pixel instead (<see cref="ConvolutionByPixel"/>);
+    /// where <see cref="ConvolutionDirect"/> supports the geometry, on its grid.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Convolve(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> wByTap, ReadOnlySpan<float> bias, Span<float> y, ConvShape c, bool relu)
@@ -208,7 +210,7 @@ public static class ConvolutionGemm
         int fn = bias.Length, inImage = c.C * c.H * c.W;
         if (!wByTap.IsEmpty)
         {
-            Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c)), byPixel = Scratch(ref t_yByPixel, fn * c.P);
+            Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(c)), byPixel = Scratch(ref t_outByPixel, fn * c.P);
             Span<int> offsets = Scratch(ref t_offsets, c.K);
             ConvolutionDirect.Offsets(c, offsets);
             for (int image = 0; image < c.N; image++)
@@ -406,7 +408,7 @@ public static class ConvolutionGemm
             if (rotatedByTap)
             {
                 ConvShape t = ConvolutionDirect.GradientShape(c, fn);                                                  // dout (FN, OH, OW) → dx (C, H, W)
-                Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(t)), byPixel = Scratch(ref t_dxByPixel, inImage);
+                Span<float> padded = Scratch(ref t_padded, ConvolutionDirect.PaddedLength(t)), byPixel = Scratch(ref t_outByPixel, inImage);
                 Span<int> offsets = Scratch(ref t_offsets, t.K);
                 ConvolutionDirect.Offsets(t, offsets);
                 for (int image = 0; image < c.N; image++)
