@@ -16,6 +16,9 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 {
     public static int MR => 8;
 
+    /// <summary>How far ahead (floats) <see cref="Run"/> prefetches the slivers of B and A: 8 and 16 steps of p.</summary>
+    private const int PrefetchB = 8 * 32, PrefetchA = 16 * 8;
+
     /// <summary>Two Vector512 of floats.</summary>
     public static int NR => 32;
 
@@ -23,6 +26,13 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     public static int NarrowNR => 4;
 
     /// <inheritdoc cref="IGemmMicroKernel.Run"/>
+    /// <remarks>
+    /// A sliver of B, (KC, 32) floats, is 64-96 KiB with this machine's KC (<see cref="GemmBlockSizes"/>): more than L1d, so
+    /// it streams from L2 for every tile, with the sliver of A. Each step prefetches the two cache lines of B 8 steps
+    /// ahead and the line of A 16 steps ahead, so that their misses overlap the multiply-adds. Speed against the kernel
+    /// without them, alternated in one process (median of 15-21 pairs): one thread 2048³ +2 %, 1024³ +0-1 %, 512³ +2 %;
+    /// two threads 2048³ +1 %. Other distances (4-32 steps) were within the noise of these.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite, float* rowBias, float* columnBias, bool relu)
     {
@@ -39,6 +49,9 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         {
             Vector512<float> b0 = Vector512.Load(b);
             Vector512<float> b1 = Vector512.Load(b + 16);
+            Sse.Prefetch0(b + PrefetchB);
+            Sse.Prefetch0(b + PrefetchB + 16);
+            Sse.Prefetch0(a + PrefetchA);
 
             Vector512<float> ai = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(ai, b0, c00);
