@@ -64,24 +64,52 @@ public class NetworkGradientTests
             {
                 // The step: float32 roundoff in the loss (about 1e-7·|L|) costs about 1e-7/h, truncation about h²·|L‴|;
                 // at h = 1e-3 both stay near 1e-4. The conv networks have thousands of ReLU and max-pool kinks: one
-                // inside [w − h, w + h] makes a central difference meaningless. It shows as disagreement between the
-                // steps h, 2h and 4h, and such elements are left out (at most half: DeepConvNet's first layer needs that).
-                // The 3e-4 of slack is the roundoff of a difference at h = 1e-3 on a loss near 2.3 (1.2e-7 · 2.3 / 1e-3).
+                // inside [w − h, w + h] makes a central difference meaningless, and such elements are left out (up to
+                // two thirds: DeepConvNet's b2, a bias that shifts every pre-activation of its map, keeps 8 of its 16).
+                // A kink shows in two ways: as disagreement between the steps h, 2h and 4h, and as a jump between the
+                // slopes left and right of w, which differ by only h·L″ where L is smooth (at most 1.4 % on b2's smooth
+                // elements, 6-7 % on its kinked ones). A kink close to w hides from the first test (all three steps
+                // average the same two slopes): DeepConvNet's b2[0] had h, 2h and 4h within 1 % of each other, and
+                // slopes -0.0644 left and -0.0560 right of w (backprop -0.0650).
                 float h1 = CentralDifference(network, x, t, parameter, i, 1e-3f);
                 float h2 = CentralDifference(network, x, t, parameter, i, 2e-3f);
                 float h4 = CentralDifference(network, x, t, parameter, i, 4e-3f);
                 float spread = Math.Max(h1, Math.Max(h2, h4)) - Math.Min(h1, Math.Min(h2, h4));
-                if (spread > 0.01 * (Math.Abs(h1) + Math.Abs(h2)) + 3e-4) continue;
+                if (spread > 0.01 * (Math.Abs(h1) + Math.Abs(h2)) + Roundoff) continue;
+                var (left, right) = OneSidedDifferences(network, x, t, parameter, i, 1e-3f);
+                if (Math.Abs(right - left) > 0.04 * (Math.Abs(left) + Math.Abs(right)) + 2 * Roundoff) continue;
                 backprop.Add(analytic[key][i]);
                 numeric.Add(h1);
             }
-            Assert.That(numeric, Has.Count.GreaterThanOrEqualTo(elements.Length / 2), $"{type.Name} {key}: too many elements sit on a kink");
+            Assert.That(numeric, Has.Count.GreaterThanOrEqualTo(Math.Min(elements.Length, Math.Max(4, elements.Length / 3))),
+                $"{type.Name} {key}: too many elements sit on a kink");
             double error = GradientCheck.RelativeError(NDArray.FromArray(backprop.ToArray()), NDArray.FromArray(numeric.ToArray()));
             double largestDifference = backprop.Zip(numeric, (a, n) => Math.Abs(a - n)).DefaultIfEmpty(0).Max();
-            // A gradient that is truly zero (a bias right before batch norm) leaves only noise on both sides: judge it absolutely.
-            Assert.That(error < 1e-2 || largestDifference < 1e-4, Is.True,
+            // A gradient that is truly zero (a bias right before batch norm) leaves only noise on both sides: judge it
+            // absolutely. One unit of roundoff in the loss is already 1.2e-4 of a central difference at h = 1e-3.
+            Assert.That(error < 1e-2 || largestDifference < Roundoff, Is.True,
                 $"{type.Name} {key}: error {error:G3}; backprop [{string.Join(", ", backprop)}] vs numeric [{string.Join(", ", numeric)}]");
         }
+    }
+
+    /// <summary>
+    /// The roundoff of a central difference at h = 1e-3 on a float32 loss near 2.3: 1.2e-7 · 2.3 / 1e-3, about 3e-4
+    /// (a few units of the loss's last place over 2h).
+    /// </summary>
+    private const double Roundoff = 3e-4;
+
+    /// <summary>The slopes of the loss over [w − h, w] and [w, w + h] in element <paramref name="i"/>.</summary>
+    private static (float Left, float Right) OneSidedDifferences(INetwork network, NDArray x, NDArray t, Scratch.Optim.Parameter parameter, int i, float h)
+    {
+        Span<float> w = parameter.Value.AsSpan();
+        float saved = w[i];
+        double centre = network.Loss(x, t, training: true);
+        w[i] = saved + h;
+        double plus = network.Loss(x, t, training: true);
+        w[i] = saved - h;
+        double minus = network.Loss(x, t, training: true);
+        w[i] = saved;
+        return ((float)((centre - minus) / h), (float)((plus - centre) / h));
     }
 
     private static float CentralDifference(INetwork network, NDArray x, NDArray t, Scratch.Optim.Parameter parameter, int i, float h)
