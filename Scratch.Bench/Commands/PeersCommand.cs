@@ -327,7 +327,7 @@ internal static partial class PeersCommand
     }
 
     private static string GemmTileName() =>
-        GemmBlocked.IsSupported(GemmTile.Vector512) ? "8×32 Vector512 (AVX-512F)"
+        GemmBlocked.IsSupported(GemmTile.Vector512) ? "8×32 and 12×32 Vector512 (AVX-512F)"
         : GemmBlocked.IsSupported(GemmTile.Vector256) ? "6×16 Vector256 (AVX2 + FMA)"
         : "4×8 Vector128";
 

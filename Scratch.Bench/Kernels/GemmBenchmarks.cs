@@ -26,8 +26,9 @@ public sealed record GemmShape(int M, int N, int K) : IComparable<GemmShape>, IC
 /// <summary>The GEMM kernels side by side: C = A·B on contiguous float32 matrices, with GFLOP/s = 2·M·N·K / mean.</summary>
 /// <remarks>
 /// Naive is the baseline, timed only up to 256³ and on the MLP shape (it takes ~seconds at 1024³).
-/// Blocked uses every core and the widest register tile (Vector512 on AVX-512 machines); Blocked256 forces the
-/// Vector256 tile (the same as Blocked on machines without AVX-512); Blocked1T is Blocked limited to one thread.
+/// Blocked uses every core and the widest register tile (Vector512 on AVX-512 machines: 12×32 for large products,
+/// <c>GemmBlocked.PrefersTallTile</c>, 8×32 otherwise); Blocked8x32 forces the 8×32 tile, Blocked256 the Vector256
+/// one (each the same as Blocked where the machine lacks the wider tiles); Blocked1T is Blocked limited to one thread.
 /// Run: <c>dotnet run -c Release --project Scratch.Bench -- bench --filter '*Gemm*'</c>.
 /// </remarks>
 [Config(typeof(Config))]
@@ -81,9 +82,14 @@ public class GemmBenchmarks
     public void Blocked() => Run(GemmKernel.Blocked);
 
     [Benchmark]
+    public void Blocked8x32() =>
+        GemmBlocked.Multiply(Shape.M, Shape.N, Shape.K, _a, Shape.K, 1, _b, Shape.N, 1, _c, Shape.N, accumulate: false,
+            [], [], relu: false, maxThreads: Environment.ProcessorCount, tile: GemmBlocked.IsSupported(GemmTile.Vector512) ? GemmTile.Vector512 : null);
+
+    [Benchmark]
     public void Blocked256() =>
         GemmBlocked.Multiply(Shape.M, Shape.N, Shape.K, _a, Shape.K, 1, _b, Shape.N, 1, _c, Shape.N, accumulate: false,
-            [], [], relu: false, maxThreads: Environment.ProcessorCount, maxTile: GemmTile.Vector256);
+            [], [], relu: false, maxThreads: Environment.ProcessorCount, tile: GemmBlocked.IsSupported(GemmTile.Vector256) ? GemmTile.Vector256 : null);
 
     [Benchmark]
     public void Blocked1T() =>

@@ -55,4 +55,7 @@ internal enum GemmTile
 
     /// <summary><see cref="GemmMicroKernel512"/>: (8, 32) on Vector512 (AVX-512F machines).</summary>
     Vector512,
+
+    /// <summary><see cref="GemmMicroKernel512Tall"/>: (12, 32) on Vector512, for large products (<see cref="GemmBlocked.PrefersTallTile"/>).</summary>
+    Vector512Tall,
 }

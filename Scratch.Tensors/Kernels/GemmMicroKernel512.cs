@@ -9,8 +9,9 @@ namespace Scratch.Tensors.Kernels;
 /// 8 rows × 2 vectors of 16 floats = 16 Vector512 accumulators, plus 2 for the row of B and 1 for the broadcast
 /// of A: 19 of the 32 zmm registers of AVX-512, and 16 independent FMA chains. Measured on 1024³, one thread
 /// (GFLOP/s, median on the shared machine): 8×32 190-205, 12×32 185-200, 14×32 184, 6×64 181, 4×64 184, so every
-/// tile of 16-28 accumulators reaches the same FMA throughput; 8×32 pads less on small and skinny shapes
-/// ((100, 784)·(784, 100): 121 vs 112 for 12×32; (57600, 25)·(25, 30): 78 vs 72), so it is the one kept.
+/// tile of 16-28 accumulators reaches the same FMA throughput in cache; 8×32 pads less on small and skinny shapes
+/// ((100, 784)·(784, 100): 121 vs 112 for 12×32; (57600, 25)·(25, 30): 78 vs 72), so it is the default, and
+/// <see cref="GemmMicroKernel512Tall"/> (12×32) takes the large products, whose slivers of B stream from beyond L2.
 /// </remarks>
 internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
 {

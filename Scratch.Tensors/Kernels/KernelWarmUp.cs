@@ -111,7 +111,7 @@ internal static class KernelWarmUp
         }
     }
 
-    /// <summary>Two products, the way a user calls them: a small one on this thread, then one split over the cores.</summary>
+    /// <summary>Two products, the way a user calls them: a small one on this thread, then one split over the cores; between them, the small one on the tall tile.</summary>
     /// <remarks>
     /// The first, (36, 16)·(16, 36), is too small to be split: it compiles the whole path on this thread, edge tiles
     /// included (36 = 32 + 4 rows and columns; 36 = 2·16 + 4 and 6·6 on the 6×16 tile), and A is a transposed view as
@@ -120,12 +120,19 @@ internal static class KernelWarmUp
     /// threads and compile the parallel loop, so the warm-up never occupies more than one core for long. A single
     /// (260, 132)·(132, 260) product, compiling in a worker too, left less of the machine to the program: its first
     /// 1024³ product after 55 ms of other work ran at 0.56 of the steady speed instead of 0.69.
+    /// Large products take the 12×32 tile (<see cref="GemmBlocked.PrefersTallTile"/>), which no small product would: the
+    /// small one is run again on it, forced (36 = 3·12 rows).
     /// <see cref="GemmKernel.Auto"/> is named so that a <see cref="Gemm.Default"/> set by the user does not matter.
     /// Both take about 0.3 ms once compiled.
     /// </remarks>
     internal static void RunSmallProducts()
     {
         NDArray.MatMul(NDArray.Ones(16, 36).T, NDArray.Ones(16, 36), into: NDArray.Zeros(36, 36), kernel: GemmKernel.Auto);
+        if (GemmBlocked.IsSupported(GemmTile.Vector512Tall))
+        {
+            float[] a = new float[36 * 16], b = new float[16 * 36], c = new float[36 * 36];
+            GemmBlocked.Multiply(36, 36, 16, a, 16, 1, b, 36, 1, c, 36, accumulate: false, [], [], relu: false, maxThreads: 1, GemmTile.Vector512Tall);
+        }
         NDArray.MatMul(NDArray.Ones(256, 128), NDArray.Ones(128, 256), into: NDArray.Zeros(256, 256), kernel: GemmKernel.Auto);
     }
 }

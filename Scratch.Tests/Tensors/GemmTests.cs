@@ -43,7 +43,7 @@ public class GemmTests
             }
             else if (_tile is { } tile)
                 GemmBlocked.Multiply(m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate, rowBias, columnBias, relu,
-                    maxThreads > 0 ? maxThreads : Environment.ProcessorCount, tile, allowDirect: false);
+                    maxThreads > 0 ? maxThreads : Environment.ProcessorCount, tile);
             else
                 Gemm.Multiply(_kernel, m, n, k, a, aRs, aCs, b, bRs, bCs, c, cRs, accumulate, rowBias, columnBias, relu);
         }
@@ -338,19 +338,49 @@ public class GemmTests
     }
 
     [Test]
-    public void Blocked_WithoutATile_UsesTheWidestSupported()
+    public void Blocked_WithoutATile_UsesTheTileForTheProduct()
     {
-        // Blocked through Gemm.Multiply must give the same bits as its widest tile forced (each tile sums in its own order).
+        // Blocked through Gemm.Multiply must give the same bits as the tile TileFor names, forced: the widest supported,
+        // and on AVX-512 the 12×32 one from 240 rows and 256 columns, where B is larger than L2.
         var rng = new Random(10);
-        const int m = 70, n = 90, k = 300;
-        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);
-        var viaGemm = new float[m * n];
-        Gemm.Multiply(GemmKernel.Blocked, m, n, k, a, k, 1, b, n, 1, viaGemm, n);
-        Variant? widest = BlockedTiles().LastOrDefault();
-        Assume.That(widest, Is.Not.Null, "no SIMD: Blocked falls back to Vectorized");
-        var forced = new float[m * n];
-        widest!.Multiply(m, n, k, a, k, 1, b, n, 1, forced, n);
-        Assert.That(viaGemm, Is.EqualTo(forced), $"{widest}");
+        int depth = (int)(GemmBlockSizes.Caches.L2 / sizeof(float) / 256) + 1;   // (depth, 256) floats of B: just over L2
+        foreach ((int m, int n, int k) in new[] { (70, 90, 300), (239, 256, depth), (240, 256, depth), (240, 255, depth + 8), (240, 256, depth - 1) })
+        {
+            float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);
+            var viaGemm = new float[m * n];
+            Gemm.Multiply(GemmKernel.Blocked, m, n, k, a, k, 1, b, n, 1, viaGemm, n);
+            GemmTile? tile = GemmBlocked.TileFor(m, n, k);
+            Assume.That(tile, Is.Not.Null, "no SIMD: Blocked falls back to Vectorized");
+            if (GemmBlocked.IsSupported(GemmTile.Vector512))
+                Assert.That(tile, Is.EqualTo(m >= 240 && n >= 256 && k >= depth ? GemmTile.Vector512Tall : GemmTile.Vector512), $"({m}, {n}, {k})");
+            var forced = new float[m * n];
+            new Variant(GemmKernel.Blocked, tile).Multiply(m, n, k, a, k, 1, b, n, 1, forced, n);
+            Assert.That(viaGemm, Is.EqualTo(forced), $"({m}, {n}, {k}): {tile}");
+        }
+    }
+
+    [Test]
+    public void TallTile_IsBitIdentical_ToThe8x32Tile()
+    {
+        // Both tiles add each element's products in order of p over the same depth blocks; only an edge of at most 4
+        // columns (which the 8×32 tile sums in two chains) differs. Rows 12k + 7 leave a partial sliver of the tall tile,
+        // n = 300 a half sliver of columns, k = 1700 three depth blocks; with accumulation, both biases and ReLU, 1-3 threads.
+        const int m = 247, n = 300, k = 1700;
+        if (!GemmBlocked.IsSupported(GemmTile.Vector512Tall))
+        {
+            Assert.That(GemmBlocked.TileFor(m, n, k), Is.Not.EqualTo(GemmTile.Vector512Tall), "without AVX-512F there is no tall tile");
+            return;
+        }
+        var rng = new Random(16);
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+        float[] rowBias = RandomArray(rng, m), columnBias = RandomArray(rng, n);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            float[] tall = (float[])c0.Clone(), wide = (float[])c0.Clone();
+            new Variant(GemmKernel.Blocked, GemmTile.Vector512Tall).Multiply(m, n, k, a, k, 1, b, n, 1, tall, n, true, threads, rowBias, columnBias, relu: true);
+            new Variant(GemmKernel.Blocked, GemmTile.Vector512).Multiply(m, n, k, a, k, 1, b, n, 1, wide, n, true, threads, rowBias, columnBias, relu: true);
+            Assert.That(tall, Is.EqualTo(wide), $"{threads} threads");
+        }
     }
 
     [Test]
@@ -416,11 +446,11 @@ public class GemmTests
     [Test]
     public void Blocked_EdgeTiles_MatchNaive([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
-        // Every shape of edge tile: rows 1-9 (a short tile of at most 4 rows, a full one, one past it), columns around
+        // Every shape of edge tile: rows 1-13 (a short tile of at most 4 rows, a full one of 8 or 12, one past it), columns around
         // 4, 16 and 32 (the narrow tile of at most 4 columns, the half tile, full slivers), odd and even depths (the
         // narrow tile sums even and odd p apart), with accumulation, both bias kinds and ReLU in the store.
         var rng = new Random(14);
-        foreach (int m in new[] { 1, 3, 4, 5, 8, 9 })
+        foreach (int m in new[] { 1, 3, 4, 5, 8, 9, 11, 12, 13 })
             foreach (int n in new[] { 1, 2, 4, 5, 16, 17, 33, 36, 100 })
                 foreach (int k in new[] { 1, 2, 7, 8 })
                     foreach (BiasKind biasKind in new[] { BiasKind.PerRow, BiasKind.PerColumn })
