@@ -554,7 +554,7 @@ internal static unsafe class GemmBlocked
                     for (; r + 8 <= MR; r += 8)
                         Transpose8Rows(src + r * rowStride, rowStride, kc, dst + r, MR);
                     if (r < MR)
-                        Transpose4Rows(src + r * rowStride, rowStride, kc, dst + r, MR);   // the 12×32 tile's last 4 rows
+                        Transpose4Rows(src + r * rowStride, rowStride, kc, dst + r, MR);   // the 12×32 tile's last 4 rows, the 4×8 tile's 4
                 }
                 else if (colStride == 1)
                 {
