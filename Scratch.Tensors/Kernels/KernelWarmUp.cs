@@ -111,7 +111,10 @@ internal static class KernelWarmUp
         }
     }
 
-    /// <summary>Two products, the way a user calls them: a small one on this thread, then one split over the cores; between them, the small one on the tall tile.</summary>
+    /// <summary>
+    /// Two products, the way a user calls them: a small one on this thread, then one split over the cores; between them,
+    /// the small one again on the tall tile.
+    /// </summary>
     /// <remarks>
     /// The first, (36, 16)·(16, 36), is too small to be split: it compiles the whole path on this thread, edge tiles
     /// included (36 = 32 + 4 rows and columns; 36 = 2·16 + 4 and 6·6 on the 6×16 tile), and A is a transposed view as
@@ -123,7 +126,7 @@ internal static class KernelWarmUp
     /// Large products take the 12×32 tile (<see cref="GemmBlocked.PrefersTallTile"/>), which no small product would: the
     /// small one is run again on it, forced (36 = 3·12 rows).
     /// <see cref="GemmKernel.Auto"/> is named so that a <see cref="Gemm.Default"/> set by the user does not matter.
-    /// Both take about 0.3 ms once compiled.
+    /// Each takes about 0.3 ms once compiled.
     /// </remarks>
     internal static void RunSmallProducts()
     {

@@ -364,7 +364,7 @@ public class GemmTests
     {
         // Both tiles add each element's products in order of p over the same depth blocks; only an edge of at most 4
         // columns (which the 8×32 tile sums in two chains) differs. Rows 12k + 7 leave a partial sliver of the tall tile,
-        // n = 300 a half sliver of columns, k = 1700 three depth blocks; with accumulation, both biases and ReLU, 1-3 threads.
+        // n = 300 a half sliver of columns, k = 1700 several depth blocks; with accumulation, both biases and ReLU, 1-3 threads.
         const int m = 247, n = 300, k = 1700;
         if (!GemmBlocked.IsSupported(GemmTile.Vector512Tall))
         {
@@ -446,9 +446,9 @@ public class GemmTests
     [Test]
     public void Blocked_EdgeTiles_MatchNaive([ValueSource(nameof(BlockedTiles))] Variant tile)
     {
-        // Every shape of edge tile: rows 1-13 (a short tile of at most 4 rows, a full one of 8 or 12, one past it), columns around
-        // 4, 16 and 32 (the narrow tile of at most 4 columns, the half tile, full slivers), odd and even depths (the
-        // narrow tile sums even and odd p apart), with accumulation, both bias kinds and ReLU in the store.
+        // Every shape of edge tile: rows 1-13 (a short tile of at most 4 rows, a full one of 8 or 12, one past it),
+        // columns around 4, 16 and 32 (the narrow tile of at most 4 columns, the half tile, full slivers), odd and even
+        // depths (the narrow tile sums even and odd p apart), with accumulation, both bias kinds and ReLU in the store.
         var rng = new Random(14);
         foreach (int m in new[] { 1, 3, 4, 5, 8, 9, 11, 12, 13 })
             foreach (int n in new[] { 1, 2, 4, 5, 16, 17, 33, 36, 100 })
