@@ -578,16 +578,8 @@ internal static unsafe class GemmBlocked
                 }
                 else
                 {
-                    float* d = dst;
-                    for (int p = 0; p < kc; p++, d += MR)
-                    {
-                        float* col = src + p * colStride;
-                        int r = 0;
-                        for (; r < mr; r++)
-                            d[r] = col[r * rowStride];
-                        for (; r < MR; r++)
-                            d[r] = 0f;
-                    }
+                    for (int p = 0; p < kc; p++)
+                        GatherPadded(src + p * colStride, rowStride, mr, dst + p * MR, MR);
                 }
             }
         }
@@ -600,16 +592,8 @@ internal static unsafe class GemmBlocked
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackNarrowBSliver(float* b, nint rowStride, nint colStride, int kc, int nr, float* dst)
         {
-            int width = TKernel.NarrowNR;
-            for (int p = 0; p < kc; p++, dst += width)
-            {
-                float* row = b + p * rowStride;
-                int j = 0;
-                for (; j < nr; j++)
-                    dst[j] = row[j * colStride];
-                for (; j < width; j++)
-                    dst[j] = 0f;
-            }
+            for (int p = 0; p < kc; p++)
+                GatherPadded(b + p * rowStride, colStride, nr, dst + p * TKernel.NarrowNR, TKernel.NarrowNR);
         }
 
         /// <summary>Packs a (kc, nr ≤ NR) sliver of B into (kc, NR) p-major; columns past nr are zeros.</summary>
@@ -646,13 +630,18 @@ internal static unsafe class GemmBlocked
                 for (; j <= nr - 8; j += 8)   // transposed B: 8 columns, each contiguous along p, at a time
                     Transpose8Rows(b + j * colStride, colStride, kc, dst + j, NR);
             for (int p = 0; p < kc; p++)
-            {
-                float* row = b + p * rowStride, d = dst + p * NR;
-                for (int jj = j; jj < nr; jj++)
-                    d[jj] = row[jj * colStride];
-                for (int jj = nr; jj < NR; jj++)
-                    d[jj] = 0f;
-            }
+                GatherPadded(b + p * rowStride + j * colStride, colStride, nr - j, dst + p * NR + j, NR - j);
+        }
+
+        /// <summary><c>dst[i] = src[i·stride]</c> for i &lt; count, then zeros up to <paramref name="width"/>: one row of a sliver from strided floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void GatherPadded(float* src, nint stride, int count, float* dst, int width)
+        {
+            int i = 0;
+            for (; i < count; i++)
+                dst[i] = src[i * stride];
+            for (; i < width; i++)
+                dst[i] = 0f;
         }
     }
 
