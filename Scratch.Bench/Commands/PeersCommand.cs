@@ -18,7 +18,8 @@ namespace Scratch.Bench.Commands;
 /// <remarks>
 /// The peers run in one long-lived Python process (<c>Peers/worker.py</c>, started with <c>/usr/bin/python3</c>)
 /// that answers one timing request at a time, so Scratch's samples and the peers' alternate and a burst of load
-/// from another process hits all of them alike; each cell is the median of its samples.
+/// from another process hits all of them alike; each time is the median of its samples, and each ratio the median of
+/// the samples' ratios (a peer's time over Scratch's time in the same sample).
 /// </remarks>
 internal static partial class PeersCommand
 {
