@@ -71,12 +71,15 @@ public class NetworkGradientTests
                 // elements, 6-7 % on its kinked ones). A kink close to w hides from the first test (all three steps
                 // average the same two slopes): DeepConvNet's b2[0] had h, 2h and 4h within 1 % of each other, and
                 // slopes -0.0644 left and -0.0560 right of w (backprop -0.0650).
-                float h1 = CentralDifference(network, x, t, parameter, i, 1e-3f);
-                float h2 = CentralDifference(network, x, t, parameter, i, 2e-3f);
-                float h4 = CentralDifference(network, x, t, parameter, i, 4e-3f);
+                const float h = 1e-3f;
+                double centre = ShiftedLoss(network, x, t, parameter, i, 0), plus = ShiftedLoss(network, x, t, parameter, i, h),
+                    minus = ShiftedLoss(network, x, t, parameter, i, -h);
+                float h1 = (float)((plus - minus) / (2 * h));
+                float h2 = CentralDifference(network, x, t, parameter, i, 2 * h);
+                float h4 = CentralDifference(network, x, t, parameter, i, 4 * h);
                 float spread = Math.Max(h1, Math.Max(h2, h4)) - Math.Min(h1, Math.Min(h2, h4));
                 if (spread > 0.01 * (Math.Abs(h1) + Math.Abs(h2)) + Roundoff) continue;
-                var (left, right) = OneSidedDifferences(network, x, t, parameter, i, 1e-3f);
+                double left = (centre - minus) / h, right = (plus - centre) / h;   // the slopes over [w − h, w] and [w, w + h]
                 if (Math.Abs(right - left) > 0.04 * (Math.Abs(left) + Math.Abs(right)) + 2 * Roundoff) continue;
                 backprop.Add(analytic[key][i]);
                 numeric.Add(h1);
@@ -98,31 +101,19 @@ public class NetworkGradientTests
     /// </summary>
     private const double Roundoff = 3e-4;
 
-    /// <summary>The slopes of the loss over [w − h, w] and [w, w + h] in element <paramref name="i"/>.</summary>
-    private static (float Left, float Right) OneSidedDifferences(INetwork network, NDArray x, NDArray t, Scratch.Optim.Parameter parameter, int i, float h)
+    /// <summary>The training loss with element <paramref name="i"/> of the parameter moved by <paramref name="delta"/> (then put back).</summary>
+    private static double ShiftedLoss(INetwork network, NDArray x, NDArray t, Scratch.Optim.Parameter parameter, int i, float delta)
     {
         Span<float> w = parameter.Value.AsSpan();
         float saved = w[i];
-        double centre = network.Loss(x, t, training: true);
-        w[i] = saved + h;
-        double plus = network.Loss(x, t, training: true);
-        w[i] = saved - h;
-        double minus = network.Loss(x, t, training: true);
+        w[i] = saved + delta;
+        double loss = network.Loss(x, t, training: true);
         w[i] = saved;
-        return ((float)((centre - minus) / h), (float)((plus - centre) / h));
+        return loss;
     }
 
-    private static float CentralDifference(INetwork network, NDArray x, NDArray t, Scratch.Optim.Parameter parameter, int i, float h)
-    {
-        Span<float> w = parameter.Value.AsSpan();
-        float saved = w[i];
-        w[i] = saved + h;
-        double plus = network.Loss(x, t, training: true);
-        w[i] = saved - h;
-        double minus = network.Loss(x, t, training: true);
-        w[i] = saved;
-        return (float)((plus - minus) / (2 * h));
-    }
+    private static float CentralDifference(INetwork network, NDArray x, NDArray t, Scratch.Optim.Parameter parameter, int i, float h) =>
+        (float)((ShiftedLoss(network, x, t, parameter, i, h) - ShiftedLoss(network, x, t, parameter, i, -h)) / (2 * h));
 
     [Test]
     public void NumericalGradient_OfTwoLayerNet_AgreesWithBackprop()
