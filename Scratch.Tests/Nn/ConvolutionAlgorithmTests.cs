@@ -242,13 +242,13 @@ public class ConvolutionAlgorithmTests
 
     /// <summary>
     /// dx as dout convolved with the rotated filters (<see cref="ConvolutionDirect.SupportsGradient"/>) against GEMM and fold:
-    /// the gradient's padding FH − 1 − pad of 1, 0 and 2, 5×5 filters, 33 filters (five slivers of the tile), a 17-wide map,
-    /// and the ReLU before the layer applied to dx in the same pass. The first case's dW also comes from the padded image
-    /// (<see cref="ConvolutionDirect.SupportsWeightGradient"/>).
+    /// the gradient's padding FH − 1 − pad of 1, 0 and 2, 5×5 filters, 9 input channels (a tile of 8 and an edge of 1),
+    /// 33 filters (five slivers of the tile), a 17-wide map, and the ReLU before the layer applied to dx in the same pass.
+    /// The first case's dW also comes from the padded image (<see cref="ConvolutionDirect.SupportsWeightGradient"/>).
     /// </summary>
     [TestCase(new[] { 3, 16, 28, 28 }, new[] { 16, 3, 3 }, 1)]
     [TestCase(new[] { 2, 32, 14, 14 }, new[] { 32, 3, 3 }, 2)]
-    [TestCase(new[] { 2, 5, 9, 33 }, new[] { 7, 5, 5 }, 2)]
+    [TestCase(new[] { 2, 9, 9, 33 }, new[] { 7, 5, 5 }, 2)]
     [TestCase(new[] { 3, 20, 16, 17 }, new[] { 33, 3, 3 }, 0)]
     public void Backward_DxByConvolution_MatchesFolding(int[] xShape, int[] filter, int pad)
     {
@@ -276,6 +276,20 @@ public class ConvolutionAlgorithmTests
             AssertClose(NDArray.FromArray(direct[1]), NDArray.FromArray(folded[1]), "dW");
             AssertClose(NDArray.FromArray(direct[2]), NDArray.FromArray(folded[2]), "db");
         }
+    }
+
+    /// <summary>
+    /// A layer with fewer input channels than the direct tile's 8 filters (a network's first layer, on grey or RGB images)
+    /// forms dx by GEMM and fold: on the direct path each tile would compute 8 / C times the work it keeps.
+    /// </summary>
+    [TestCase(1, 30, 5, 0)]
+    [TestCase(3, 16, 3, 1)]
+    [TestCase(7, 16, 3, 1)]
+    public void Backward_FewInputChannels_DoesNotTakeTheDirectDx(int channels, int fn, int fh, int pad)
+    {
+        var g = new ConvShape(2, channels, 28, 28, fh, fh, 1, pad);
+        Assert.That(ConvolutionDirect.SupportsGradient(g, fn), Is.False);
+        Assert.That(ConvolutionDirect.SupportsGradient(g with { C = 8 }, fn), Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported));
     }
 
     /// <summary>The weight gradient's dot products against a plain double-precision loop: tiles cut by FN and K, pixels past the last 16, several images, adding to what is there.</summary>
