@@ -21,11 +21,21 @@ internal interface IRangeBody
 /// The bodies used here compute every item the same way whichever thread runs it, so results do not depend on the
 /// thread count. A part that no worker has started when the caller is done with its own is run by the caller
 /// itself, so busy workers (several callers at once) only slow a loop down, never block it.
+/// <para>
+/// A loop started inside a part of another (a convolution's chunk of images calling a GEMM that is large enough to go
+/// parallel) runs on the thread that starts it: the outer loop already keeps every thread busy, and the per-thread state
+/// a loop reuses (its claim counter, its work items) belongs to the outer loop then. Sharing it made the inner loop
+/// reset the outer one's counter, so images were skipped (left at zero) or the loop never ended.
+/// </para>
 /// </remarks>
 internal static class ParallelRange
 {
     /// <summary>Threads a loop may use (1: everything on the calling thread). Tests set 1 and 2 to compare the results.</summary>
     public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Whether this thread is running a part of a parallel loop: the caller between its loop's start and end, and a worker always.</summary>
+    [ThreadStatic]
+    private static bool t_inLoop;
 
     /// <summary>Below this many elements touched in total, a loop runs on the calling thread (a pool hand-off costs a few µs).</summary>
     public const long MinParallelWork = 1 << 16;
@@ -33,19 +43,42 @@ internal static class ParallelRange
     /// <summary>Runs <c>body.Run(from, to)</c> over parts covering [0, <paramref name="count"/>); in parallel when <paramref name="work"/> (elements touched) is large enough.</summary>
     public static void For<TBody>(int count, in TBody body, long work) where TBody : struct, IRangeBody
     {
-        int threads = work < MinParallelWork ? 1 : Math.Min(MaxThreads, count);
+        int threads = Threads(count, work);
         if (threads <= 1)
         {
             body.Run(0, count);
             return;
         }
         Part<TBody>[] parts = Part<TBody>.ForThisThread(threads);
+        ExceptionDispatchInfo? error = null;
+        t_inLoop = true;
         for (int t = 1; t < threads; t++)
             parts[t].Start(body, (int)((long)count * t / threads), (int)((long)count * (t + 1) / threads));
-        body.Run(0, (int)((long)count / threads));
-        for (int t = 1; t < threads; t++)
-            parts[t].Finish();
+        try
+        {
+            body.Run(0, (int)((long)count / threads));
+        }
+        catch (Exception e)
+        {
+            error = ExceptionDispatchInfo.Capture(e);
+        }
+        for (int t = 1; t < threads; t++)   // every part ends before the loop does, even after an error: the parts are reused
+        {
+            try
+            {
+                parts[t].Finish();
+            }
+            catch (Exception e)
+            {
+                error ??= ExceptionDispatchInfo.Capture(e);
+            }
+        }
+        t_inLoop = false;
+        error?.Throw();
     }
+
+    /// <summary>Threads for a loop of <paramref name="count"/> items touching <paramref name="work"/> elements: 1 when small, or when this thread already runs a loop's part.</summary>
+    private static int Threads(int count, long work) => work < MinParallelWork || t_inLoop ? 1 : Math.Min(MaxThreads, count);
 
     /// <summary>
     /// Runs <c>body(i)</c> for every i in [0, <paramref name="count"/>) on up to <see cref="MaxThreads"/> threads, each
@@ -54,7 +87,7 @@ internal static class ParallelRange
     /// </summary>
     public static void ForEach(int count, Action<int> body)
     {
-        int threads = Math.Min(MaxThreads, count);
+        int threads = Threads(count, long.MaxValue);
         if (threads <= 1)
         {
             for (int i = 0; i < count; i++) body(i);
@@ -70,11 +103,11 @@ internal static class ParallelRange
     /// Runs <c>body.Run(i, i + 1)</c> for every i in [0, <paramref name="count"/>), in parallel when <paramref name="work"/>
     /// is large enough, each thread taking the next index when it finishes one: for a few dozen costly items (a
     /// convolution's chunks of images), where a thread slowed by another process should get help rather than finish
-    /// its fixed half late. Like every loop here, its body must not start another <c>ForEachClaimed</c> on the same thread.
+    /// its fixed half late.
     /// </summary>
     public static void ForEachClaimed<TBody>(int count, in TBody body, long work) where TBody : struct, IRangeBody
     {
-        int threads = work < MinParallelWork ? 1 : Math.Min(MaxThreads, count);
+        int threads = Threads(count, work);
         if (threads <= 1)
         {
             body.Run(0, count);
@@ -253,6 +286,7 @@ internal static class ParallelRange
 
         private static void Work()
         {
+            t_inLoop = true;   // a worker only ever runs loop parts
             while (true)
             {
                 IWorkItem item;

@@ -25,6 +25,7 @@ public class ConvolutionAlgorithmTests
         yield return new TestCaseData(new[] { 2, 3, 9, 8 }, new[] { 4, 3, 2 }, 1, 1).SetName("3x2 stride 1: dx by folding, not as a convolution");
         yield return new TestCaseData(new[] { 3, 5, 11, 10 }, new[] { 6, 5, 5 }, 1, 3).SetName("5x5 pad 3: dx as a convolution with pad 1");
         yield return new TestCaseData(new[] { 33, 2, 7, 7 }, new[] { 3, 1, 1 }, 1, 0).SetName("1x1 on 33 images: dx as a convolution with pad 0");
+        yield return new TestCaseData(new[] { 5, 64, 8, 8 }, new[] { 256, 7, 7 }, 2, 3).SetName("7x7 stride 2, 256 filters on 8x8: each image's product cut along its depth, a parallel loop inside the loop over images");
     }
 
     [TestCaseSource(nameof(Cases))]
