@@ -22,8 +22,21 @@ public static class ConvolutionGemm
     /// <summary>Floats of column matrix per chunk (256 KB): a chunk holds as many whole images as fit, at least one.</summary>
     public const int ChunkFloats = 1 << 16;
 
-    /// <summary>Images per chunk for this geometry.</summary>
-    public static int ImagesPerChunk(ConvShape g) => Math.Clamp(ChunkFloats / Math.Max(1, g.K * g.P), 1, Math.Max(1, g.N));
+    /// <summary>
+    /// Columns (pixels of its images) a chunk has at least, whatever its column matrix's size: each chunk's products pack
+    /// all of W_col (FN, K), or add into all of dWᵀ, for that many columns of work, two slivers of the widest register tile.
+    /// </summary>
+    /// <remarks>
+    /// It matters only where K exceeds 1024 (below, <see cref="ChunkFloats"/> gives more columns): large filters over small
+    /// maps, such as 64 → 256 filters of 7×7 with stride 2 on 8×8 (16 pixels, one image per chunk before). Measured on the
+    /// 2-core Intel Xeon (family 6, model 207), batch 32, forward and backward against the book's im2col code in the
+    /// same process: 1.46× its time before, 1.19× with at least 64 columns; 64 filters 0.99× before, 0.83× after.
+    /// </remarks>
+    public const int MinChunkColumns = 64;
+
+    /// <summary>Images per chunk for this geometry: as many as <see cref="ChunkFloats"/> holds, and at least <see cref="MinChunkColumns"/> columns' worth.</summary>
+    public static int ImagesPerChunk(ConvShape g) =>
+        Math.Clamp(Math.Max(ChunkFloats / Math.Max(1, g.K * g.P), (MinChunkColumns + g.P - 1) / Math.Max(1, g.P)), 1, Math.Max(1, g.N));
 
     /// <summary>Chunks for this geometry.</summary>
     public static int Chunks(ConvShape g) => (g.N + ImagesPerChunk(g) - 1) / ImagesPerChunk(g);

@@ -279,6 +279,15 @@ public class ConvolutionAlgorithmTests
         }
     }
 
+    /// <summary>Chunks of images: as many as 256 KB of column matrix holds, and at least 64 pixels for a product that packs all of W.</summary>
+    [TestCase(100, 1, 28, 5, 1, 0, 4)]      // SimpleConvNet's: K = 25, 576 pixels per image
+    [TestCase(100, 64, 7, 3, 1, 1, 2)]      // DeepConvNet's 64 → 64: K = 576, 49 pixels
+    [TestCase(32, 64, 8, 7, 2, 3, 4)]       // K = 3136, 16 pixels: 64 columns, 800 KB of columns
+    [TestCase(3, 64, 8, 7, 2, 3, 3)]        // no more than the batch
+    [TestCase(2, 512, 40, 3, 1, 1, 1)]      // K = 4608, 1600 pixels: one image
+    public void ImagesPerChunk_FillTheBudget_WithAtLeast64Columns(int n, int channels, int map, int filter, int stride, int pad, int expected) =>
+        Assert.That(ConvolutionGemm.ImagesPerChunk(new ConvShape(n, channels, map, map, filter, filter, stride, pad)), Is.EqualTo(expected));
+
     /// <summary>
     /// A layer with fewer input channels than the direct tile's 8 filters (a network's first layer, on grey or RGB images)
     /// forms dx by GEMM and fold: on the direct path each tile would compute 8 / C times the work it keeps.
