@@ -78,6 +78,8 @@ internal static class ProfileCommand
         double wholeStep = clock.Elapsed.TotalMilliseconds / steps;
         bytes = (GC.GetAllocatedBytesForCurrentThread() - bytes) / steps;
         Console.WriteLine($"{"whole step (Gradient + update)",-34} {wholeStep,9:F3} ms, {bytes} bytes allocated per step (batch views included)");
+        Console.WriteLine("(a whole step fuses each ReLU into the layer before it, and pooling into the convolution before that,");
+        Console.WriteLine(" and skips the first layer's dx, which the rows above include: it can take less than their total)");
         return 0;
 
         NDArray Time(Func<NDArray> work, ref double milliseconds, bool timed)
