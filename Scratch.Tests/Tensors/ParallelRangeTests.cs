@@ -21,7 +21,7 @@ public class ParallelRangeTests
     }
 
     /// <summary>Each outer index starts an inner loop over its own row of <c>runs</c>.</summary>
-    private readonly struct NestingBody(int[,] runs, int[] threadOf) : IRangeBody
+    private readonly struct NestingBody(int[,] runs) : IRangeBody
     {
         public void Run(int from, int to)
         {
@@ -31,7 +31,6 @@ public class ParallelRangeTests
                 ParallelRange.ForEachClaimed(row.Length, new CountingBody(row, new int[row.Length]), long.MaxValue);
                 for (int j = 0; j < row.Length; j++)
                     Interlocked.Add(ref runs[i, j], row[j]);
-                threadOf[i] = Environment.CurrentManagedThreadId;
             }
         }
     }
@@ -48,8 +47,7 @@ public class ParallelRangeTests
         try
         {
             int[,] runs = new int[outer, 5];
-            int[] threadOf = new int[outer];
-            var loop = Task.Run(() => ParallelRange.ForEachClaimed(outer, new NestingBody(runs, threadOf), long.MaxValue));
+            var loop = Task.Run(() => ParallelRange.ForEachClaimed(outer, new NestingBody(runs), long.MaxValue));
             Assert.That(loop.Wait(TimeSpan.FromSeconds(30)), Is.True, "the outer loop ends");
             Assert.That(runs, Is.All.EqualTo(1));
         }
