@@ -18,7 +18,7 @@ internal static unsafe class MaxPooling2x2Avx512
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, PoolShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
-        CheckLengths("MaxForward", x.Length, (long)to * plane, y.Length, argMax.Length, (long)to * oh * ow);
+        Pooling.CheckLengths("MaxForward", x.Length, (long)to * plane, y.Length, argMax.Length, (long)to * oh * ow);
         Vector512<int> even = Vector512.CreateSequence(0, 2), odd = even + Vector512<int>.One;
         fixed (float* px = x, py = y)
         fixed (int* pm = argMax)
@@ -50,7 +50,7 @@ internal static unsafe class MaxPooling2x2Avx512
     public static void Backward(ReadOnlySpan<float> dout, ReadOnlySpan<int> argMax, Span<float> dx, PoolShape g, int from, int to)
     {
         int oh = g.OH, ow = g.OW, w = g.W, plane = g.H * g.W;
-        CheckLengths("MaxBackward", dx.Length, (long)to * plane, dout.Length, argMax.Length, (long)to * oh * ow);
+        Pooling.CheckLengths("MaxBackward", dx.Length, (long)to * plane, dout.Length, argMax.Length, (long)to * oh * ow);
         Vector512<int> even = Vector512.CreateSequence(0, 2);
         Vector512<int> firstHalf = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);   // even[k], odd[k] for k < 8
         Vector512<int> secondHalf = firstHalf + Vector512.Create(8);                                              // … for 8 ≤ k < 16
@@ -113,10 +113,4 @@ internal static unsafe class MaxPooling2x2Avx512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<float> Best, Vector512<int> At) Match((Vector512<float> Best, Vector512<int> At) first, (Vector512<float> Best, Vector512<int> At) second) =>
         Match(first.Best, first.At, second.Best, second.At);
-
-    private static void CheckLengths(string operation, int planesLength, long planesNeeded, int outputLength, int argMaxLength, long outputNeeded)
-    {
-        if (planesLength < planesNeeded || outputLength < outputNeeded || argMaxLength < outputNeeded)
-            throw new ArgumentException($"Pooling.{operation}: spans too short for the planes asked: input side {planesLength} of {planesNeeded}, output {outputLength} and argmax {argMaxLength} of {outputNeeded}.");
-    }
 }

@@ -50,6 +50,10 @@ public class LayerKernelTests
         yield return new PoolShape(1, 2, 257, 5, 3, 2, 1, 1);
         yield return new PoolShape(7, 3, 5, 9, 2, 3, 1, 2);
         yield return new PoolShape(100, 30, 24, 24, 2, 2, 2, 0);    // large enough for both threads
+        yield return new PoolShape(2, 2, 30, 31, 3, 3, 1, 0);       // 8 windows of a row inside the image: loads
+        yield return new PoolShape(2, 2, 40, 37, 3, 3, 2, 1);       // gathers, masked at the padding
+        yield return new PoolShape(1, 3, 20, 50, 4, 2, 3, 1);       // stride 3, non-square windows
+        yield return new PoolShape(1, 1, 3, 20, 2, 2, 1, 3);        // pad 3: whole windows of padding (0 at −1)
         foreach (int w in new[] { 2, 3, 6, 8, 9, 15, 16, 17, 33, 40 })  // 2×2/2 rows of 1-20 windows: vector blocks, overlapping last blocks, scalar rows
             yield return new PoolShape(2, 3, w % 7 + 2, w, 2, 2, 2, 0);
     }
