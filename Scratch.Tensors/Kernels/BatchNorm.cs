@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -7,7 +6,8 @@ namespace Scratch.Tensors.Kernels;
 /// <summary>
 /// Batch normalization on a contiguous (N, C, P) span: channel c's statistics pool the M = N·P values
 /// <c>x[n, c, p]</c>. The book's per-feature layer is P = 1 (C = D features), the per-channel layer of CNNs is
-/// P = H·W. Sums run in double per plane (P &gt; 1) or in float across a row of features (P = 1). Each loop has a
+/// P = H·W. Sums run in float within a plane and in double across planes (P &gt; 1), or in float across a row of
+/// features (P = 1). Each loop has a
 /// <c>Naive</c> twin that follows the formulas element by element in double.
 /// </summary>
 public static class BatchNorm
@@ -36,15 +36,11 @@ public static class BatchNorm
         for (int ch = 0; ch < c; ch++)
         {
             double sum = 0;
-            for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.Slice((i * c + ch) * p, p));
+            for (int i = 0; i < n; i++) sum += Dot(x.Slice((i * c + ch) * p, p), default);                 // Σ x, plane by plane
             float mu = mean[ch] = (float)(sum / m);
             double squares = 0;
             for (int i = 0; i < n; i++)
-            {
-                Span<float> centered = scratch.Slice((i * c + ch) * p, p);
-                TensorPrimitives.Subtract(x.Slice((i * c + ch) * p, p), mu, centered);
-                squares += TensorPrimitives.SumOfSquares(centered);
-            }
+                squares += CenterPlane(x.Slice((i * c + ch) * p, p), mu, scratch.Slice((i * c + ch) * p, p));   // Σ (x − μ)²
             variance[ch] = (float)(squares / m);
         }
     }
@@ -68,12 +64,7 @@ public static class BatchNorm
             for (int ch = 0; ch < c; ch++)
             {
                 int at = (i * c + ch) * p;
-                Span<float> xnPlane = xn.Slice(at, p);
-                TensorPrimitives.Subtract(x.Slice(at, p), mean[ch], xnPlane);
-                TensorPrimitives.Divide(xnPlane, std[ch], xnPlane);
-                Span<float> yPlane = y.Slice(at, p);
-                TensorPrimitives.Multiply(xnPlane, gamma[ch], yPlane);
-                TensorPrimitives.Add(yPlane, beta[ch], yPlane);
+                NormalizePlane(x.Slice(at, p), mean[ch], std[ch], gamma[ch], beta[ch], xn.Slice(at, p), y.Slice(at, p));
             }
     }
 
@@ -122,8 +113,8 @@ public static class BatchNorm
             for (int i = 0; i < n; i++)
             {
                 int at = (i * c + ch) * p;
-                sumD += TensorPrimitives.Sum(dout.Slice(at, p));
-                sumDXn += TensorPrimitives.Dot(dout.Slice(at, p), xn.Slice(at, p));
+                sumD += Dot(dout.Slice(at, p), default);
+                sumDXn += Dot(dout.Slice(at, p), xn.Slice(at, p));
             }
             dbeta[ch] = (float)sumD;
             dgamma[ch] = (float)sumDXn;
@@ -131,17 +122,91 @@ public static class BatchNorm
             for (int i = 0; i < n; i++)
             {
                 int at = (i * c + ch) * p;
-                Span<float> dxPlane = dx.Slice(at, p);
-                if (training)
-                {
-                    TensorPrimitives.MultiplyAdd(xn.Slice(at, p), -slope, dout.Slice(at, p), dxPlane);   // dout − xn·dγ/M
-                    TensorPrimitives.Subtract(dxPlane, shift, dxPlane);                                  //      − dβ/M
-                    TensorPrimitives.Multiply(dxPlane, g, dxPlane);                                      // ·γ/std
-                }
-                else
-                    TensorPrimitives.Multiply(dout.Slice(at, p), g, dxPlane);
+                GradientPlane(dout.Slice(at, p), xn.Slice(at, p), g, shift, slope, training, dx.Slice(at, p));
             }
         }
+    }
+
+    // The loops over one plane of an (N, C, H, W) input, H·W floats: inline, since a call per plane (TensorPrimitives) cost
+    // more than the arithmetic on small maps. Measured on the 2-core Intel Xeon (family 6, model 207), 100 images of 64
+    // channels, statistics, normalization and backward: 2×2 maps 399, 1011 and 1169 µs through TensorPrimitives (3-13× the
+    // naive loops), 76, 36 and 106 µs with these; 7×7 maps 2832, 2638 and 3698 µs against 149, 168 and 327.
+
+    /// <summary><c>Σ a[q]·b[q]</c>, or <c>Σ a[q]</c> when <paramref name="b"/> is empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int q = 0;
+        float sum = 0f;
+        if (Vector256.IsHardwareAccelerated && a.Length >= 8)
+        {
+            Vector256<float> sums = Vector256<float>.Zero;
+            for (; q <= a.Length - 8; q += 8)
+                sums += b.IsEmpty ? Vector256.Create(a.Slice(q, 8)) : Vector256.Create(a.Slice(q, 8)) * Vector256.Create(b.Slice(q, 8));
+            sum = Vector256.Sum(sums);
+        }
+        for (; q < a.Length; q++)
+            sum += b.IsEmpty ? a[q] : a[q] * b[q];
+        return sum;
+    }
+
+    /// <summary><c>centered[q] = x[q] − μ</c>; returns <c>Σ centered[q]²</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float CenterPlane(ReadOnlySpan<float> x, float mu, Span<float> centered)
+    {
+        int q = 0;
+        float squares = 0f;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 8)
+        {
+            Vector256<float> sums = Vector256<float>.Zero;
+            for (; q <= x.Length - 8; q += 8)
+            {
+                Vector256<float> d = Vector256.Create(x.Slice(q, 8)) - Vector256.Create(mu);
+                d.CopyTo(centered.Slice(q, 8));
+                sums += d * d;
+            }
+            squares = Vector256.Sum(sums);
+        }
+        for (; q < x.Length; q++)
+        {
+            float d = centered[q] = x[q] - mu;
+            squares += d * d;
+        }
+        return squares;
+    }
+
+    /// <summary><c>xn[q] = (x[q] − μ)/std</c>, <c>y[q] = γ·xn[q] + β</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NormalizePlane(ReadOnlySpan<float> x, float mu, float std, float gamma, float beta, Span<float> xn, Span<float> y)
+    {
+        int q = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; q <= x.Length - 8; q += 8)
+            {
+                Vector256<float> normalized = (Vector256.Create(x.Slice(q, 8)) - Vector256.Create(mu)) / Vector256.Create(std);
+                normalized.CopyTo(xn.Slice(q, 8));
+                (normalized * gamma + Vector256.Create(beta)).CopyTo(y.Slice(q, 8));
+            }
+        for (; q < x.Length; q++)
+        {
+            float normalized = xn[q] = (x[q] - mu) / std;
+            y[q] = normalized * gamma + beta;
+        }
+    }
+
+    /// <summary>In training <c>dx[q] = (dout[q] − xn[q]·slope − shift)·g</c>, with slope = dγ/M, shift = dβ/M and g = γ/std; else <c>dout[q]·g</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GradientPlane(ReadOnlySpan<float> dout, ReadOnlySpan<float> xn, float g, float shift, float slope, bool training, Span<float> dx)
+    {
+        int q = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; q <= dout.Length - 8; q += 8)
+            {
+                Vector256<float> d = Vector256.Create(dout.Slice(q, 8));
+                (training ? (Vector256.Create(xn.Slice(q, 8)) * -slope + d - Vector256.Create(shift)) * g : d * g).CopyTo(dx.Slice(q, 8));
+            }
+        for (; q < dout.Length; q++)
+            dx[q] = training ? (xn[q] * -slope + dout[q] - shift) * g : dout[q] * g;
     }
 
     // The per-feature loops over one row of (N, C) features. Rows of MultiLayerNetExtend's layers are 100 floats: through
